@@ -1,0 +1,148 @@
+"""The decision: merges, knock-outs and the step 6 score (CONTRACT.md section 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from statistics import median
+
+from flows.method import (
+    DEFAULT_DIRECTIONS,
+    DEFAULT_WEIGHTS,
+    FACTOR_IDS,
+    KNOCKOUT_STAGES,
+    NOT_CANDIDATE,
+    STEP_NUMBERS,
+    Stage,
+)
+from flows.model import ReviewInput
+from flows.report import Disagreement, Exclusion, RankedTask, Report
+from flows.similarity import name_key, suggest_merges
+
+DISAGREEMENT_GAP = 2
+
+
+def effective_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    return {f: float(weights.get(f, DEFAULT_WEIGHTS[f])) for f in FACTOR_IDS}
+
+
+def effective_directions(directions: Mapping[str, str]) -> dict[str, str]:
+    return {f: directions.get(f, DEFAULT_DIRECTIONS[f]) for f in FACTOR_IDS}
+
+
+def factor_medians(ratings: Mapping[str, Mapping[str, int]]) -> dict[str, float]:
+    """Per factor, the median of the raters' values (even count: mean of the two middle values)."""
+    return {f: float(median(r[f] for r in ratings.values())) for f in FACTOR_IDS}
+
+
+def normalised(value: float, direction: str) -> float:
+    """0..1, where 1 always means 'outsource this sooner'."""
+    return (value - 1) / 4 if direction == "+" else (5 - value) / 4
+
+
+def contributions(
+    medians: Mapping[str, float], weights: Mapping[str, float], directions: Mapping[str, str]
+) -> dict[str, float]:
+    return {f: weights[f] * normalised(medians[f], directions[f]) for f in FACTOR_IDS}
+
+
+def score(medians: Mapping[str, float], weights: Mapping[str, float], directions: Mapping[str, str]) -> float:
+    total = sum(weights[f] for f in FACTOR_IDS)
+    return 100 * sum(contributions(medians, weights, directions).values()) / total
+
+
+def disagreements(ratings: Mapping[str, Mapping[str, int]]) -> tuple[Disagreement, ...]:
+    found = []
+    for f in FACTOR_IDS:
+        values = {rater: r[f] for rater, r in ratings.items()}
+        low, high = min(values.values()), max(values.values())
+        if high - low >= DISAGREEMENT_GAP:
+            found.append(
+                Disagreement(
+                    factor=f,
+                    low=low,
+                    high=high,
+                    low_raters=tuple(sorted(r for r, v in values.items() if v == low)),
+                    high_raters=tuple(sorted(r for r, v in values.items() if v == high)),
+                )
+            )
+    return tuple(found)
+
+
+def rank_key(
+    process: str, medians: Mapping[str, float], exact_score: float
+) -> tuple[float, float, float, str]:
+    """Score descending; ties by higher benefits, then lower risk, then name (case-insensitive)."""
+    return (-exact_score, -medians["benefits"], medians["risk"], process.casefold())
+
+
+def sift(data: ReviewInput) -> tuple[list[str], list[Exclusion], list[str]]:
+    """Steps 1-5: (processes after merging, exclusions in step order, candidates left to rank)."""
+    merged_away = {name_key(src) for m in data.merges for src in m.sources}
+    processes = [p for p in data.processes if name_key(p) not in merged_away]
+    candidate_keys = None if data.candidates is None else {name_key(c) for c in data.candidates}
+
+    excluded: list[Exclusion] = []
+    in_play: list[str] = []
+    for process in processes:
+        if candidate_keys is not None and name_key(process) not in candidate_keys:
+            excluded.append(Exclusion(process, STEP_NUMBERS[Stage.CANDIDATES], (NOT_CANDIDATE,)))
+        else:
+            in_play.append(process)
+    for stage in KNOCKOUT_STAGES:
+        held = {name_key(p): reasons for p, reasons in data.knockouts.get(stage, {}).items() if reasons}
+        survivors = []
+        for process in in_play:
+            reasons = held.get(name_key(process))
+            if reasons:
+                excluded.append(Exclusion(process, STEP_NUMBERS[stage], tuple(reasons)))
+            else:
+                survivors.append(process)
+        in_play = survivors
+    return processes, excluded, in_play
+
+
+def decide(data: ReviewInput) -> Report:
+    """Apply the seven steps to a review's answers. Names in `data` must already be canonical."""
+    processes, excluded, in_play = sift(data)
+    weights = effective_weights(data.weights)
+    directions = effective_directions(data.directions)
+    ratings_by_key = {name_key(p): r for p, r in data.ratings.items()}
+    service_levels = {name_key(p): s for p, s in data.service_levels.items()}
+    metrics = {name_key(p): m for p, m in data.metrics.items()}
+
+    scored = []
+    for process in in_play:
+        ratings = ratings_by_key.get(name_key(process))
+        if not ratings:
+            raise ValueError(f"{process} has no ratings")
+        medians = factor_medians(ratings)
+        exact = score(medians, weights, directions)
+        scored.append((rank_key(process, medians, exact), process, medians, exact, ratings))
+    scored.sort(key=lambda item: item[0])
+
+    shortlist = [
+        RankedTask(
+            rank=i,
+            process=process,
+            score=exact,
+            factors=medians,
+            contributions=contributions(medians, weights, directions),
+            disagreements=disagreements(ratings),
+            ratings={rater: dict(values) for rater, values in ratings.items()},
+            service_level=service_levels.get(name_key(process)),
+            metrics=tuple(metrics.get(name_key(process), ())),
+        )
+        for i, (_, process, medians, exact, ratings) in enumerate(scored, start=1)
+    ]
+    return Report(
+        review=data.title,
+        processes=processes,
+        merged=list(data.merges),
+        merge_suggestions=suggest_merges(processes),
+        excluded=excluded,
+        shortlist=shortlist,
+        weights=weights,
+        directions=directions,
+        weights_source=data.weights_source,
+        organisation=data.organisation,
+    )

@@ -1,0 +1,44 @@
+"""What the review service needs from storage, as a Protocol; `storage.repository` implements it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from flows.model import AnswerRecord, Review
+
+
+class VersionConflict(Exception):
+    """The review changed since it was loaded; reload it and apply the answer again."""
+
+
+class ReviewStore(Protocol):
+    def create(self, review: Review) -> Review:
+        """Save a new review; returns it with `id` set and `version` 1."""
+        ...
+
+    def get(self, review_id: str, team_id: str | None = None) -> Review | None:
+        """The review, or None (also None when `team_id` is given and the review belongs to another team)."""
+        ...
+
+    def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None: ...
+
+    def save(self, review: Review, records: Sequence[AnswerRecord] = ()) -> Review:
+        """Write the review and its new answer records in one transaction.
+
+        Only succeeds when the stored version still equals `review.version`; then the version goes up by one
+        (returned in the result). Raises VersionConflict otherwise, saving nothing.
+        """
+        ...
+
+    def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
+        """Newest first."""
+        ...
+
+    def history(self, review_id: str) -> list[AnswerRecord]:
+        """Every answer given to the review, oldest first."""
+        ...
+
+    def claim_receipt(self, team_id: str, key: str) -> bool:
+        """True the first time `key` is seen for the team, False on every repeat (retries, double clicks)."""
+        ...

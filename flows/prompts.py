@@ -1,0 +1,341 @@
+"""Transport-neutral questions and the parser for typed replies (CONTRACT.md section 5).
+
+A Prompt says what is asked and which replies it takes; `parse_reply` turns a typed reply into a value or a
+command, or raises ReplyError with a short, specific correction. Buttons and menus in Slack send the same
+text a person would type, so there is one parser for every transport.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from flows.method import FACTOR_IDS, FACTORS, RATING_MAX, RATING_MIN, Stage
+from flows.model import Metric
+
+COMMANDS = ("done", "skip", "back", "help")
+MAX_NAME_LENGTH = 150
+MAX_TEXT_LENGTH = 500
+MAX_ITEMS_PER_REPLY = 1000
+
+
+class Kind(str, Enum):
+    LIST = "list"  # one item per line, several replies, `done` to finish
+    YES_NO = "yes_no"
+    PICK = "pick"  # any number of options, `none` or `all`
+    PICK_ONE = "pick_one"
+    RATINGS = "ratings"  # six numbers 1-5 in factor order
+    NUMBER = "number"
+    TEXT = "text"
+    METRICS = "metrics"  # lines of `name; baseline; target; warn at`
+    WEIGHTS = "weights"  # `risk 2 benefits 1.5`, or `rank benefits risk ...`
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    key: str
+    kind: Kind
+    stage: Stage
+    text: str
+    options: tuple[Option, ...] = ()
+    optional: bool = False
+    subject: str | None = None  # the process the question is about
+    details: tuple[str, ...] = ()  # context: peer figures, suggestions, what is collected so far
+    collected: tuple[str, ...] = ()  # items or raters gathered so far (lists and rating rounds)
+    awaiting: tuple[str, ...] = ()  # raters the round still waits for
+    help: str = ""
+
+    @property
+    def step_number(self) -> int | None:
+        return self.stage.step_number
+
+    @property
+    def accepts(self) -> str:
+        """One line telling which typed replies this question takes."""
+        tail = []
+        if self.optional:
+            tail.append("`skip`")
+        tail += ["`back`", "`help`"]
+        extra = ", ".join(tail)
+        match self.kind:
+            case Kind.LIST:
+                return (
+                    f"Reply with one item per line (as many replies as you like), then `done`. Also {extra}."
+                )
+            case Kind.YES_NO:
+                return f"Reply `yes` or `no`. Also {extra}."
+            case Kind.PICK:
+                return f"Reply with option numbers such as `1 3`, or `all` or `none`. Also {extra}."
+            case Kind.PICK_ONE:
+                return f"Reply with one option number. Also {extra}."
+            case Kind.RATINGS:
+                order = " ".join(FACTOR_IDS)
+                return (
+                    f"Reply with six ratings from 1 to 5 in this order: {order} (for example `2 4 2 3 5 2`). "
+                    f"The facilitator replies `done` to close the round. Also {extra}."
+                )
+            case Kind.NUMBER:
+                return f"Reply with a number. Also {extra}."
+            case Kind.TEXT:
+                return f"Reply with a short text. Also {extra}."
+            case Kind.METRICS:
+                return (
+                    "Reply with one metric per line as `name; baseline; target; warn at` "
+                    f"(warn at is optional), then `done`. Also {extra}."
+                )
+            case Kind.WEIGHTS:
+                return (
+                    "Reply like `risk 2 benefits 1.5` to change weights, `rank benefits risk ...` to derive them "
+                    f"from an order of importance, or `ok` to keep them all at 1. Also {extra}."
+                )
+        return extra
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A parsed reply: either a command (`done`, `skip`, `back`, `help`) or a value."""
+
+    command: str | None = None
+    value: Any = None
+
+
+class ReplyError(ValueError):
+    """The reply did not parse; the message is the correction to show."""
+
+
+@dataclass
+class WeightsAnswer:
+    weights: dict[str, float] = field(default_factory=dict)
+    source: str = "default"
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
+_NUMBER_TOKEN = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def parse_reply(prompt: Prompt, text: str) -> Reply:
+    raw = _clean(text)
+    word = raw.casefold().strip(" .!`")
+    if word in COMMANDS:
+        if word == "skip" and not prompt.optional:
+            raise ReplyError("This question can't be skipped. " + prompt.accepts)
+        if word == "done" and prompt.kind not in (Kind.LIST, Kind.RATINGS, Kind.METRICS):
+            raise ReplyError(
+                "`done` ends a list or a rating round; this question needs an answer. " + prompt.accepts
+            )
+        return Reply(command=word)
+    if not raw:
+        raise ReplyError("That reply was empty. " + prompt.accepts)
+    parser = _PARSERS[prompt.kind]
+    return Reply(value=parser(prompt, raw))
+
+
+def _clean(text: str) -> str:
+    """Drop control characters (but keep line breaks and tabs) and surrounding space."""
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+
+
+def _lines(raw: str) -> list[str]:
+    return [_BULLET.sub("", line).strip() for line in raw.splitlines() if _BULLET.sub("", line).strip()]
+
+
+def _parse_list(prompt: Prompt, raw: str) -> list[str]:
+    items = _lines(raw)
+    if len(items) > MAX_ITEMS_PER_REPLY:
+        raise ReplyError(f"That is {len(items)} lines; send at most {MAX_ITEMS_PER_REPLY} in one reply.")
+    for item in items:
+        if len(item) > MAX_NAME_LENGTH:
+            raise ReplyError(
+                f"“{item[:40]}…” is {len(item)} characters long; keep each name under {MAX_NAME_LENGTH}."
+            )
+    return items
+
+
+def _parse_yes_no(prompt: Prompt, raw: str) -> bool:
+    word = raw.casefold().strip(" .!")
+    if word in ("yes", "y", "yep", "sure", "ok"):
+        return True
+    if word in ("no", "n", "nope"):
+        return False
+    raise ReplyError("Please reply `yes` or `no`.")
+
+
+def _option_numbers(prompt: Prompt, raw: str) -> list[int]:
+    tokens = [t for t in re.split(r"[\s,;]+", raw) if t]
+    numbers: list[int] = []
+    for token in tokens:
+        match = _NUMBER_TOKEN.match(token)
+        if not match:
+            raise ReplyError(f"“{token[:40]}” is not an option number. " + prompt.accepts)
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        for n in range(first, last + 1):
+            if not 1 <= n <= len(prompt.options):
+                raise ReplyError(f"There is no option {n}; pick from 1 to {len(prompt.options)}.")
+            if n not in numbers:
+                numbers.append(n)
+    return numbers
+
+
+def _parse_pick(prompt: Prompt, raw: str) -> list[str]:
+    word = raw.casefold().strip(" .!")
+    if word == "none":
+        return []
+    if word == "all":
+        return [o.value for o in prompt.options]
+    return [prompt.options[n - 1].value for n in _option_numbers(prompt, raw)]
+
+
+def _parse_pick_one(prompt: Prompt, raw: str) -> str:
+    for option in prompt.options:
+        if raw.casefold() in (option.value.casefold(), option.label.casefold()):
+            return option.value
+    numbers = _option_numbers(prompt, raw)
+    if len(numbers) != 1:
+        raise ReplyError("Pick just one option. " + prompt.accepts)
+    return prompt.options[numbers[0] - 1].value
+
+
+def parse_ratings(raw: str) -> dict[str, int]:
+    """`2 4 2 3 5 2` in factor order, or `risk 2 benefits 5 ...` naming all six."""
+    tokens = [t for t in re.split(r"[\s,;:=]+", raw.casefold()) if t]
+    if tokens and not tokens[0].lstrip("-").isdigit():
+        pairs = dict(zip(tokens[::2], tokens[1::2], strict=False))
+        unknown = [name for name in pairs if name not in FACTOR_IDS]
+        if unknown:
+            raise ReplyError(f"“{unknown[0][:30]}” is not a factor; use {', '.join(FACTOR_IDS)}.")
+        missing = [f for f in FACTOR_IDS if f not in pairs]
+        if missing:
+            raise ReplyError(f"Rate all six factors; missing: {', '.join(missing)}.")
+        tokens = [pairs[f] for f in FACTOR_IDS]
+    if len(tokens) != len(FACTOR_IDS):
+        raise ReplyError(
+            f"I need six ratings, one per factor ({' '.join(FACTOR_IDS)}); you sent {len(tokens)}. "
+            "Example: `2 4 2 3 5 2`."
+        )
+    values: dict[str, int] = {}
+    for factor, token in zip(FACTORS, tokens, strict=True):
+        if not token.isdigit() or not RATING_MIN <= int(token) <= RATING_MAX:
+            raise ReplyError(
+                f"{factor.label.capitalize()}: “{token[:20]}” must be a whole number from 1 to 5."
+            )
+        values[factor.id] = int(token)
+    return values
+
+
+def _parse_ratings(prompt: Prompt, raw: str) -> dict[str, int]:
+    return parse_ratings(raw)
+
+
+def _number(token: str, what: str) -> float:
+    cleaned = (
+        token.strip().replace(",", "").replace("%", "").replace("$", "").replace("€", "").replace("£", "")
+    )
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ReplyError(f"{what} “{token.strip()[:20]}” is not a number.") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ReplyError(f"{what} must be a finite number.")
+    return value
+
+
+def _parse_number(prompt: Prompt, raw: str) -> float:
+    return _number(raw, "The answer")
+
+
+def _parse_text(prompt: Prompt, raw: str) -> str:
+    text = " ".join(raw.split())
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ReplyError(f"That is {len(text)} characters; please keep it under {MAX_TEXT_LENGTH}.")
+    return text
+
+
+def default_warning(baseline: float, target: float | None) -> float:
+    """Early warning 10% worse than the baseline, 'worse' meaning away from the target."""
+    lower_is_better = target is not None and target < baseline
+    return round(baseline * (1.1 if lower_is_better else 0.9), 6)
+
+
+def parse_metric_line(line: str) -> Metric:
+    parts = [p.strip() for p in re.split(r"[;|]", line)]
+    name = parts[0]
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise ReplyError(
+            f"Give each metric a name under {MAX_NAME_LENGTH} characters, then `; baseline; target`."
+        )
+    if len(parts) not in (3, 4):
+        raise ReplyError(f"“{line[:60]}”: write `name; baseline; target; warn at` (warn at is optional).")
+    baseline = _number(parts[1], "Baseline")
+    target = _number(parts[2], "Target")
+    warn_at = (
+        _number(parts[3], "Warn at") if len(parts) == 4 and parts[3] else default_warning(baseline, target)
+    )
+    return Metric(name=name, baseline=baseline, target=target, warn_at=warn_at)
+
+
+def _parse_metrics(prompt: Prompt, raw: str) -> list[Metric]:
+    return [parse_metric_line(line) for line in _lines(raw)]
+
+
+def rank_order_centroid(order: list[str]) -> dict[str, float]:
+    """Weights from a ranking of factors, most important first (rank-order centroid).
+
+    ROC gives place i the weight (1/n) Σ_{k=i..n} 1/k; we scale by n so the weights add up to n, like the
+    default of 1 each. Factors left out of the ranking take the lowest places in factor order.
+    """
+    n = len(FACTOR_IDS)
+    ranked = order + [f for f in FACTOR_IDS if f not in order]
+    return {f: round(sum(1 / k for k in range(i, n + 1)), 6) for i, f in enumerate(ranked, start=1)}
+
+
+def parse_weights(raw: str) -> WeightsAnswer:
+    tokens = [t for t in re.split(r"[\s,;:=]+", raw.casefold()) if t]
+    if tokens in (["ok"], ["keep"], ["default"]):
+        return WeightsAnswer()
+    if tokens and tokens[0] == "rank":
+        order = tokens[1:]
+        unknown = [t for t in order if t not in FACTOR_IDS]
+        if unknown or not order or len(set(order)) != len(order):
+            raise ReplyError(
+                f"After `rank`, list factors once each, most important first: {', '.join(FACTOR_IDS)}."
+            )
+        return WeightsAnswer(rank_order_centroid(order), "ranked factors (rank-order centroid)")
+    if len(tokens) % 2:
+        raise ReplyError("Write pairs of factor and weight, like `risk 2 benefits 1.5`.")
+    weights: dict[str, float] = {}
+    for name, value in zip(tokens[::2], tokens[1::2], strict=True):
+        if name not in FACTOR_IDS:
+            raise ReplyError(f"“{name[:30]}” is not a factor; use {', '.join(FACTOR_IDS)}.")
+        number = _number(value, f"The weight of {name}")
+        if number < 0:
+            raise ReplyError(f"The weight of {name} must be 0 or more.")
+        weights[name] = number
+    if sum(weights.get(f, 1.0) for f in FACTOR_IDS) == 0:
+        raise ReplyError("At least one factor needs a weight above 0.")
+    return WeightsAnswer(weights, "set by the facilitator")
+
+
+def _parse_weights(prompt: Prompt, raw: str) -> WeightsAnswer:
+    return parse_weights(raw)
+
+
+_PARSERS = {
+    Kind.LIST: _parse_list,
+    Kind.YES_NO: _parse_yes_no,
+    Kind.PICK: _parse_pick,
+    Kind.PICK_ONE: _parse_pick_one,
+    Kind.RATINGS: _parse_ratings,
+    Kind.NUMBER: _parse_number,
+    Kind.TEXT: _parse_text,
+    Kind.METRICS: _parse_metrics,
+    Kind.WEIGHTS: _parse_weights,
+}

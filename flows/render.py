@@ -1,0 +1,179 @@
+"""Reports as JSON (the contract's keys), Markdown and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flows.method import FACTOR_IDS, FACTORS_BY_ID, REASON_LABELS, STEPS
+from flows.report import RankedTask, Report
+
+
+def plain_number(value: float | None) -> float | int | None:
+    """2.0 -> 2, 2.5 -> 2.5: whole numbers print as whole numbers."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def shown_score(task: RankedTask) -> float:
+    return round(task.score, 1)
+
+
+def to_json_dict(report: Report) -> dict[str, Any]:
+    return {
+        "review": report.review,
+        "processes": list(report.processes),
+        "merged": [{"into": m.into, "from": list(m.sources)} for m in report.merged],
+        "merge_suggestions": [
+            {"into": s.into, "from": [s.source], "similarity": s.similarity} for s in report.merge_suggestions
+        ],
+        "excluded": [
+            {"process": e.process, "step": e.step, "reasons": list(e.reasons)} for e in report.excluded
+        ],
+        "shortlist": [
+            {
+                "rank": t.rank,
+                "process": t.process,
+                "score": shown_score(t),
+                "factors": {f: plain_number(t.factors[f]) for f in FACTOR_IDS},
+                "disagreements": [
+                    {
+                        "factor": d.factor,
+                        "low": d.low,
+                        "high": d.high,
+                        "low_raters": list(d.low_raters),
+                        "high_raters": list(d.high_raters),
+                    }
+                    for d in t.disagreements
+                ],
+                "service_level": t.service_level,
+                "metrics": [
+                    {k: plain_number(v) if k != "name" else v for k, v in m.as_dict().items()}
+                    for m in t.metrics
+                ],
+                "ratings": t.ratings,
+                "contributions": {f: round(t.contributions[f], 4) for f in FACTOR_IDS},
+            }
+            for t in report.shortlist
+        ],
+        "weights": {f: plain_number(w) for f, w in report.weights.items()},
+        "directions": dict(report.directions),
+        "weights_source": report.weights_source,
+        "organisation": report.organisation,
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(to_json_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def step_title(step: int) -> str:
+    for stage, info in STEPS.items():
+        if stage.step_number == step:
+            return info.title
+    return f"Step {step}"
+
+
+def reason_text(reasons: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(REASON_LABELS.get(r, r) for r in reasons)
+
+
+def factor_line(task: RankedTask, report: Report) -> str:
+    """The score's arithmetic: median, direction and weight per factor."""
+    parts = []
+    for f in FACTOR_IDS:
+        parts.append(
+            f"{FACTORS_BY_ID[f].label} {plain_number(task.factors[f])} "
+            f"({report.directions[f]}, ×{plain_number(report.weights[f])} = {task.contributions[f]:.2f})"
+        )
+    return "; ".join(parts)
+
+
+def render_markdown(report: Report, escape: Any = None) -> str:
+    """Markdown for files and terminals; `escape` is applied to every user-typed string."""
+    esc = escape or (lambda s: s)
+    lines = [f"# {esc(report.review) or 'Outsource review'}", ""]
+    if report.shortlist:
+        lines += ["## Shortlist: outsource these first", ""]
+        lines += ["| rank | process | score | discuss |", "|---:|---|---:|---|"]
+        for t in report.shortlist:
+            flag = "discuss" if t.needs_discussion else ""
+            lines.append(f"| {t.rank} | {esc(t.process)} | {shown_score(t)} | {flag} |")
+        lines.append("")
+        for t in report.shortlist:
+            lines.append(f"### {t.rank}. {esc(t.process)}: {shown_score(t)}")
+            lines.append(f"- Why: {factor_line(t, report)}")
+            raters = ", ".join(esc(r) for r in t.ratings)
+            lines.append(f"- Rated by: {raters}")
+            for d in t.disagreements:
+                lines.append(
+                    f"- Disagreement on {FACTORS_BY_ID[d.factor].label}: "
+                    f"{', '.join(esc(r) for r in d.low_raters)} said {d.low}, "
+                    f"{', '.join(esc(r) for r in d.high_raters)} said {d.high}. Talk it through."
+                )
+            if t.service_level:
+                lines.append(f"- Service level today: {esc(t.service_level)}")
+            for m in t.metrics:
+                lines.append(
+                    f"- Metric: {esc(m.name)}: baseline {plain_number(m.baseline)}, "
+                    f"target {plain_number(m.target)}, warn at {plain_number(m.warn_at)}"
+                )
+            lines.append("")
+    else:
+        lines += ["No process made the shortlist.", ""]
+    if report.excluded:
+        lines += ["## Excluded", ""]
+        for step in sorted({e.step for e in report.excluded}):
+            lines.append(f"Step {step}, {step_title(step).lower()}:")
+            for e in report.excluded:
+                if e.step == step:
+                    lines.append(f"- {esc(e.process)}: {reason_text(e.reasons)}")
+            lines.append("")
+    if report.merged:
+        lines += ["## Merged in step 1", ""]
+        for m in report.merged:
+            lines.append(f"- {', '.join(esc(s) for s in m.sources)} → {esc(m.into)}")
+        lines.append("")
+    if report.merge_suggestions:
+        lines += ["## Possible duplicates to check", ""]
+        for s in report.merge_suggestions:
+            lines.append(f"- {esc(s.source)} looks like {esc(s.into)} ({s.similarity:.0f}% similar)")
+        lines.append("")
+    weights = ", ".join(
+        f"{FACTORS_BY_ID[f].label} {report.directions[f]}{plain_number(report.weights[f])}"
+        for f in FACTOR_IDS
+    )
+    lines += [
+        "## How the scores were worked out",
+        "",
+        "Each factor's median rating is scaled to 0-1 so that 1 always means 'outsource sooner' "
+        "(+ factors: (m-1)/4, - factors: (5-m)/4), weighted, and averaged: score = 100 × Σ w·v / Σ w. "
+        "Ties go to higher benefits, then lower risk, then the name.",
+        f"Weights ({report.weights_source}): {weights}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+CSV_COLUMNS = ["process", "fate", "step", "reasons", "merged_into", "rank", "score", *FACTOR_IDS]
+
+
+def render_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for t in report.shortlist:
+        factors = [plain_number(t.factors[f]) for f in FACTOR_IDS]
+        writer.writerow([t.process, "ranked", 6, "", "", t.rank, shown_score(t), *factors])
+    for e in report.excluded:
+        writer.writerow([e.process, "excluded", e.step, " ".join(e.reasons), "", "", "", *[""] * 6])
+    for m in report.merged:
+        for src in m.sources:
+            writer.writerow([src, "merged", 1, "", m.into, "", "", *[""] * 6])
+    return out.getvalue()
+
+
+RENDERERS = {"md": render_markdown, "json": render_json, "csv": render_csv}

@@ -1,0 +1,66 @@
+"""Step 1 helpers: name keys, exact-duplicate merging and near-duplicate suggestions."""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from flows.report import MergeSuggestion
+
+_SPACES = re.compile(r"\s+")
+# Filler words that make two names of one process look different ("Writing blog posts" / "Blog writing").
+_FILLER = {"a", "an", "and", "the", "of", "for", "our", "to", "on", "in", "post", "posts"}
+SUGGESTION_THRESHOLD = 85.0
+
+
+def clean_name(name: str) -> str:
+    """The name as shown: surrounding space trimmed, inner runs of space folded."""
+    return _SPACES.sub(" ", name).strip()
+
+
+def name_key(name: str) -> str:
+    """Names match ignoring letter case and surrounding space (CONTRACT section 3)."""
+    return clean_name(name).casefold()
+
+
+def dedupe(names: list[str]) -> list[str]:
+    """Exact duplicates merge by themselves; the first spelling wins; blank names are dropped."""
+    seen: dict[str, str] = {}
+    for raw in names:
+        name = clean_name(raw)
+        if name and name_key(name) not in seen:
+            seen[name_key(name)] = name
+    return list(seen.values())
+
+
+def _core_words(name: str) -> str:
+    words = [w for w in re.findall(r"\w+", name.casefold()) if w not in _FILLER]
+    return " ".join(words) or name.casefold()
+
+
+def similarity(a: str, b: str) -> float:
+    """0..100: how likely two listed processes are the same work under different names."""
+    ca, cb = _core_words(a), _core_words(b)
+    return max(fuzz.token_sort_ratio(ca, cb), fuzz.ratio(a.casefold(), b.casefold()))
+
+
+def suggest_merges(processes: list[str], threshold: float = SUGGESTION_THRESHOLD) -> list[MergeSuggestion]:
+    """Pairs that look like one process; the earlier-listed name is the one to keep.
+
+    Each process is suggested for merging at most once, into its most similar earlier name.
+    """
+    suggestions: list[MergeSuggestion] = []
+    claimed: set[str] = set()
+    for j, later in enumerate(processes):
+        best: tuple[float, str] | None = None
+        for earlier in processes[:j]:
+            if earlier in claimed:
+                continue
+            score = similarity(earlier, later)
+            if score >= threshold and (best is None or score > best[0]):
+                best = (score, earlier)
+        if best is not None:
+            suggestions.append(MergeSuggestion(into=best[1], source=later, similarity=round(best[0], 1)))
+            claimed.add(later)
+    return suggestions
