@@ -7,6 +7,7 @@ A review's state is one of `Stage`; the questions inside a stage are derived fro
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -67,7 +68,7 @@ def _stage_complete(event: EventData) -> bool:
 
 def _build_machine() -> Machine:
     transitions: list[dict[str, Any]] = []
-    for here, following in zip(INTERVIEW_PATH, INTERVIEW_PATH[1:], strict=False):
+    for here, following in itertools.pairwise(INTERVIEW_PATH):
         transitions.append(
             {"trigger": "advance", "source": here, "dest": following, "conditions": _stage_complete}
         )

@@ -6,10 +6,10 @@ Ids are part of the public contract (CONTRACT.md section 1); the wording may imp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     """States of the interview's state machine (one per method step, plus bookends)."""
 
     INTAKE = "intake"

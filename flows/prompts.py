@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from flows.method import FACTOR_IDS, FACTORS, RATING_MAX, RATING_MIN, Stage
@@ -21,7 +21,7 @@ MAX_TEXT_LENGTH = 500
 MAX_ITEMS_PER_REPLY = 1000
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     LIST = "list"  # one item per line, several replies, `done` to finish
     YES_NO = "yes_no"
     PICK = "pick"  # any number of options, `none` or `all`
