@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from transitions import EventData, Machine
@@ -22,13 +23,14 @@ from flows.method import (
     INTERVIEW_PATH,
     KNOCKOUT_STAGES,
     STEPS,
+    Criterion,
     Stage,
     criteria_for,
 )
 from flows.model import Merge, Metric, Review, ReviewInput, utcnow
 from flows.prompts import Kind, Option, Prompt, ReplyError, parse_reply
 from flows.reference import ORGANISATIONS, peer_figures, suggest_metrics
-from flows.report import Report
+from flows.report import MergeSuggestion, Report
 from flows.similarity import dedupe, suggest_merges
 
 K_TITLE = "intake.title"
@@ -63,7 +65,8 @@ def stage_of(key: str) -> Stage:
 
 
 def _stage_complete(event: EventData) -> bool:
-    return current_prompt(event.model) is None
+    review: Review = event.model  # type: ignore[assignment]
+    return current_prompt(review) is None
 
 
 def _build_machine() -> Machine:
@@ -103,7 +106,7 @@ def listed_processes(review: Review) -> list[str]:
     return list(review.answers.get(K_PROCESSES) or [])
 
 
-def merge_suggestions(review: Review) -> list[Any]:
+def merge_suggestions(review: Review) -> list[MergeSuggestion]:
     return suggest_merges(listed_processes(review))
 
 
@@ -211,37 +214,38 @@ def _simplify(review: Review) -> QuestionPlan:
 
     yield K_PROCESSES, processes_prompt
     for suggestion in merge_suggestions(review):
-        key = K_MERGE + suggestion.source
-        yield (
-            key,
-            lambda s=suggestion, key=key: Prompt(
-                key,
-                Kind.YES_NO,
-                Stage.SIMPLIFY,
-                f"“{s.source}” looks like “{s.into}” ({s.similarity:.0f}% similar). Merge it into “{s.into}”?",
-                optional=True,
-                subject=s.source,
-            ),
-        )
+        yield K_MERGE + suggestion.source, partial(_merge_prompt, suggestion)
+
+
+def _merge_prompt(s: MergeSuggestion) -> Prompt:
+    return Prompt(
+        K_MERGE + s.source,
+        Kind.YES_NO,
+        Stage.SIMPLIFY,
+        f"“{s.source}” looks like “{s.into}” ({s.similarity:.0f}% similar). Merge it into “{s.into}”?",
+        optional=True,
+        subject=s.source,
+    )
 
 
 def _candidates(review: Review) -> QuestionPlan:
-    def prompt() -> Prompt:
-        processes = in_play(review, Stage.CANDIDATES)
-        year = date.today().year
-        figures = tuple(f.cite(year) for f in peer_figures(review.answers.get(K_ORGANISATION)))
-        return Prompt(
-            K_CANDIDATES,
-            Kind.PICK,
-            Stage.CANDIDATES,
-            "Which of these could be outsourced at all? Compare with what similar organisations outsource.",
-            options=tuple(Option(p, p) for p in processes),
-            optional=True,
-            details=figures,
-        )
+    processes = in_play(review, Stage.CANDIDATES)
+    if processes:
+        yield K_CANDIDATES, partial(_candidates_prompt, review, processes)
 
-    if in_play(review, Stage.CANDIDATES):
-        yield K_CANDIDATES, prompt
+
+def _candidates_prompt(review: Review, processes: list[str]) -> Prompt:
+    year = date.today().year
+    figures = tuple(f.cite(year) for f in peer_figures(review.answers.get(K_ORGANISATION)))
+    return Prompt(
+        K_CANDIDATES,
+        Kind.PICK,
+        Stage.CANDIDATES,
+        "Which of these could be outsourced at all? Compare with what similar organisations outsource.",
+        options=tuple(Option(p, p) for p in processes),
+        optional=True,
+        details=figures,
+    )
 
 
 def _knockouts(stage: Stage) -> Callable[[Review], QuestionPlan]:
@@ -251,56 +255,57 @@ def _knockouts(stage: Stage) -> Callable[[Review], QuestionPlan]:
             return
         options = tuple(Option(p, p) for p in processes)
         for criterion in criteria_for(stage):
-            key = f"{stage.value}:{criterion.id}"
-            yield (
-                key,
-                lambda c=criterion, key=key: Prompt(
-                    key,
-                    Kind.PICK,
-                    stage,
-                    c.question,
-                    options=options,
-                    optional=True,
-                    help=c.help,
-                ),
-            )
+            yield f"{stage.value}:{criterion.id}", partial(_knockout_prompt, criterion, options)
 
     return plan
+
+
+def _knockout_prompt(criterion: Criterion, options: tuple[Option, ...]) -> Prompt:
+    return Prompt(
+        f"{criterion.stage.value}:{criterion.id}",
+        Kind.PICK,
+        criterion.stage,
+        criterion.question,
+        options=options,
+        optional=True,
+        help=criterion.help,
+    )
 
 
 def _prioritise(review: Review) -> QuestionPlan:
     processes = in_play(review, Stage.PRIORITISE)
     if not processes:
         return
-    yield (
-        K_WEIGHTS,
-        lambda: Prompt(
-            K_WEIGHTS,
-            Kind.WEIGHTS,
-            Stage.PRIORITISE,
-            "Should any factor count more than the others? All six weigh 1 unless you change them.",
-            optional=True,
-            details=tuple(f"{f.id}: {f.help}" for f in FACTORS),
-        ),
-    )
+    yield K_WEIGHTS, _weights_prompt
     for process in processes:
-        level_key = K_SERVICE_LEVEL + process
-        yield (
-            level_key,
-            lambda p=process, k=level_key: Prompt(
-                k,
-                Kind.TEXT,
-                Stage.PRIORITISE,
-                f"What service level do you get for “{p}” today (for example “monthly, 5 working days”)?",
-                optional=True,
-                subject=p,
-            ),
-        )
-        rate_key = K_RATE + process
-        yield rate_key, lambda p=process, k=rate_key: _rating_prompt(review, p, k)
+        yield K_SERVICE_LEVEL + process, partial(_service_level_prompt, process)
+        yield K_RATE + process, partial(_rating_prompt, review, process)
 
 
-def _rating_prompt(review: Review, process: str, key: str) -> Prompt:
+def _weights_prompt() -> Prompt:
+    return Prompt(
+        K_WEIGHTS,
+        Kind.WEIGHTS,
+        Stage.PRIORITISE,
+        "Should any factor count more than the others? All six weigh 1 unless you change them.",
+        optional=True,
+        details=tuple(f"{f.id}: {f.help}" for f in FACTORS),
+    )
+
+
+def _service_level_prompt(process: str) -> Prompt:
+    return Prompt(
+        K_SERVICE_LEVEL + process,
+        Kind.TEXT,
+        Stage.PRIORITISE,
+        f"What service level do you get for “{process}” today (for example “monthly, 5 working days”)?",
+        optional=True,
+        subject=process,
+    )
+
+
+def _rating_prompt(review: Review, process: str) -> Prompt:
+    key = K_RATE + process
     draft = review.drafts.get(key) or {}
     awaiting = tuple(r for r in review.raters if r not in draft)
     return Prompt(
@@ -320,11 +325,11 @@ def _metrics(review: Review) -> QuestionPlan:
     if not in_play(review, Stage.PRIORITISE):
         return
     for task in decide(review_input(review, upto=Stage.METRICS)).shortlist:
-        key = K_METRICS + task.process
-        yield key, lambda p=task.process, k=key: _metrics_prompt(review, p, k)
+        yield K_METRICS + task.process, partial(_metrics_prompt, review, task.process)
 
 
-def _metrics_prompt(review: Review, process: str, key: str) -> Prompt:
+def _metrics_prompt(review: Review, process: str) -> Prompt:
+    key = K_METRICS + process
     suggestion = suggest_metrics(process)
     draft = review.drafts.get(key) or []
     return Prompt(

@@ -134,8 +134,8 @@ def render_markdown(report: Report, escape: Any = None) -> str:
             lines.append("")
     if report.merged:
         lines += ["## Merged in step 1", ""]
-        for m in report.merged:
-            lines.append(f"- {', '.join(esc(s) for s in m.sources)} → {esc(m.into)}")
+        for merge in report.merged:
+            lines.append(f"- {', '.join(esc(s) for s in merge.sources)} → {esc(merge.into)}")
         lines.append("")
     if report.merge_suggestions:
         lines += ["## Possible duplicates to check", ""]

@@ -1,0 +1,229 @@
+"""The review service: every transport hands it a typed reply and shows what it returns.
+
+It loads the review, applies the reply with the interview's rules, and saves the review together with the
+answer record in one step guarded by the review's version; when someone else saved first it reloads and
+tries again, so answers given at the same moment are applied one at a time and none is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flows.interview import (
+    Outcome,
+    Progress,
+    apply_reply,
+    build_report,
+    cancel,
+    current_prompt,
+    progress,
+    reopen,
+)
+from flows.method import Stage
+from flows.model import AnswerRecord, Review
+from flows.ports import ReviewStore, VersionConflict
+from flows.prompts import Prompt, ReplyError
+from flows.report import Report
+
+MAX_ATTEMPTS = 20
+MAX_RECORDED_TEXT = 4000
+
+
+class ReviewNotFound(LookupError):
+    """No such review for this team."""
+
+
+class NotPermitted(PermissionError):
+    """Only the facilitator (or a workspace admin) may do this."""
+
+
+@dataclass
+class Turn:
+    """What a transport shows after one interaction."""
+
+    review: Review
+    prompt: Prompt | None
+    message: str | None = None
+    error: str | None = None
+    stages_passed: list[Stage] = field(default_factory=list)
+    recorded: bool = False
+    late: bool = False  # the reply reached a question someone else had just answered
+
+    @property
+    def finished(self) -> bool:
+        return Stage.DONE in self.stages_passed
+
+    @property
+    def prompt_changed(self) -> bool:
+        return self.recorded and not self.error
+
+
+class ReviewService:
+    def __init__(self, store: ReviewStore, max_attempts: int = MAX_ATTEMPTS):
+        self.store = store
+        self.max_attempts = max_attempts
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(
+        self,
+        *,
+        title: str,
+        facilitator: str,
+        team_id: str = "local",
+        channel_id: str | None = None,
+        thread_ts: str | None = None,
+        raters: Sequence[str] = (),
+    ) -> Turn:
+        review = Review(
+            title=" ".join(title.split())[:150],
+            facilitator=facilitator,
+            team_id=team_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            raters=list(raters),
+        )
+        review = self.store.create(review)
+        return Turn(review=review, prompt=current_prompt(review))
+
+    def load(self, review_id: str, team_id: str | None = None) -> Review:
+        review = self.store.get(review_id, team_id)
+        if review is None:
+            raise ReviewNotFound(review_id)
+        return review
+
+    def attach_thread(self, review: Review, channel_id: str, thread_ts: str) -> Review:
+        """Remember where the review's kickoff message lives (its thread holds the interview)."""
+        for _ in range(self.max_attempts):
+            review.channel_id, review.thread_ts = channel_id, thread_ts
+            try:
+                return self.store.save(review)
+            except VersionConflict:
+                review = self.load(review.id or "")
+        raise VersionConflict(review.id)
+
+    def cancel(
+        self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
+    ) -> Turn:
+        return self._lifecycle(review_id, author, "cancel", team_id, is_admin)
+
+    def reopen(
+        self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
+    ) -> Turn:
+        return self._lifecycle(review_id, author, "reopen", team_id, is_admin)
+
+    def _lifecycle(
+        self, review_id: str, author: str, action: str, team_id: str | None, is_admin: bool
+    ) -> Turn:
+        for _ in range(self.max_attempts):
+            review = self.load(review_id, team_id)
+            if not (is_admin or author == review.facilitator):
+                raise NotPermitted(f"Only the facilitator can {action} this review.")
+            try:
+                (cancel if action == "cancel" else reopen)(review)
+            except ReplyError as exc:
+                return Turn(review=review, prompt=current_prompt(review), error=str(exc))
+            record = AnswerRecord(review.id or "", f"review.{action}", author, action, None)
+            try:
+                saved = self.store.save(review, [record])
+            except VersionConflict:
+                continue
+            return Turn(
+                review=saved, prompt=current_prompt(saved), recorded=True, stages_passed=[saved.state]
+            )
+        raise VersionConflict(review_id)
+
+    # ------------------------------------------------------------ answering
+
+    def reply(
+        self,
+        review_id: str,
+        author: str,
+        text: str,
+        *,
+        team_id: str | None = None,
+        is_admin: bool = False,
+        expect_key: str | None = None,
+    ) -> Turn:
+        """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms)."""
+        aimed_at = expect_key
+        for _ in range(self.max_attempts):
+            review = self.load(review_id, team_id)
+            if aimed_at is None:
+                prompt = current_prompt(review)
+                aimed_at = prompt.key if prompt else None
+            facilitator = is_admin or author == review.facilitator
+            outcome = apply_reply(review, author, text, is_facilitator=facilitator, expect_key=aimed_at)
+            try:
+                return self._save(review, author, text, outcome, aimed_at)
+            except VersionConflict:
+                continue
+        raise VersionConflict(review_id)
+
+    def _save(self, review: Review, author: str, text: str, outcome: Outcome, aimed_at: str | None) -> Turn:
+        stale = (
+            outcome.error is not None and outcome.question is None and aimed_at is not None and review.is_open
+        )
+        if stale:
+            # Someone answered this question a moment earlier: keep this answer in the history too.
+            record = AnswerRecord(
+                review.id or "", aimed_at or "", author, text[:MAX_RECORDED_TEXT], {"late": True}
+            )
+            saved = self.store.save(review, [record])
+            return Turn(
+                review=saved, prompt=current_prompt(saved), error=outcome.error, recorded=True, late=True
+            )
+        if not outcome.changed:
+            return Turn(review=review, prompt=outcome.prompt, message=outcome.message, error=outcome.error)
+        record = AnswerRecord(
+            review.id or "",
+            outcome.question or "",
+            author,
+            text[:MAX_RECORDED_TEXT],
+            _jsonable(outcome.value),
+        )
+        saved = self.store.save(review, [record])
+        return Turn(
+            review=saved,
+            prompt=outcome.prompt,
+            message=outcome.message,
+            stages_passed=outcome.stages_passed,
+            recorded=True,
+        )
+
+    # ------------------------------------------------------------ reading
+
+    def report(self, review: Review) -> Report:
+        """The report; raises ValueError while candidates are still unrated."""
+        return build_report(review)
+
+    def has_report(self, review: Review) -> bool:
+        return review.state in (Stage.REPORT, Stage.DONE) or (
+            review.state is Stage.CANCELLED and _safe_report(review) is not None
+        )
+
+    def progress(self, review: Review) -> Progress:
+        return progress(review)
+
+    def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
+        return self.store.list_reviews(team_id, limit)
+
+
+def _safe_report(review: Review) -> Report | None:
+    try:
+        return build_report(review)
+    except ValueError:
+        return None
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    return str(value)
