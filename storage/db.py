@@ -1,0 +1,57 @@
+"""Engines for the embedded SQLite file (the default) and for PostgreSQL."""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+DEFAULT_DATABASE_FILE = "outsource-review.db"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def default_database_url() -> str:
+    """A SQLite file `outsource-review.db` in the current working directory (absolute, resolved now)."""
+    return f"sqlite:///{(Path.cwd() / DEFAULT_DATABASE_FILE).as_posix()}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for `url` (default: `default_database_url()`).
+
+    SQLite: WAL journal, a busy timeout and foreign keys on every connection; an in-memory database
+    (`sqlite://`) keeps one shared connection, or every connection would see its own empty database.
+    PostgreSQL: connections are checked before use, so a restarted server costs no failed request.
+    `postgresql://` and `postgres://` (as some hosts hand it out) use psycopg2, the driver we depend on.
+    """
+    parsed = make_url(url or default_database_url())
+    if parsed.drivername in ("postgres", "postgresql"):
+        # SQLAlchemy 2.1 reads a bare `postgresql://` as psycopg 3; we ship psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _is_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if _is_memory(url):
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url)
+    event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # busy_timeout first: switching to WAL needs a lock another connection may briefly hold.
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")  # in-memory databases answer 'memory' and stay so
+    finally:
+        cursor.close()

@@ -1,0 +1,151 @@
+"""The database tables as SQLModel table models.
+
+Kept apart from the flows dataclasses: `storage.repository` converts between the two. Alembic owns the schema
+(`storage/migrations`); these models must describe exactly what the migrations create, which a test checks.
+
+JSON columns are only ever written with fresh values (the repository builds whole rows or UPDATE statements),
+never mutated in place: an in-place change to a JSON value is not tracked and would be silently lost.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, Float, MetaData, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+# Every constraint and index gets a predictable name, so migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zones: SQLAlchemy would store an aware value's wall-clock time and drop its offset, so
+    values are converted to UTC before they are written and marked UTC when read. A naive value is taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class StorageModel(SQLModel, registry=registry(metadata=metadata)):
+    """Base of our tables: their own MetaData, so nothing else registered with SQLModel leaks into the schema."""
+
+
+class ReviewRow(StorageModel, table=True):
+    __tablename__ = "review"
+    # One review per Slack thread. NULLs are distinct, so terminal reviews (no channel, no thread) never collide.
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "thread_ts"),)
+
+    id: str = Field(primary_key=True, sa_type=String)  # uuid4 hex
+    team_id: str = Field(index=True, sa_type=String)
+    enterprise_id: str | None = Field(default=None, sa_type=String)
+    channel_id: str | None = Field(default=None, sa_type=String)
+    thread_ts: str | None = Field(default=None, sa_type=String)
+    title: str = Field(sa_type=Text)
+    facilitator: str = Field(sa_type=String)
+    state: str = Field(sa_type=String)
+    answers: dict[str, Any] = Field(sa_type=JSON)
+    drafts: dict[str, Any] = Field(sa_type=JSON)
+    answered: list[str] = Field(sa_type=JSON)
+    raters: list[str] = Field(sa_type=JSON)
+    version: int
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AnswerRow(StorageModel, table=True):
+    """Who answered what, and when: one row per reply, never updated."""
+
+    __tablename__ = "answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: str = Field(foreign_key="review.id", ondelete="CASCADE", index=True, sa_type=String)
+    question: str = Field(sa_type=String)
+    author: str = Field(sa_type=String)
+    text: str = Field(sa_type=Text)
+    value: Any = Field(default=None, sa_type=JSON, nullable=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReceiptRow(StorageModel, table=True):
+    """Keys already handled per team (Slack event ids, action timestamps): makes retries idempotent.
+
+    The primary key (team_id, key) is the unique constraint the idempotency relies on.
+    """
+
+    __tablename__ = "receipt"
+
+    team_id: str = Field(primary_key=True, sa_type=String)
+    key: str = Field(primary_key=True, sa_type=String)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# Projection tables: the latest report of a review, flattened for queries across reviews. They are derived data,
+# replaced as a whole whenever the review is saved with an outcome.
+
+
+class ProcessRow(StorageModel, table=True):
+    """One process of a review's report and its fate: 'ranked', 'excluded', 'merged' (or 'pending')."""
+
+    __tablename__ = "process"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: str = Field(foreign_key="review.id", ondelete="CASCADE", index=True, sa_type=String)
+    name: str = Field(sa_type=String)
+    position: int
+    fate: str = Field(sa_type=String)
+    step: int | None = None
+    reasons: list[str] = Field(sa_type=JSON)
+    merged_into: str | None = Field(default=None, sa_type=String)
+    rank: int | None = None
+    score: float | None = Field(default=None, sa_type=Float)
+
+
+class RatingRow(StorageModel, table=True):
+    """One rater's value for one factor of one ranked process."""
+
+    __tablename__ = "rating"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: str = Field(foreign_key="review.id", ondelete="CASCADE", index=True, sa_type=String)
+    process: str = Field(sa_type=String)
+    rater: str = Field(sa_type=String)
+    factor: str = Field(sa_type=String)
+    value: int
+
+
+class MetricRow(StorageModel, table=True):
+    """One metric of one ranked process: baseline, SLA target and early-warning threshold."""
+
+    __tablename__ = "metric"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: str = Field(foreign_key="review.id", ondelete="CASCADE", index=True, sa_type=String)
+    process: str = Field(sa_type=String)
+    name: str = Field(sa_type=String)
+    baseline: float | None = Field(default=None, sa_type=Float)
+    target: float | None = Field(default=None, sa_type=Float)
+    warn_at: float | None = Field(default=None, sa_type=Float)
