@@ -1,0 +1,295 @@
+"""`SqlReviewStore`: the flows.ports.ReviewStore on SQLite or PostgreSQL.
+
+Rows (storage.tables) and the flows dataclasses stay apart; this module converts between them. Every method
+uses its own short session: nothing is held between calls, so one store serves many threads.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, insert, select, update
+
+from flows.method import Stage
+from flows.model import AnswerRecord, Review, utcnow
+from flows.ports import VersionConflict
+from flows.report import Report
+from storage.tables import AnswerRow, MetricRow, ProcessRow, RatingRow, ReceiptRow, ReviewRow
+
+Outcome = Callable[[Review], Report | None]
+
+
+class SqlReviewStore:
+    """Reviews, their answers and receipts in SQL.
+
+    `outcome`, when given, is asked for the report of every review written (before the transaction opens);
+    the review's rows in the projection tables (process, rating, metric) are then replaced by that report's,
+    or removed when it returns None, so they always describe the review as saved.
+    """
+
+    def __init__(self, engine: Engine, outcome: Outcome | None = None) -> None:
+        self.engine = engine
+        self.outcome = outcome
+
+    def create(self, review: Review) -> Review:
+        """Save a new review; returns it with `id` set (a new uuid4 hex unless given) and `version` 1."""
+        now = utcnow()
+        created = replace(
+            review,
+            id=review.id or uuid4().hex,
+            version=1,
+            created_at=_utc(review.created_at),
+            updated_at=now,
+        )
+        projection = self._projection(created)
+        with Session(self.engine) as session, session.begin():
+            session.exec(insert(ReviewRow).values(_review_values(created)))
+            if projection is not None:
+                _replace_projection(session, created, projection)
+        return created
+
+    def get(self, review_id: str, team_id: str | None = None) -> Review | None:
+        """The review, or None (also None when `team_id` is given and the review belongs to another team)."""
+        query = select(ReviewRow).where(ReviewRow.id == review_id)
+        if team_id is not None:
+            query = query.where(ReviewRow.team_id == team_id)
+        with Session(self.engine) as session:
+            row = session.exec(query).first()
+            return _to_review(row) if row is not None else None
+
+    def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
+        query = select(ReviewRow).where(
+            ReviewRow.team_id == team_id,
+            ReviewRow.channel_id == channel_id,
+            ReviewRow.thread_ts == thread_ts,
+        )
+        with Session(self.engine) as session:
+            row = session.exec(query).first()
+            return _to_review(row) if row is not None else None
+
+    def save(self, review: Review, records: Sequence[AnswerRecord] = ()) -> Review:
+        """Write the review and its new answer records in one transaction.
+
+        Only succeeds when the stored version still equals `review.version`; then the version goes up by one
+        (returned in the result, with a new `updated_at`; `review` itself is left as it was). Raises
+        VersionConflict otherwise, saving nothing. `team_id` and `created_at` never change.
+        """
+        if review.id is None:
+            raise ValueError("save() needs a review that was created first (its id is None)")
+        for record in records:
+            if record.review_id != review.id:
+                raise ValueError(
+                    f"answer record for review {record.review_id!r} saved with review {review.id!r}"
+                )
+        saved = replace(review, version=review.version + 1, updated_at=utcnow())
+        projection = self._projection(saved)
+        values = _review_values(saved)
+        for fixed in ("id", "team_id", "enterprise_id", "created_at"):
+            del values[fixed]
+        with Session(self.engine) as session, session.begin():
+            result = session.exec(
+                update(ReviewRow)
+                .where(col(ReviewRow.id) == review.id, col(ReviewRow.version) == review.version)
+                .values(values)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
+            if records:
+                session.exec(insert(AnswerRow), params=[_answer_values(record) for record in records])
+            if self.outcome is not None:
+                _replace_projection(session, saved, projection)
+        return saved
+
+    def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
+        """Newest first (by `updated_at`)."""
+        query = select(ReviewRow)
+        if team_id is not None:
+            query = query.where(ReviewRow.team_id == team_id)
+        query = query.order_by(col(ReviewRow.updated_at).desc(), col(ReviewRow.id)).limit(limit)
+        with Session(self.engine) as session:
+            return [_to_review(row) for row in session.exec(query)]
+
+    def history(self, review_id: str) -> list[AnswerRecord]:
+        """Every answer given to the review, oldest first."""
+        query = (
+            select(AnswerRow)
+            .where(AnswerRow.review_id == review_id)
+            .order_by(col(AnswerRow.at), col(AnswerRow.id))
+        )
+        with Session(self.engine) as session:
+            return [_to_record(row) for row in session.exec(query)]
+
+    def claim_receipt(self, team_id: str, key: str) -> bool:
+        """True the first time `key` is seen for the team, False on every repeat (retries, double clicks).
+
+        The primary key decides, so this holds across threads, processes and machines.
+        """
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.exec(insert(ReceiptRow).values(team_id=team_id, key=key, created_at=utcnow()))
+        except IntegrityError:
+            return False
+        return True
+
+    def shortlist_counts(self, team_id: str) -> dict[str, int]:
+        """How often each process was ranked across the team's finished reviews, most often first.
+
+        Names are compared ignoring case and surrounding space, and shown in their most common spelling.
+        """
+        query = (
+            select(ProcessRow.name)
+            .join(ReviewRow, col(ReviewRow.id) == col(ProcessRow.review_id))
+            .where(
+                ReviewRow.team_id == team_id, ReviewRow.state == Stage.DONE.value, ProcessRow.fate == "ranked"
+            )
+        )
+        with Session(self.engine) as session:
+            names = [name.strip() for name in session.exec(query)]
+        counts = Counter(name.casefold() for name in names)
+        spellings: dict[str, Counter[str]] = {}
+        for name in names:
+            spellings.setdefault(name.casefold(), Counter())[name] += 1
+        shown = {
+            key: min(spelled, key=lambda s: (-spelled[s], s))  # the most common; ties alphabetically
+            for key, spelled in spellings.items()
+        }
+        ordered = sorted(counts, key=lambda key: (-counts[key], shown[key].casefold()))
+        return {shown[key]: counts[key] for key in ordered}
+
+    def _projection(self, review: Review) -> Report | None:
+        return self.outcome(review) if self.outcome is not None else None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _review_values(review: Review) -> dict[str, Any]:
+    return {
+        "id": review.id,
+        "team_id": review.team_id,
+        "enterprise_id": None,  # flows.model.Review has no enterprise id yet
+        "channel_id": review.channel_id,
+        "thread_ts": review.thread_ts,
+        "title": review.title,
+        "facilitator": review.facilitator,
+        "state": Stage(review.state).value,
+        "answers": review.answers,
+        "drafts": review.drafts,
+        "answered": review.answered,
+        "raters": review.raters,
+        "version": review.version,
+        "created_at": _utc(review.created_at),
+        "updated_at": _utc(review.updated_at),
+    }
+
+
+def _to_review(row: ReviewRow) -> Review:
+    return Review(
+        id=row.id,
+        title=row.title,
+        facilitator=row.facilitator,
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        thread_ts=row.thread_ts,
+        state=Stage(row.state),
+        answers=row.answers,
+        drafts=row.drafts,
+        answered=row.answered,
+        raters=row.raters,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _answer_values(record: AnswerRecord) -> dict[str, Any]:
+    return {
+        "review_id": record.review_id,
+        "question": record.question,
+        "author": record.author,
+        "text": record.text,
+        "value": record.value,
+        "at": _utc(record.at),
+    }
+
+
+def _to_record(row: AnswerRow) -> AnswerRecord:
+    return AnswerRecord(
+        review_id=row.review_id,
+        question=row.question,
+        author=row.author,
+        text=row.text,
+        value=row.value,
+        at=row.at,
+    )
+
+
+def _replace_projection(session: Session, review: Review, report: Report | None) -> None:
+    """Replace the review's rows in process/rating/metric with `report`'s (none when it is None)."""
+    review_id = review.id
+    for table in (ProcessRow, RatingRow, MetricRow):
+        session.exec(delete(table).where(col(table.review_id) == review_id))
+    if report is None:
+        return
+    processes, ratings, metrics = _projection_rows(review_id or "", report)
+    for table, rows in ((ProcessRow, processes), (RatingRow, ratings), (MetricRow, metrics)):
+        if rows:
+            session.exec(insert(table), params=rows)
+
+
+def _projection_rows(
+    review_id: str, report: Report
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    ranked = {task.process: task for task in report.shortlist}
+    excluded = {exclusion.process: exclusion for exclusion in report.excluded}
+    merged_into = {source: merge.into for merge in report.merged for source in merge.sources}
+    names = list(dict.fromkeys([*report.processes, *ranked, *excluded, *merged_into]))
+
+    processes: list[dict[str, Any]] = []
+    for position, name in enumerate(names):
+        row: dict[str, Any] = {
+            "review_id": review_id,
+            "name": name,
+            "position": position,
+            "fate": "pending",  # neither ranked, excluded nor merged: the report is not final
+            "step": None,
+            "reasons": [],
+            "merged_into": None,
+            "rank": None,
+            "score": None,
+        }
+        if name in ranked:
+            row |= {"fate": "ranked", "rank": ranked[name].rank, "score": ranked[name].score}
+        elif name in excluded:
+            exclusion = excluded[name]
+            row |= {"fate": "excluded", "step": exclusion.step, "reasons": list(exclusion.reasons)}
+        elif name in merged_into:
+            row |= {"fate": "merged", "merged_into": merged_into[name]}
+        processes.append(row)
+
+    ratings = [
+        {"review_id": review_id, "process": task.process, "rater": rater, "factor": factor, "value": value}
+        for task in report.shortlist
+        for rater, values in task.ratings.items()
+        for factor, value in values.items()
+    ]
+    metrics = [
+        {
+            "review_id": review_id,
+            "process": task.process,
+            "name": metric.name,
+            "baseline": metric.baseline,
+            "target": metric.target,
+            "warn_at": metric.warn_at,
+        }
+        for task in report.shortlist
+        for metric in task.metrics
+    ]
+    return processes, ratings, metrics
