@@ -49,14 +49,11 @@ class Turn:
     stages_passed: list[Stage] = field(default_factory=list)
     recorded: bool = False
     late: bool = False  # the reply reached a question someone else had just answered
+    question: str | None = None  # the key of the question the reply went to
 
     @property
     def finished(self) -> bool:
         return Stage.DONE in self.stages_passed
-
-    @property
-    def prompt_changed(self) -> bool:
-        return self.recorded and not self.error
 
 
 class ReviewService:
@@ -175,7 +172,13 @@ class ReviewService:
                 review=saved, prompt=current_prompt(saved), error=outcome.error, recorded=True, late=True
             )
         if not outcome.changed:
-            return Turn(review=review, prompt=outcome.prompt, message=outcome.message, error=outcome.error)
+            return Turn(
+                review=review,
+                prompt=outcome.prompt,
+                message=outcome.message,
+                error=outcome.error,
+                question=outcome.question,
+            )
         record = AnswerRecord(
             review.id or "",
             outcome.question or "",
@@ -190,6 +193,7 @@ class ReviewService:
             message=outcome.message,
             stages_passed=outcome.stages_passed,
             recorded=True,
+            question=outcome.question,
         )
 
     # ------------------------------------------------------------ reading
