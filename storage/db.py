@@ -1,5 +1,7 @@
 """Engines for the embedded SQLite file (the default) and for PostgreSQL."""
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +51,25 @@ def _sqlite_engine(url: URL) -> Engine:
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        # busy_timeout first: switching to WAL needs a lock another connection may briefly hold.
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")  # in-memory databases answer 'memory' and stay so
+        _switch_to_wal(cursor)
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode (it stays so; in-memory databases answer 'memory' and stay so).
+
+    The first switch of a new file needs it to itself, and SQLite answers "database is locked" at once rather
+    than waiting out the busy timeout when another process is opening it too: retry until the timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)

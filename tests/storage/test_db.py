@@ -1,0 +1,91 @@
+"""Engine settings, checked on the database itself."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.pool import StaticPool
+
+from storage.db import SQLITE_BUSY_TIMEOUT_MS, default_database_url, make_engine
+
+
+def test_sqlite_file_uses_wal_busy_timeout_and_foreign_keys(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS == 5000
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_every_pooled_sqlite_connection_gets_the_settings(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_wal_mode_stays_with_the_file(sqlite_url: str, tmp_path: Path) -> None:
+    make_engine(sqlite_url).dispose()
+    with make_engine(sqlite_url).connect() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.commit()
+    assert (tmp_path / "reviews.db").read_bytes()[18:20] == b"\x02\x02"  # file format 2 = WAL
+
+
+def test_memory_database_is_one_shared_connection() -> None:
+    engine = make_engine("sqlite://")
+    assert isinstance(engine.pool, StaticPool)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT x FROM t")).scalar() == 1
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_default_url_is_a_file_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert default_database_url() == f"sqlite:///{tmp_path.as_posix()}/outsource-review.db"
+    engine = make_engine()
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+    assert (tmp_path / "outsource-review.db").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@db.example/app",
+        "postgres://u@db.example/app",
+        "postgresql+psycopg2://u@db.example/app",
+    ],
+)
+def test_postgresql_urls_use_psycopg2_and_pre_ping(url: str) -> None:
+    engine = make_engine(url)  # connects lazily: nothing is dialled here
+    assert engine.url.drivername == "postgresql+psycopg2"
+    assert engine.pool._pre_ping
+
+
+@pytest.mark.postgres
+def test_postgresql_engine_connects(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT current_schema()")).scalar()
+                == postgres_url.rsplit("%3D", 1)[1]
+            )
+    finally:
+        engine.dispose()

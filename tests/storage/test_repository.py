@@ -1,0 +1,381 @@
+"""SqlReviewStore against real databases: a SQLite file, and PostgreSQL when it answers."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlmodel import Session, col, select
+
+from flows.method import Stage
+from flows.model import AnswerRecord, Merge, Metric, Review
+from flows.ports import ReviewStore, VersionConflict
+from flows.report import Disagreement, Exclusion, RankedTask, Report
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.repository import SqlReviewStore
+from storage.tables import MetricRow, ProcessRow, RatingRow
+
+T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+
+
+def full_review() -> Review:
+    """A review with every field set to something other than its default."""
+    return Review(
+        title="Q3 marketing review — ünïcode",
+        facilitator="U_FAC",
+        team_id="T1",
+        channel_id="C1",
+        thread_ts="1715000000.000100",
+        state=Stage.PRIORITISE,
+        answers={
+            "processes": ["Blog writing", "SEO audits"],
+            "keep_inhouse": {"Brand strategy": ["competitive_advantage"]},
+            "weights": {"risk": 2.5},
+            "nothing": None,
+        },
+        drafts={"ratings": {"SEO audits": {"alice": {"risk": 2}}}, "open": True},
+        answered=["processes", "keep_inhouse"],
+        raters=["alice", "bob"],
+        created_at=datetime(2024, 5, 6, 9, 8, 9, tzinfo=timezone(timedelta(hours=2))),  # = 07:08:09 UTC
+    )
+
+
+def record(review: Review, question: str, value: object = None, author: str = "alice") -> AnswerRecord:
+    return AnswerRecord(
+        review_id=review.id or "", question=question, author=author, text=str(value), value=value
+    )
+
+
+def test_the_store_satisfies_the_port(store: SqlReviewStore) -> None:
+    port: ReviewStore = store
+    assert port is store
+
+
+def test_round_trip_of_every_field_on_a_sqlite_file(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        upgrade(engine)
+        original = full_review()
+        created = SqlReviewStore(engine).create(original)
+    finally:
+        engine.dispose()
+
+    assert created.id is not None and len(created.id) == 32 and int(created.id, 16) >= 0
+    assert created.version == 1
+    assert original.id is None and original.version == 0  # the argument is left alone
+
+    fresh = make_engine(sqlite_url)  # a new engine: nothing cached anywhere
+    try:
+        loaded = SqlReviewStore(fresh).get(created.id)
+    finally:
+        fresh.dispose()
+    assert loaded == created
+    assert loaded is not None
+    assert loaded.state is Stage.PRIORITISE
+    assert loaded.created_at == datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert loaded.created_at.tzinfo == UTC and loaded.updated_at.tzinfo == UTC
+    assert loaded.answers["nothing"] is None
+
+
+def test_round_trip_on_each_backend(store: SqlReviewStore) -> None:
+    created = store.create(full_review())
+    assert store.get(created.id or "") == created
+    assert store.find_by_thread("T1", "C1", "1715000000.000100") == created
+
+
+def test_create_keeps_a_given_id(store: SqlReviewStore) -> None:
+    created = store.create(replace(full_review(), id="a" * 32))
+    assert created.id == "a" * 32
+    assert store.get("a" * 32) == created
+
+
+def test_naive_timestamps_are_taken_as_utc(store: SqlReviewStore) -> None:
+    created = store.create(replace(full_review(), created_at=datetime(2024, 1, 2, 3, 4, 5)))
+    loaded = store.get(created.id or "")
+    assert loaded is not None and loaded.created_at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_save_bumps_the_version_and_writes_every_field(store: SqlReviewStore) -> None:
+    created = store.create(full_review())
+    changed = replace(
+        created,
+        title="Renamed",
+        state=Stage.METRICS,
+        answers={**created.answers, "ratings": {"SEO audits": {"alice": {"risk": 2}}}},
+        drafts={},
+        answered=[*created.answered, "ratings"],
+        raters=["alice"],
+    )
+    saved = store.save(changed)
+    assert saved.version == 2
+    assert changed.version == 1  # the argument is left alone
+    assert saved.updated_at >= created.updated_at
+    assert store.get(created.id or "") == saved
+
+
+def test_team_and_creation_time_never_change_on_save(store: SqlReviewStore) -> None:
+    created = store.create(full_review())
+    store.save(replace(created, team_id="T_OTHER", created_at=T0 + timedelta(days=9)))
+    loaded = store.get(created.id or "")
+    assert loaded is not None
+    assert loaded.team_id == "T1" and loaded.created_at == created.created_at
+
+
+def test_stale_save_raises_version_conflict_and_saves_nothing(store: SqlReviewStore) -> None:
+    created = store.create(full_review())
+    first = store.save(replace(created, title="First"), [record(created, "a", 1)])
+    with pytest.raises(VersionConflict):
+        store.save(replace(created, title="Stale", state=Stage.DONE), [record(created, "b", 2)])
+    assert store.get(created.id or "") == first
+    assert [r.question for r in store.history(created.id or "")] == ["a"]
+
+
+def test_saving_a_review_that_was_never_created_fails(store: SqlReviewStore) -> None:
+    with pytest.raises(ValueError, match="created first"):
+        store.save(full_review())
+    with pytest.raises(VersionConflict):
+        store.save(replace(full_review(), id="b" * 32, version=1))
+
+
+def test_answers_are_saved_with_the_review_or_not_at_all(store: SqlReviewStore) -> None:
+    created = store.create(full_review())
+    good = record(created, "processes", ["Blog writing"])
+    unserialisable = record(created, "bad", {1, 2})  # a set is not JSON: the insert fails mid-transaction
+    with pytest.raises(StatementError, match="not JSON serializable"):
+        store.save(replace(created, title="Half"), [good, unserialisable])
+    assert store.get(created.id or "") == created
+    assert store.history(created.id or "") == []
+
+    saved = store.save(replace(created, title="Whole"), [good])
+    assert saved.version == 2
+    assert store.history(created.id or "") == [good]
+
+
+def test_answer_records_for_another_review_are_refused(store: SqlReviewStore) -> None:
+    created = store.create(full_review())
+    other = AnswerRecord(review_id="c" * 32, question="q", author="a", text="t", value=1)
+    with pytest.raises(ValueError, match="answer record"):
+        store.save(created, [other])
+    assert store.get(created.id or "") == created
+
+
+def test_history_is_every_answer_oldest_first_with_who_and_when(store: SqlReviewStore) -> None:
+    created = store.create(full_review())
+    later = AnswerRecord(
+        created.id or "", "q2", "bob", "2 4 2 3 5 2", [2, 4, 2, 3, 5, 2], at=T0 + timedelta(1)
+    )
+    earlier = AnswerRecord(created.id or "", "q1", "alice", "yes", True, at=T0)
+    saved = store.save(created, [later])
+    store.save(saved, [earlier])
+    assert store.history(created.id or "") == [earlier, later]
+    assert store.history("unknown") == []
+
+
+def test_get_and_find_by_thread_are_scoped_to_the_team(store: SqlReviewStore) -> None:
+    mine = store.create(full_review())
+    theirs = store.create(replace(full_review(), team_id="T2"))  # same channel and thread ids, other team
+    assert store.get(mine.id or "", "T1") == mine
+    assert store.get(mine.id or "", "T2") is None
+    assert store.get(mine.id or "") == mine
+    assert store.get(theirs.id or "", "T2") == theirs
+    assert store.find_by_thread("T1", "C1", "1715000000.000100") == mine
+    assert store.find_by_thread("T2", "C1", "1715000000.000100") == theirs
+    assert store.find_by_thread("T3", "C1", "1715000000.000100") is None
+    assert store.find_by_thread("T1", "C1", "other") is None
+    assert store.get("missing") is None
+
+
+def test_one_review_per_thread_but_any_number_without_one(store: SqlReviewStore) -> None:
+    store.create(full_review())
+    with pytest.raises(IntegrityError):
+        store.create(full_review())
+    terminal = replace(full_review(), channel_id=None, thread_ts=None)
+    assert store.create(terminal).id != store.create(terminal).id
+
+
+def test_list_reviews_newest_first_scoped_and_limited(store: SqlReviewStore) -> None:
+    def plain(title: str, team: str = "T1") -> Review:
+        return Review(title=title, facilitator="U", team_id=team)
+
+    a = store.create(plain("a"))
+    b = store.create(plain("b"))
+    store.create(plain("other team", "T2"))
+    c = store.create(plain("c"))
+    store.save(a)  # a becomes the most recently updated
+    assert [r.title for r in store.list_reviews("T1")] == ["a", "c", "b"]
+    assert [r.title for r in store.list_reviews("T1", limit=2)] == ["a", "c"]
+    assert {r.title for r in store.list_reviews()} == {"a", "b", "c", "other team"}
+    assert store.list_reviews("T9") == []
+    assert {b.id, c.id} <= {r.id for r in store.list_reviews("T1")}
+
+
+def test_claim_receipt_first_true_then_false(store: SqlReviewStore) -> None:
+    assert store.claim_receipt("T1", "Ev123") is True
+    assert store.claim_receipt("T1", "Ev123") is False
+    assert store.claim_receipt("T1", "Ev123") is False
+    assert store.claim_receipt("T2", "Ev123") is True  # per team
+    assert store.claim_receipt("T1", "Ev124") is True
+
+
+def test_claim_receipt_across_two_engines_on_one_file(sqlite_url: str) -> None:
+    first, second = make_engine(sqlite_url), make_engine(sqlite_url)
+    try:
+        upgrade(first)
+        assert SqlReviewStore(first).claim_receipt("T1", "action-1.5") is True
+        assert SqlReviewStore(second).claim_receipt("T1", "action-1.5") is False
+        assert SqlReviewStore(second).claim_receipt("T1", "action-2") is True
+        assert SqlReviewStore(first).claim_receipt("T1", "action-2") is False
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+# The report projection -----------------------------------------------------------------------------------------
+
+RATINGS = {
+    "alice": {
+        "risk": 1,
+        "consequences": 3,
+        "tech_complexity": 1,
+        "importance": 3,
+        "benefits": 4,
+        "vendor_expertise": 1,
+    },
+    "bob": {
+        "risk": 3,
+        "consequences": 3,
+        "tech_complexity": 1,
+        "importance": 3,
+        "benefits": 4,
+        "vendor_expertise": 1,
+    },
+}
+
+
+def sample_report(first: str = "Blog writing", second: str = "SEO audits") -> Report:
+    def task(rank: int, process: str, score: float, metrics: tuple[Metric, ...] = ()) -> RankedTask:
+        return RankedTask(
+            rank=rank,
+            process=process,
+            score=score,
+            factors={"risk": 2.0, "benefits": 4.0},
+            contributions={"risk": 0.25, "benefits": 0.75},
+            disagreements=(Disagreement("risk", 1, 3, ("alice",), ("bob",)),),
+            ratings=RATINGS,
+            metrics=metrics,
+        )
+
+    return Report(
+        review="Q3",
+        processes=[first, second, "Brand strategy", "Key account calls"],
+        merged=[Merge(into=first, sources=("Writing blog posts",))],
+        merge_suggestions=[],
+        excluded=[
+            Exclusion("Brand strategy", 3, ("competitive_advantage", "low_benefit")),
+            Exclusion("Key account calls", 4, ("face_to_face",)),
+        ],
+        shortlist=[
+            task(1, first, 82.125),
+            task(
+                2, second, 78.6, (Metric("organic sessions", 12000, 15000, 11000), Metric("audits", None, 1))
+            ),
+        ],
+        weights={"risk": 2.0},
+        directions={"risk": "-"},
+    )
+
+
+def projection(engine: Engine, review_id: str) -> tuple[list[ProcessRow], list[RatingRow], list[MetricRow]]:
+    with Session(engine) as session:
+        processes = session.exec(
+            select(ProcessRow).where(ProcessRow.review_id == review_id).order_by(col(ProcessRow.position))
+        ).all()
+        ratings = session.exec(select(RatingRow).where(RatingRow.review_id == review_id)).all()
+        metrics = session.exec(
+            select(MetricRow).where(MetricRow.review_id == review_id).order_by(col(MetricRow.id))
+        ).all()
+        return list(processes), list(ratings), list(metrics)
+
+
+def test_projection_is_written_from_the_report(engine: Engine) -> None:
+    report = sample_report()
+    store = SqlReviewStore(engine, outcome=lambda review: report if review.state is Stage.DONE else None)
+    created = store.create(full_review())
+    assert projection(engine, created.id or "") == ([], [], [])
+
+    store.save(replace(created, state=Stage.DONE))
+    processes, ratings, metrics = projection(engine, created.id or "")
+    assert [
+        (p.position, p.name, p.fate, p.step, p.reasons, p.merged_into, p.rank, p.score) for p in processes
+    ] == [
+        (0, "Blog writing", "ranked", None, [], None, 1, 82.125),
+        (1, "SEO audits", "ranked", None, [], None, 2, 78.6),
+        (2, "Brand strategy", "excluded", 3, ["competitive_advantage", "low_benefit"], None, None, None),
+        (3, "Key account calls", "excluded", 4, ["face_to_face"], None, None, None),
+        (4, "Writing blog posts", "merged", None, [], "Blog writing", None, None),
+    ]
+    expected_ratings = {
+        (process, rater, factor, value)
+        for process in ("Blog writing", "SEO audits")
+        for rater, values in RATINGS.items()
+        for factor, value in values.items()
+    }
+    assert {(r.process, r.rater, r.factor, r.value) for r in ratings} == expected_ratings
+    assert len(ratings) == 24
+    assert [(m.process, m.name, m.baseline, m.target, m.warn_at) for m in metrics] == [
+        ("SEO audits", "organic sessions", 12000, 15000, 11000),
+        ("SEO audits", "audits", None, 1, None),
+    ]
+
+
+def test_projection_is_replaced_on_every_save_and_cleared_without_a_report(engine: Engine) -> None:
+    reports: dict[str, Report | None] = {"now": sample_report()}
+    store = SqlReviewStore(engine, outcome=lambda review: reports["now"])
+    created = store.create(full_review())
+    other = store.create(replace(full_review(), thread_ts="another"))
+    assert len(projection(engine, created.id or "")[0]) == 5
+
+    reports["now"] = replace(sample_report(), shortlist=[], excluded=[], merged=[], processes=["Only one"])
+    saved = store.save(created)
+    processes, ratings, metrics = projection(engine, created.id or "")
+    assert [(p.name, p.fate) for p in processes] == [("Only one", "pending")]
+    assert ratings == [] and metrics == []
+
+    reports["now"] = None
+    store.save(saved)
+    assert projection(engine, created.id or "") == ([], [], [])
+    assert len(projection(engine, other.id or "")[0]) == 5  # other reviews keep theirs
+
+
+def test_a_failed_save_keeps_the_old_projection(engine: Engine) -> None:
+    store = SqlReviewStore(engine, outcome=lambda review: sample_report())
+    created = store.create(full_review())
+    store.save(created)
+    with pytest.raises(VersionConflict):
+        SqlReviewStore(engine, outcome=lambda review: None).save(created)
+    assert len(projection(engine, created.id or "")[0]) == 5
+
+
+def test_shortlist_counts_over_finished_reviews_of_the_team(engine: Engine) -> None:
+    reports = {
+        "done 1": sample_report("Blog writing", "SEO audits"),
+        "done 2": sample_report("blog writing ", "Newsletter"),
+        "done 3": sample_report("Blog Writing", "SEO audits"),
+        "done 4": sample_report("blog writing", "Ads"),
+        "open": sample_report("Podcast", "SEO audits"),
+        "other team": sample_report("Podcast", "SEO audits"),
+    }
+    store = SqlReviewStore(engine, outcome=lambda review: reports[review.title])
+    for title, report in reports.items():
+        team = "T2" if title == "other team" else "T1"
+        state = Stage.METRICS if title == "open" else Stage.DONE
+        store.create(Review(title=title, facilitator="U", team_id=team, state=state))
+        assert report.shortlist
+
+    counts = store.shortlist_counts("T1")
+    assert counts == {"blog writing": 4, "SEO audits": 2, "Ads": 1, "Newsletter": 1}
+    assert list(counts) == ["blog writing", "SEO audits", "Ads", "Newsletter"]
+    assert store.shortlist_counts("T2") == {"Podcast": 1, "SEO audits": 1}
+    assert store.shortlist_counts("T9") == {}
