@@ -46,8 +46,10 @@ def contributions(
 
 
 def score(medians: Mapping[str, float], weights: Mapping[str, float], directions: Mapping[str, str]) -> float:
-    total = sum(weights[f] for f in FACTOR_IDS)
-    return 100 * sum(contributions(medians, weights, directions).values()) / total
+    # Scaled by the largest weight first: the same value, without overflow (1e308) or underflow (5e-324).
+    top = max(weights[f] for f in FACTOR_IDS)
+    scaled = {f: weights[f] / top for f in FACTOR_IDS}
+    return 100 * sum(contributions(medians, scaled, directions).values()) / sum(scaled.values())
 
 
 def disagreements(ratings: Mapping[str, Mapping[str, int]]) -> tuple[Disagreement, ...]:
