@@ -1,0 +1,462 @@
+"""Block Kit for the review: kickoff message, questions, report, App Home and modals.
+
+Everything is built with `slack_sdk.models`, which checks Slack's length limits; user-typed text always goes
+through `escape` before it reaches mrkdwn.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.slack import ids
+from bot.slack.text import MESSAGE_TEXT_LIMIT, SECTION_LIMIT, escape, mention, question_token, shorten
+from flows.interview import Progress
+from flows.method import FACTORS, FACTORS_BY_ID, REASON_LABELS
+from flows.model import Review
+from flows.prompts import Kind, Prompt
+from flows.render import plain_number, shown_score, step_title
+from flows.report import RankedTask, Report
+
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_SELECT_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message: fallback text (shown in notifications) and blocks."""
+
+    text: str
+    blocks: list[Block]
+
+    def as_kwargs(self) -> dict[str, object]:
+        return {"text": self.text, "blocks": [b.to_dict() for b in self.blocks]}
+
+    @property
+    def size(self) -> int:
+        return len(json.dumps([b.to_dict() for b in self.blocks]))
+
+
+def _section(text: str, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_LIMIT)), block_id=block_id)
+
+
+def _context(*lines: str) -> ContextBlock:
+    return ContextBlock(
+        elements=[MarkdownTextObject(text=shorten(line, SECTION_LIMIT)) for line in lines[:10]]
+    )
+
+
+def action_value(review_id: str, token: str, reply: str) -> str:
+    return json.dumps({"r": review_id, "q": token, "v": reply}, separators=(",", ":"))
+
+
+def _button(label: str, review: Review, token: str, reply: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=label,
+        action_id=f"{ids.REPLY}:{reply}",
+        value=action_value(review.id or "", token, reply),
+        style=style,
+    )
+
+
+def _open_button(label: str, action_id: str, review: Review, token: str) -> ButtonElement:
+    return ButtonElement(text=label, action_id=action_id, value=action_value(review.id or "", token, ""))
+
+
+def chunk_lines(lines: Iterable[str], limit: int = SECTION_LIMIT) -> list[str]:
+    """Join lines into texts of at most `limit` characters (a single longer line is cut)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = shorten(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+# ---------------------------------------------------------------- kickoff
+
+
+def kickoff_message(review: Review, progress: Progress) -> Message:
+    title = review.title or "Outsource review"
+    facts = ", ".join(progress.answered) or "nothing yet"
+    blocks: list[Block] = [
+        HeaderBlock(text=shorten(f"Outsource review: {title}", 150)),
+        _section(
+            f"*{escape(progress.headline)}*\n"
+            f"{_progress_bar(progress)}\n"
+            f"Facilitator: {mention(review.facilitator)} · So far: {escape(facts)}"
+        ),
+        _context(
+            "Answer in this message's thread: anyone in the channel can. "
+            "`/outsource-review help` shows the commands."
+        ),
+    ]
+    return Message(text=f"Outsource review: {escape(title)} ({escape(progress.headline)})", blocks=blocks)
+
+
+def _progress_bar(progress: Progress) -> str:
+    done = {"done": 7, "report": 7}.get(progress.stage.value, (progress.step or 1) - 1)
+    if progress.stage.value == "intake":
+        done = 0
+    return "●" * done + "○" * (7 - done)
+
+
+# ---------------------------------------------------------------- questions
+
+
+def question_messages(review: Review, prompt: Prompt, note: str | None = None) -> list[Message]:
+    """The question as one message (more only when its option list is too long for one).
+
+    `note` is mrkdwn the caller has already escaped (it may mention people).
+    """
+    token = question_token(prompt.key)
+    step = f"Step {prompt.step_number} of 7 · " if prompt.step_number else ""
+    stage_title = step_title(prompt.step_number) if prompt.step_number else "Getting started"
+    head = f"*{step}{stage_title}*\n{escape(prompt.text)}"
+    blocks: list[Block] = []
+    if note:
+        blocks.append(_context(note))
+    blocks.append(_section(head))
+    if prompt.details:
+        blocks += [
+            _context(*[escape(d) for d in prompt.details[i : i + 10]])
+            for i in range(0, len(prompt.details), 10)
+        ]
+    if prompt.help:
+        blocks.append(_context(escape(prompt.help)))
+    option_lines = [f"{i}. {escape(o.label)}" for i, o in enumerate(prompt.options, start=1)]
+    option_sections = [_section(chunk) for chunk in chunk_lines(option_lines)]
+    status = _collected_line(prompt)
+    if status:
+        blocks.append(_context(status))
+    tail: list[Block] = [
+        ActionsBlock(block_id=f"{review.id}:{token}", elements=_controls(review, prompt, token)),
+        _context(escape(prompt.accepts)),
+    ]
+    text = f"{step}{escape(prompt.text)}"
+    room = MAX_BLOCKS - len(blocks) - len(tail)
+    if len(option_sections) <= room and _chars(blocks + option_sections + tail) <= MESSAGE_TEXT_LIMIT:
+        return [Message(text=text, blocks=blocks + option_sections + tail)]
+    # Too many options for one message: the list follows in as many messages as it needs.
+    messages = [Message(text=text, blocks=blocks)]
+    for group in _pack(option_sections):
+        messages.append(Message(text="Options (continued)", blocks=group))
+    messages.append(Message(text="How to answer", blocks=tail))
+    return messages
+
+
+def _collected_line(prompt: Prompt) -> str:
+    if prompt.kind is Kind.RATINGS:
+        rated = ", ".join(mention(r) for r in prompt.collected) or "no one yet"
+        waiting = ", ".join(mention(r) for r in prompt.awaiting)
+        return f"Rated so far: {rated}" + (f" · waiting for {waiting}" if waiting else "")
+    if prompt.collected:
+        shown = ", ".join(escape(c) for c in prompt.collected[:30])
+        more = f" and {len(prompt.collected) - 30} more" if len(prompt.collected) > 30 else ""
+        return f"So far ({len(prompt.collected)}): {shown}{more}"
+    return ""
+
+
+def _controls(review: Review, prompt: Prompt, token: str) -> list:
+    elements: list = []
+    match prompt.kind:
+        case Kind.YES_NO:
+            elements += [_button("Yes", review, token, "yes", "primary"), _button("No", review, token, "no")]
+        case Kind.PICK:
+            if 0 < len(prompt.options) <= MAX_SELECT_OPTIONS:
+                elements.append(
+                    StaticMultiSelectElement(
+                        placeholder="Choose",
+                        action_id=ids.PICK_MANY,
+                        options=_options(prompt),
+                    )
+                )
+            elements += [
+                _button("None of these", review, token, "none"),
+                _button("All", review, token, "all"),
+            ]
+        case Kind.PICK_ONE:
+            if prompt.options:
+                elements.append(
+                    StaticSelectElement(
+                        placeholder="Choose one", action_id=ids.PICK_ONE, options=_options(prompt)
+                    )
+                )
+        case Kind.RATINGS:
+            elements += [
+                _open_button("Rate in a form", ids.OPEN_RATINGS, review, token),
+                _button("Close the round", review, token, "done"),
+            ]
+        case Kind.LIST:
+            elements += [
+                _open_button("Add in a form", ids.OPEN_LIST, review, token),
+                _button("Done", review, token, "done", "primary"),
+            ]
+        case Kind.METRICS:
+            elements += [
+                _open_button("Add in a form", ids.OPEN_LIST, review, token),
+                _button("Done", review, token, "done", "primary"),
+            ]
+        case Kind.WEIGHTS:
+            elements += [
+                _button("Keep them equal", review, token, "ok", "primary"),
+                _open_button("Set weights", ids.OPEN_WEIGHTS, review, token),
+            ]
+    if prompt.optional:
+        elements.append(_button("Skip", review, token, "skip"))
+    elements += [_button("Back", review, token, "back"), _button("Help", review, token, "help")]
+    return elements[:25]
+
+
+def _options(prompt: Prompt) -> list[Option]:
+    return [
+        Option(value=str(i), text=shorten(f"{i}. {o.label}", MAX_OPTION_TEXT))
+        for i, o in enumerate(prompt.options[:MAX_SELECT_OPTIONS], start=1)
+    ]
+
+
+def _chars(blocks: Sequence[Block]) -> int:
+    total = 0
+    for block in blocks:
+        data = block.to_dict()
+        total += len(json.dumps(data.get("text", ""))) + sum(
+            len(json.dumps(e)) for e in data.get("elements", [])
+        )
+    return total
+
+
+def _pack(blocks: Sequence[Block]) -> list[list[Block]]:
+    groups: list[list[Block]] = []
+    current: list[Block] = []
+    for block in blocks:
+        if current and (len(current) >= MAX_BLOCKS - 5 or _chars([*current, block]) > MESSAGE_TEXT_LIMIT):
+            groups.append(current)
+            current = []
+        current.append(block)
+    if current:
+        groups.append(current)
+    return groups
+
+
+# ---------------------------------------------------------------- report
+
+
+def task_text(task: RankedTask, report: Report, name: Callable[[str], str] = mention) -> str:
+    flag = " · :speech_balloon: *discuss*" if task.needs_discussion else ""
+    parts = [f"*{task.rank}. {escape(task.process)}*: score *{shown_score(task)}*{flag}"]
+    why = "; ".join(
+        f"{FACTORS_BY_ID[f.id].label} {plain_number(task.factors[f.id])} "
+        f"({report.directions[f.id]}, ×{plain_number(report.weights[f.id])} → {task.contributions[f.id]:.2f})"
+        for f in FACTORS
+    )
+    parts.append(f"Why: {why}")
+    for d in task.disagreements:
+        low = ", ".join(name(r) for r in d.low_raters)
+        high = ", ".join(name(r) for r in d.high_raters)
+        parts.append(
+            f"Disagreement on {FACTORS_BY_ID[d.factor].label}: {low} said {d.low}, {high} said {d.high}"
+        )
+    if task.service_level:
+        parts.append(f"Service level today: {escape(task.service_level)}")
+    for m in task.metrics:
+        parts.append(
+            f"Metric: {escape(m.name)}: baseline {plain_number(m.baseline)} → target {plain_number(m.target)}, "
+            f"early warning at {plain_number(m.warn_at)}"
+        )
+    return "\n".join(parts)
+
+
+def report_messages(review: Review, report: Report) -> list[Message]:
+    """The shortlist, then exclusions by step, then merges: split so no message breaks Block Kit limits."""
+    title = review.title or report.review or "Outsource review"
+    blocks: list[Block] = [HeaderBlock(text=shorten(f"Shortlist: {title}", 150))]
+    if report.shortlist:
+        blocks.append(
+            _section(f"Outsource these first, best candidate on top ({len(report.shortlist)} ranked):")
+        )
+        blocks += [_section(task_text(t, report)) for t in report.shortlist]
+    else:
+        blocks.append(_section("No process made the shortlist this time."))
+    if report.excluded:
+        blocks.append(DividerBlock())
+        blocks.append(_section("*Left off the shortlist*"))
+        for step in sorted({e.step for e in report.excluded}):
+            lines = [
+                f"• {escape(e.process)}: {', '.join(REASON_LABELS.get(r, r) for r in e.reasons)}"
+                for e in report.excluded
+                if e.step == step
+            ]
+            chunks = chunk_lines([f"*Step {step}: {step_title(step).lower()}*", *lines])
+            blocks += [_section(chunk) for chunk in chunks]
+    if report.merged:
+        lines = [f"• {', '.join(escape(s) for s in m.sources)} → {escape(m.into)}" for m in report.merged]
+        blocks += [_section(chunk) for chunk in chunk_lines(["*Merged in step 1*", *lines])]
+    weights = ", ".join(
+        f"{FACTORS_BY_ID[f].label} {report.directions[f]}{plain_number(w)}" for f, w in report.weights.items()
+    )
+    blocks.append(
+        _context(
+            "Score = 100 × Σ weight × rating scaled 0–1 (1 = outsource sooner) ÷ Σ weight, from each factor's median. "
+            f"Weights ({escape(report.weights_source)}): {escape(weights)}."
+        )
+    )
+    groups = _pack(blocks)
+    return [
+        Message(
+            text=f"Shortlist: {escape(title)}" + (f" ({i}/{len(groups)})" if len(groups) > 1 else ""),
+            blocks=g,
+        )
+        for i, g in enumerate(groups, start=1)
+    ]
+
+
+# ---------------------------------------------------------------- App Home
+
+
+def home_view(reviews: Sequence[Review], progress: Callable[[Review], Progress]) -> View:
+    blocks: list[Block] = [
+        HeaderBlock(text="Outsource Review"),
+        _section(
+            "Decide, with reasons, which marketing work to outsource first. Type `/outsource-review Q3 review` "
+            "in a channel: I'll open a review there and walk the team through seven steps in its thread, then "
+            "post the ranked shortlist."
+        ),
+        _context("Commands: `help`, `status`, `list`, `report`, `export`, `cancel`, `reopen`."),
+    ]
+    open_reviews = [r for r in reviews if r.is_open]
+    closed = [r for r in reviews if not r.is_open]
+    for heading, group in (("In progress", open_reviews), ("Finished", closed)):
+        blocks += [DividerBlock(), _section(f"*{heading}* ({len(group)})")]
+        if not group:
+            blocks.append(_context("None yet."))
+        for review in group[:40]:
+            where = f" in <#{review.channel_id}>" if review.channel_id else ""
+            blocks.append(
+                _section(
+                    f"*{escape(review.title or 'Untitled review')}*{where} · {escape(progress(review).headline)} · "
+                    f"updated {review.updated_at:%Y-%m-%d %H:%M} UTC"
+                )
+            )
+    return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
+
+
+# ---------------------------------------------------------------- modals
+
+
+def view_metadata(review: Review, prompt: Prompt, channel_id: str | None, thread_ts: str | None) -> str:
+    return json.dumps(
+        {"r": review.id, "q": question_token(prompt.key), "c": channel_id, "t": thread_ts},
+        separators=(",", ":"),
+    )
+
+
+def ratings_modal(review: Review, prompt: Prompt, metadata: str) -> View:
+    rating_options = [Option(value=str(v), text=str(v)) for v in range(1, 6)]
+    blocks: list[Block] = [
+        _section(f"Rate *{escape(prompt.subject or '')}* from 1 to 5. Only you see your ratings.")
+    ]
+    for factor in FACTORS:
+        blocks.append(
+            InputBlock(
+                block_id=ids.FACTOR_BLOCK_PREFIX + factor.id,
+                label=shorten(factor.label.capitalize(), 2000),
+                hint=shorten(factor.question, 2000),
+                element=StaticSelectElement(
+                    action_id=ids.FACTOR_SELECT, placeholder="1 to 5", options=rating_options
+                ),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ids.RATINGS_VIEW,
+        title="Rate a task",
+        submit="Save ratings",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=blocks,
+    )
+
+
+def list_modal(prompt: Prompt, metadata: str) -> View:
+    if prompt.kind is Kind.METRICS:
+        title, label = "Add metrics", "One per line: name; baseline; target; warn at"
+    else:
+        title, label = "Add processes", "One process per line"
+    return View(
+        type="modal",
+        callback_id=ids.LIST_VIEW,
+        title=title,
+        submit="Add",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            _section(escape(prompt.text)),
+            InputBlock(
+                block_id=ids.LIST_INPUT_BLOCK,
+                label=label,
+                element=PlainTextInputElement(action_id=ids.LIST_INPUT, multiline=True, max_length=3000),
+            ),
+        ],
+    )
+
+
+def weights_modal(metadata: str) -> View:
+    blocks: list[Block] = [
+        _section("How much should each factor count? 1 is normal, 0 ignores it, 2 doubles it.")
+    ]
+    for factor in FACTORS:
+        blocks.append(
+            InputBlock(
+                block_id=ids.WEIGHT_BLOCK_PREFIX + factor.id,
+                label=factor.label.capitalize(),
+                element=PlainTextInputElement(action_id=ids.WEIGHT_INPUT, initial_value="1", max_length=10),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ids.WEIGHTS_VIEW,
+        title="Set weights",
+        submit="Save",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=blocks,
+    )
+
+
+HELP_TEXT = (
+    "*Outsource Review* walks your team through seven steps to decide what marketing work to outsource first.\n"
+    "• `/outsource-review Q3 review`: start a review in this channel (the questions go in its thread)\n"
+    "• `/outsource-review status`: where this channel's review stands\n"
+    "• `/outsource-review list`: this workspace's reviews\n"
+    "• `/outsource-review report`: post the shortlist so far to the channel\n"
+    "• `/outsource-review export [md|json|csv]`: upload the full report as a file\n"
+    "• `/outsource-review cancel` / `reopen`: facilitator only\n"
+    "In the thread, reply to each question as it says; `back`, `skip` and `help` always work."
+)

@@ -1,0 +1,23 @@
+"""Every action id, callback id and block id prefix the Slack app uses, in one place."""
+
+REPLY = "reply"  # a button whose value carries the typed reply it stands for
+PICK_MANY = "pick_many"  # multi-select of options: the reply is their numbers
+PICK_ONE = "pick_one"
+OPEN_RATINGS = "open_ratings"  # opens the six-factor rating modal
+OPEN_LIST = "open_list"  # opens the modal for entering many lines at once
+OPEN_WEIGHTS = "open_weights"
+HOME_OPEN_REVIEW = "home_open_review"  # link button on App Home (acked, nothing else)
+
+RATINGS_VIEW = "ratings_view"
+LIST_VIEW = "list_view"
+WEIGHTS_VIEW = "weights_view"
+
+LIST_INPUT_BLOCK = "lines"
+LIST_INPUT = "lines_input"
+FACTOR_BLOCK_PREFIX = "factor:"
+FACTOR_SELECT = "factor_value"
+WEIGHT_BLOCK_PREFIX = "weight:"
+WEIGHT_INPUT = "weight_value"
+
+ACTION_IDS = (REPLY, PICK_MANY, PICK_ONE, OPEN_RATINGS, OPEN_LIST, OPEN_WEIGHTS, HOME_OPEN_REVIEW)
+VIEW_IDS = (RATINGS_VIEW, LIST_VIEW, WEIGHTS_VIEW)

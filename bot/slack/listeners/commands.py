@@ -1,0 +1,169 @@
+"""`/outsource-review [title] | help | status | list | report | export | cancel | reopen`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import blocks
+from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter, slack_error
+from bot.slack.text import escape, mention
+from flows.model import Review
+from flows.render import RENDERERS
+from flows.service import NotPermitted
+
+COMMAND = "/outsource-review"
+SUBCOMMANDS = ("help", "status", "list", "report", "export", "cancel", "reopen")
+log = logging.getLogger("outsource_review.slack")
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """('status', '') for `status`; ('start', 'Q3 review') for anything that is not a subcommand."""
+    words = text.strip().split(maxsplit=1)
+    if words and words[0].lower() in SUBCOMMANDS:
+        return words[0].lower(), words[1] if len(words) > 1 else ""
+    return "start", text.strip()
+
+
+def channel_review(presenter: Presenter, team_id: str, channel_id: str) -> Review | None:
+    """This channel's review: the newest open one, else the newest."""
+    reviews = [r for r in presenter.service.list_reviews(team_id, 200) if r.channel_id == channel_id]
+    open_reviews = [r for r in reviews if r.is_open]
+    if open_reviews:
+        return open_reviews[0]
+    return reviews[0] if reviews else None
+
+
+def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError:
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+def register(app: App, presenter: Presenter) -> None:
+    @app.command(COMMAND)
+    def outsource_review(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        sub, rest = split_command(command.get("text") or "")
+        team_id, channel_id, user = command["team_id"], command["channel_id"], command["user_id"]
+        if sub == "help":
+            ack(text=blocks.HELP_TEXT)
+            return
+        if sub == "list":
+            ack(text=_list_text(presenter, team_id))
+            return
+        if channel_id.startswith("D") or command.get("channel_name") == "directmessage":
+            ack(text="Reviews run in a channel so the whole team can answer. Type the command in a channel.")
+            return
+        review = channel_review(presenter, team_id, channel_id)
+        if sub == "start":
+            ack()
+            _start(presenter, client, respond, command, rest)
+            return
+        if review is None:
+            ack(text="There is no review in this channel yet. Start one with `/outsource-review Q3 review`.")
+            return
+        handlers: dict[str, Callable[[], str | None]] = {
+            "status": lambda: _status_text(presenter, review),
+            "report": lambda: _report(presenter, client, review),
+            "export": lambda: _export(presenter, client, review, rest),
+            "cancel": lambda: _lifecycle(presenter, client, review, user, "cancel"),
+            "reopen": lambda: _lifecycle(presenter, client, review, user, "reopen"),
+        }
+        ack()
+        reply = handlers[sub]()
+        if reply:
+            respond(text=reply, response_type="ephemeral")
+
+
+def _start(
+    presenter: Presenter, client: WebClient, respond: Respond, command: dict[str, Any], title: str
+) -> None:
+    channel_id = command["channel_id"]
+    title = " ".join(title.split())[:150] or "Outsource review"
+    try:
+        kickoff = client.chat_postMessage(
+            channel=channel_id, text=f"Starting an outsource review: {escape(title)}"
+        )
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        respond(
+            text=CHANNEL_PROBLEMS.get(error, f"I couldn't post in this channel ({error})."),
+            response_type="ephemeral",
+        )
+        return
+    turn = presenter.service.start(
+        title=title,
+        facilitator=command["user_id"],
+        team_id=command["team_id"],
+        channel_id=channel_id,
+        thread_ts=kickoff["ts"],
+    )
+    presenter.refresh_kickoff(client, turn.review)
+    presenter.post_question(
+        client,
+        turn.review,
+        note=f"{mention(command['user_id'])} started this review. Answer here in the thread.",
+    )
+
+
+def _status_text(presenter: Presenter, review: Review) -> str:
+    progress = presenter.service.progress(review)
+    facts = ", ".join(progress.answered) or "nothing answered yet"
+    return f"*{escape(review.title)}*: {escape(progress.headline)}. So far: {escape(facts)}."
+
+
+def _list_text(presenter: Presenter, team_id: str) -> str:
+    reviews = presenter.service.list_reviews(team_id, 20)
+    if not reviews:
+        return "No reviews yet. Start one in a channel with `/outsource-review Q3 review`."
+    lines = [
+        f"• *{escape(r.title)}* in <#{r.channel_id}>: {escape(presenter.service.progress(r).headline)}"
+        for r in reviews
+    ]
+    return "\n".join(["This workspace's reviews, newest first:", *lines])
+
+
+def _report(presenter: Presenter, client: WebClient, review: Review) -> str | None:
+    if presenter.post_report(client, review):
+        return None
+    return "The shortlist is not ready yet: every remaining candidate needs ratings first (step 6)."
+
+
+def _export(presenter: Presenter, client: WebClient, review: Review, rest: str) -> str | None:
+    fmt = (rest.split() or ["md"])[0].lower().lstrip(".")
+    fmt = {"markdown": "md"}.get(fmt, fmt)
+    if fmt not in RENDERERS:
+        return f"I can export as {', '.join(RENDERERS)}; for example `/outsource-review export csv`."
+    try:
+        presenter.upload(client, review, fmt)
+    except ValueError:
+        return "There is nothing to export yet: every remaining candidate needs ratings first (step 6)."
+    return None
+
+
+def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: str, action: str) -> str | None:
+    admin = user != review.facilitator and is_workspace_admin(client, user)
+    try:
+        if action == "cancel":
+            turn = presenter.service.cancel(review.id or "", user, team_id=review.team_id, is_admin=admin)
+        else:
+            turn = presenter.service.reopen(review.id or "", user, team_id=review.team_id, is_admin=admin)
+    except NotPermitted:
+        return f"Only the facilitator ({mention(review.facilitator)}) or a workspace admin can {action} this review."
+    if turn.error:
+        return turn.error
+    presenter.refresh_kickoff(client, turn.review)
+    if action == "cancel":
+        presenter.announce(client, turn.review, f"{mention(user)} cancelled this review.")
+    else:
+        presenter.announce(
+            client, turn.review, f"{mention(user)} reopened this review. `back` changes answers."
+        )
+    return None

@@ -1,0 +1,65 @@
+"""Events: typed replies in a review's thread, mentions, App Home."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.slack import blocks
+from bot.slack.presenter import Presenter
+
+log = logging.getLogger("outsource_review.slack")
+# Message subtypes that are people writing; edits, joins, bot posts and the like are not answers.
+ANSWER_SUBTYPES = (None, "thread_broadcast")
+
+
+def is_thread_reply(event: dict[str, Any]) -> bool:
+    return (
+        event.get("subtype") in ANSWER_SUBTYPES
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and bool(event.get("thread_ts"))
+        and event.get("thread_ts") != event.get("ts")
+    )
+
+
+def register(app: App, presenter: Presenter) -> None:
+    @app.event("message")
+    def thread_reply(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if not is_thread_reply(event):
+            return
+        team_id = event.get("team") or body.get("team_id") or ""
+        review = presenter.service.store.find_by_thread(team_id, event["channel"], event["thread_ts"])
+        if review is None or review.id is None:
+            return  # a thread that is not a review
+        presenter.answer(
+            client,
+            review_id=review.id,
+            team_id=review.team_id,
+            user=event["user"],
+            text=event.get("text") or "",
+        )
+
+    @app.event("app_mention")
+    def mentioned(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        thread_ts = event.get("thread_ts")
+        team_id = event.get("team") or body.get("team_id") or ""
+        if thread_ts and presenter.service.store.find_by_thread(team_id, event["channel"], thread_ts):
+            return  # the `message` event for the same reply carries the answer
+        presenter.call(
+            client.chat_postMessage,
+            channel=event["channel"],
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+            text="Hi! Type `/outsource-review Q3 review` to start a review here, or `/outsource-review help`.",
+        )
+
+    @app.event("app_home_opened")
+    def home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        reviews = presenter.service.list_reviews(body.get("team_id"), 80)
+        view = blocks.home_view(reviews, presenter.service.progress)
+        presenter.call(client.views_publish, user_id=event["user"], view=view.to_dict())

@@ -1,0 +1,29 @@
+"""Safe text for Slack: user-typed strings are escaped before they reach mrkdwn."""
+
+from __future__ import annotations
+
+import hashlib
+
+SECTION_LIMIT = 3000
+MESSAGE_TEXT_LIMIT = 12000  # Slack has refused messages with about 13k characters of block text
+
+
+def escape(text: str) -> str:
+    """Escape `&`, `<` and `>`: that alone defuses <!channel>, <!here>, <@U…> and links in mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    """A user mention, only for ids that look like Slack user ids; anything else is shown as text."""
+    if user_id[:1] in ("U", "W") and user_id.isalnum():
+        return f"<@{user_id}>"
+    return escape(user_id)
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def question_token(key: str) -> str:
+    """A short, stable stand-in for a question key inside Slack ids and values."""
+    return hashlib.sha1(key.encode()).hexdigest()[:12]
