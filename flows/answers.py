@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -45,14 +46,23 @@ class AnswersError(ValueError):
 
 
 def load_answers(text: str, source: str = "answers") -> ReviewInput:
-    """Parse YAML or JSON text (JSON is YAML) into a checked ReviewInput."""
+    """Parse JSON or YAML text into a checked ReviewInput.
+
+    JSON is tried first: PyYAML reads YAML 1.1, which rejects valid JSON indented with tabs and reads
+    exponent numbers such as `1e3` as strings.
+    """
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "this is not valid YAML or JSON"
-        raise AnswersError(source, place, str(problem), "check the quoting and indentation there") from None
+        data = json.loads(text)
+    except ValueError:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or "this is not valid YAML or JSON"
+            raise AnswersError(
+                source, place, str(problem), "check the quoting and indentation there"
+            ) from None
     return parse_answers(data, source)
 
 
