@@ -104,7 +104,10 @@ class Call:
 
     @property
     def ok(self) -> bool:
-        return self.status == 200 and bool(self.response and self.response.get("ok"))
+        """HTTP 200 and, for Web API calls, ``"ok": true``."""
+        if self.response is None:
+            return self.status == 200
+        return self.status == 200 and bool(self.response.get("ok"))
 
     @property
     def error(self) -> str | None:
@@ -145,7 +148,7 @@ class Call:
         return "\n".join(x for x in parts if x)
 
     def __repr__(self) -> str:
-        outcome = "ok" if self.ok else f"{self.status} {self.error}"
+        outcome = "ok" if self.ok else f"{self.status} {self.error or ''}".rstrip()
         return f"<Call #{self.seq} {self.method} {outcome} args={_short(self.args)}>"
 
 

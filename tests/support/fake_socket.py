@@ -50,6 +50,8 @@ class SocketConnection:
     opened_at: float
     closed: bool = False
     close_code: int | None = None
+    warned: bool = False
+    """A ``disconnect`` message was sent: the next new connection makes the server close this one."""
     _ws: ServerConnection | None = field(default=None, repr=False)
 
     @property
@@ -88,6 +90,7 @@ class FakeSocketMode:
         self._connections: list[SocketConnection] = []
         self._received: list[Received] = []
         self._sent: list[dict[str, Any]] = []
+        self._tasks: set[asyncio.Future[None]] = set()
         self.tickets: list[str] = []
         """Tickets handed out by :meth:`new_url`, oldest first."""
 
@@ -186,7 +189,13 @@ class FakeSocketMode:
             )
             self._connections.append(conn)
             active = sum(1 for c in self._connections if not c.closed)
+            replaced = [c for c in self._connections if c.warned and not c.closed and c is not conn]
             self._changed.notify_all()
+        for old in replaced:  # as Slack does after a disconnect warning, once the client has reconnected
+            if old._ws is not None:
+                task = asyncio.ensure_future(old._ws.close(1000, "replaced"))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
         try:
             if self.send_hello:
                 await ws.send(json.dumps(self._hello(active)))
@@ -287,7 +296,7 @@ class FakeSocketMode:
                     return True
             return False
 
-        self._wait(check, timeout, f"an ack for envelope {envelope_id}")
+        self._wait(check, timeout, f"ack for envelope {envelope_id}")
         return found[0]
 
     def request(self, envelope: Mapping[str, Any], timeout: float = 5.0) -> dict[str, Any]:
@@ -307,10 +316,13 @@ class FakeSocketMode:
     def send_disconnect(
         self, reason: str = "refresh_requested", *, connection: SocketConnection | None = None
     ) -> None:
-        """Slack's ``{"type": "disconnect"}`` warning: clients reconnect via apps.connections.open."""
+        """Slack's ``{"type": "disconnect"}`` warning: clients reconnect via apps.connections.open; the server
+        closes the warned connection as soon as a new one opens."""
+        conn = connection or self.wait_for_connection()
+        conn.warned = True
         self.send(
             {"type": "disconnect", "reason": reason, "debug_info": {"host": self.host_in_debug}},
-            connection=connection,
+            connection=conn,
         )
 
     def drop(
@@ -325,8 +337,9 @@ class FakeSocketMode:
     def close_client(self, client: Any) -> None:
         """Closes a slack_sdk Socket Mode client or a slack_bolt ``SocketModeHandler`` in well under a second.
 
-        The builtin client's own ``close()`` waits for a blocked socket read to time out (about 3 s); here the
-        server closes the connection first, with reconnection switched off, so the read returns at once.
+        The builtin client's own ``close()`` waits for a blocked socket read to time out (about 3 s), the
+        websocket-client one for about 10 s; here the server closes the connections first (all of them), with
+        reconnection switched off, so the clients' reads return at once.
         """
         inner = getattr(client, "client", client)
         inner.auto_reconnect_enabled = False
@@ -335,7 +348,12 @@ class FakeSocketMode:
         state = getattr(inner, "current_session_state", None)
         if state is not None:
             state.terminated = True
-        for conn in self.connections(active=True):
+        queue = getattr(inner, "message_queue", None)
+        if queue is not None:
+            queue.put(
+                ""
+            )  # wakes the message processor, which otherwise waits up to 1 s before it sees `closed`
+        for conn in self.connections(active=True):  # note: websocket-client logs this as an error; harmless
             self.drop(conn)
         client.close()
 
