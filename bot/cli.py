@@ -1,0 +1,368 @@
+"""`outsource-review`: the command line (CONTRACT.md section 2).
+
+Exit status: 0 success; 2 bad input, with one line on stderr naming the file, the place and the fix; 1 anything
+else, with one line (and the traceback when LOG_LEVEL=DEBUG).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from bot.config import MissingSetting, Settings
+from bot.terminal import chat, finish_chat, report_of, report_or_none, save_answers, std_console
+from flows.answers import AnswersError, load_answers
+from flows.interview import progress
+from flows.method import Stage
+from flows.model import Review
+from flows.render import RENDERERS
+from flows.service import ReviewService
+from storage.db import make_engine
+from storage.migrate import current_revision, ensure_schema, upgrade
+from storage.repository import SqlReviewStore
+
+FORMATS = tuple(RENDERERS)
+SHORT_ID = 8
+
+
+class BadInput(Exception):
+    """Exit status 2: `str()` is one line naming the file or argument, the place and the fix."""
+
+
+class Failure(Exception):
+    """Exit status 1 with a plain one-line message."""
+
+
+# ---------------------------------------------------------------- database
+
+
+@contextmanager
+def open_service(settings: Settings) -> Iterator[ReviewService]:
+    engine: Engine = make_engine(settings.database_url)
+    try:
+        ensure_schema(engine)
+        yield ReviewService(SqlReviewStore(engine, outcome=report_or_none))
+    finally:
+        engine.dispose()
+
+
+def find_review(service: ReviewService, ref: str) -> Review:
+    """A review by its id or a unique start of it."""
+    ref = ref.strip()
+    exact = service.store.get(ref) if ref else None
+    if exact is not None:
+        return exact
+    matches = [r for r in service.list_reviews(limit=100_000) if ref and (r.id or "").startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise BadInput(f"review {ref!r}: no saved review has that id; see `outsource-review list`")
+    raise BadInput(f"review {ref!r}: {len(matches)} reviews start with that; type more of the id")
+
+
+def short_ids(reviews: list[Review]) -> dict[str, str]:
+    """The shortest start of each id (at least 8 characters) that no other listed review shares."""
+    ids = [r.id or "" for r in reviews]
+    shown = {}
+    for rid in ids:
+        n = SHORT_ID
+        while n < len(rid) and any(o != rid and o.startswith(rid[:n]) for o in ids):
+            n += 1
+        shown[rid] = rid[:n]
+    return shown
+
+
+# ---------------------------------------------------------------- reports
+
+
+def format_for(fmt: str | None, out: str | None) -> str:
+    if fmt:
+        return fmt
+    suffix = Path(out).suffix.lower().lstrip(".") if out else ""
+    return {"json": "json", "csv": "csv"}.get(suffix, "md")
+
+
+def check_out(out: str | None) -> None:
+    if out and not Path(out).parent.is_dir():
+        raise BadInput(f"{out}: --out: the folder {str(Path(out).parent)!r} does not exist; create it first")
+
+
+def emit(text: str, out: str | None) -> None:
+    if not text.endswith("\n"):
+        text += "\n"
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"{out}: cannot write the report: {exc.strerror or exc}") from None
+    note(f"Report written to {out}")
+
+
+def note(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def render(review: Review, fmt: str) -> str:
+    renderer: Callable[..., str] = RENDERERS[fmt]
+    return renderer(report_of(review))
+
+
+# ---------------------------------------------------------------- commands
+
+
+def read_answers_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: the file does not exist; check the path") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path}: this is a folder, not a file; give the path of an answers file") from None
+    except UnicodeDecodeError as exc:
+        raise BadInput(
+            f"{path}: byte {exc.start + 1} is not UTF-8 text; save the file as UTF-8 (YAML or JSON)"
+        ) from None
+    except OSError as exc:
+        raise BadInput(
+            f"{path}: cannot read the file ({exc.strerror or exc}); check its permissions"
+        ) from None
+
+
+def save_file_review(settings: Settings, text: str, source: str, title: str) -> tuple[Review, ReviewService]:
+    data = load_answers(text, source)  # AnswersError: nothing touched yet
+    with open_service(settings) as service:
+        review = save_answers(service, data, source, local_user(), title)
+    return review, service
+
+
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    check_out(args.out)
+    text = read_answers_file(args.answers)
+    review, _ = save_file_review(settings, text, args.answers, Path(args.answers).stem)
+    emit(render(review, format_for(args.format, args.out)), args.out)
+    note(f"Saved as review {review.id}. Show it again with: outsource-review export {review.id}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    text = resources.files("bot").joinpath("data", "demo.yml").read_text(encoding="utf-8")
+    review, _ = save_file_review(settings, text, "demo.yml", "Demo review")
+    emit(render(review, "md"), None)
+    note(f"Saved as review {review.id}. See your reviews with: outsource-review list")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    console = std_console()
+    with open_service(settings) as service:
+        if args.resume:
+            review = find_review(service, args.resume)
+            me = args.name or review.facilitator
+            if review.state is Stage.CANCELLED:
+                raise Failure(
+                    f"review {review.id} was cancelled; start a new one with: outsource-review chat"
+                )
+        else:
+            me = args.name or local_user()
+            raters = [r for r in dict.fromkeys(x.strip() for x in (args.raters or "").split(",")) if r]
+            review = service.start(title=args.title or "", facilitator=me, raters=raters or [me]).review
+            console.write(f"New review {review.id}. Type help at any question; Ctrl-D saves and stops.")
+        try:
+            review = chat(service, review, me, console)
+        except KeyboardInterrupt:
+            console.write("")
+            review = service.load(review.id or "")
+        finish_chat(review, console)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    with open_service(settings) as service:
+        reviews = service.list_reviews(limit=args.limit)
+    if not reviews:
+        print("No saved reviews yet. Try: outsource-review demo")
+        return 0
+    ids = short_ids(reviews)
+    width = max(len(s) for s in ids.values())
+    print(f"{'ID':<{width}}  {'UPDATED':<16}  {'PROGRESS':<30}  TITLE")
+    for r in reviews:
+        updated = r.updated_at.replace(tzinfo=r.updated_at.tzinfo or UTC).astimezone()
+        print(
+            f"{ids[r.id or '']:<{width}}  {updated:%Y-%m-%d %H:%M}  "
+            f"{progress(r).headline:<30}  {r.title or '(untitled)'}"
+        )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    check_out(args.out)
+    with open_service(settings) as service:
+        review = find_review(service, args.review)
+        if not service.has_report(review):
+            raise Failure(
+                f"review {review.id} has no report yet ({progress(review).headline}); "
+                f"finish it with: outsource-review chat --resume {review.id}"
+            )
+    emit(render(review, format_for(args.format, args.out)), args.out)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        revision = current_revision(engine)
+    finally:
+        engine.dispose()
+    print(f"The database is up to date (revision {revision}).")
+    return 0
+
+
+def slack_run() -> ModuleType:
+    try:
+        return importlib.import_module("bot.slack.run")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("bot.slack"):
+            raise Failure(
+                "the Slack app is not part of this build yet (bot/slack/run.py is missing)"
+            ) from None
+        raise
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    run = slack_run()
+    with open_service(settings):
+        pass  # the schema is ready before the first request
+    run.serve(settings, args.port or settings.port)
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
+    run = slack_run()
+    with open_service(settings):
+        pass
+    run.socket(settings)
+    return 0
+
+
+def local_user() -> str:
+    try:
+        return getpass.getuser() or "you"
+    except Exception:
+        return "you"
+
+
+# ---------------------------------------------------------------- arguments and main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="outsource-review",
+        description="Decide, with reasons, which internet-marketing work to outsource first.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="run the bundled sample review and print its report")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("chat", help="the interview in the terminal (piped stdin works too)")
+    p.add_argument("--resume", metavar="REVIEW", help="continue a saved review (its id or the start of it)")
+    p.add_argument("--title", help="the review's title (asked when left out)")
+    p.add_argument("--raters", metavar="A,B", help="who rates in step 6, comma-separated (default: you)")
+    p.add_argument("--name", metavar="ME", help="your name (default: your login name)")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("review", help="a whole review from an answers file (YAML or JSON), saved")
+    p.add_argument("--answers", required=True, metavar="FILE", help="the answers file")
+    p.add_argument("--format", choices=FORMATS, help="report format (default: md, or from --out's suffix)")
+    p.add_argument("--out", metavar="PATH", help="write the report to this file instead of printing it")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("list", help="saved reviews, newest first")
+    p.add_argument("--limit", type=int, default=50, help="show at most this many (default 50)")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("export", help="one saved review's report")
+    p.add_argument("review", metavar="REVIEW", help="the review's id or the start of it")
+    p.add_argument("--format", choices=FORMATS, help="report format (default: md, or from --out's suffix)")
+    p.add_argument("--out", metavar="PATH", help="write the report to this file instead of printing it")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("db", help="database maintenance")
+    db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = db.add_parser("upgrade", help="apply schema migrations")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("serve", help="the Slack app over HTTP")
+    p.add_argument("--port", type=int, help="port to listen on (default: PORT, or 3000)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("socket", help="the Slack app over Socket Mode")
+    p.set_defaults(func=cmd_socket)
+    return parser
+
+
+def setup_logging(settings: Settings) -> None:
+    """Our own loggers at LOG_LEVEL; libraries (alembic, transitions) only say something at WARNING and up,
+    unless LOG_LEVEL is DEBUG."""
+    root_level = logging.DEBUG if settings.debug else logging.WARNING
+    logging.basicConfig(level=root_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bot").setLevel(settings.log_level_number)
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first.get("loc") else "a setting"
+        raise Failure(f"{name}: {first['msg']} (check the environment or .env)") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    args = build_parser().parse_args(argv)
+    debug = False
+    try:
+        settings = load_settings()
+        debug = settings.debug
+        setup_logging(settings)
+        code: int = args.func(args, settings)
+        return code
+    except (AnswersError, BadInput) as exc:
+        note(one_line(str(exc)))
+        return 2
+    except (Failure, MissingSetting) as exc:
+        note(one_line(str(exc)))
+        return 1
+    except KeyboardInterrupt:
+        note("Stopped.")
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        first = one_line(str(exc).splitlines()[0] if str(exc) else "")
+        note(f"Error: {type(exc).__name__}: {first}" if first else f"Error: {type(exc).__name__}")
+        return 1

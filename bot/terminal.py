@@ -1,0 +1,363 @@
+"""The terminal transport: the interview on stdin/stdout, and answers files fed in as typed replies.
+
+Both only translate. The questions, the parsing of replies and the decision live in flows; every reply goes
+through `ReviewService.reply`, so a review from a file is saved exactly like one typed in a chat.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flows.answers import AnswersError
+from flows.decision import decide
+from flows.interview import (
+    K_CANDIDATES,
+    K_MERGE,
+    K_METRICS,
+    K_ORGANISATION,
+    K_PROCESSES,
+    K_RATE,
+    K_SERVICE_LEVEL,
+    K_TITLE,
+    K_WEIGHTS,
+    apply_reply,
+    current_prompt,
+    progress,
+    review_input,
+)
+from flows.method import FACTOR_IDS, Stage
+from flows.model import AnswerRecord, Review, ReviewInput
+from flows.prompts import COMMANDS, Kind, Prompt
+from flows.render import render_markdown, to_json_dict
+from flows.report import Report
+from flows.service import ReviewService, Turn
+from flows.similarity import name_key, suggest_merges
+
+REPORT_STAGES = (Stage.METRICS, Stage.REPORT, Stage.DONE, Stage.CANCELLED)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def report_of(review: Review) -> Report:
+    """The review's report; ValueError while a ranked candidate has no ratings.
+
+    Workaround: flows.interview.review_input() does not read factor directions (the interview has no
+    question for them yet), so an answers file's `directions` are kept in the weights answer under
+    "directions" (see `save_answers`) and applied here.
+    """
+    data = review_input(review)
+    weights_answer = review.answers.get(K_WEIGHTS) or {}
+    data.directions = dict(weights_answer.get("directions") or {})
+    return decide(data)
+
+
+def report_or_none(review: Review) -> Report | None:
+    """For storage's projection: the report once the ratings are complete, None before."""
+    if review.state not in REPORT_STAGES:
+        return None
+    try:
+        return report_of(review)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- answers files as typed replies
+
+Send = Callable[[str, str], tuple[Prompt | None, str | None]]  # (author, text) -> (next prompt, error)
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _place(prompt: Prompt) -> str:
+    """Where in the answers file the answer to `prompt` comes from."""
+    key = prompt.key
+    for prefix, section in (
+        (K_SERVICE_LEVEL, "service_levels"),
+        (K_RATE, "ratings"),
+        (K_METRICS, "metrics"),
+    ):
+        if key.startswith(prefix):
+            return f"{section} › {key[len(prefix) :]}"
+    if key.startswith(K_MERGE):
+        return "merges"
+    if key == K_WEIGHTS:
+        return "weights"
+    if key == K_ORGANISATION:
+        return "organisation"
+    if key in (K_PROCESSES, K_TITLE):
+        return "processes" if key == K_PROCESSES else "title"
+    return key.split(":", 1)[0]  # candidates, keep_inhouse, cannot_outsource, not_short_term
+
+
+class _Answers:
+    """The typed replies that answer each interview question the way an answers file does."""
+
+    def __init__(self, data: ReviewInput, source: str, facilitator: str):
+        self.data, self.source, self.me = data, source, facilitator
+        self.merged = {name_key(src): name_key(m.into) for m in data.merges for src in m.sources}
+        # The interview asks about exactly these pairs (flows.interview.merge_suggestions does the same).
+        self.offered = {name_key(s.source): name_key(s.into) for s in suggest_merges(data.processes)}
+
+    def fail(self, place: str, problem: str, fix: str) -> AnswersError:
+        return AnswersError(self.source, place, problem, fix)
+
+    def check_merges(self) -> None:
+        """The interview merges only the look-alike pairs it suggests itself (flows.similarity)."""
+        for i, merge in enumerate(self.data.merges, start=1):
+            for src in merge.sources:
+                if self.offered.get(name_key(src)) != name_key(merge.into):
+                    raise self.fail(
+                        f"merges › item {i}",
+                        f"{src!r} does not look enough like {merge.into!r} to be merged here",
+                        f"leave {src!r} out of `processes` and list the work under {merge.into!r} only",
+                    )
+
+    def replies(self, prompt: Prompt) -> list[tuple[str, str]]:
+        me, data, key = self.me, self.data, prompt.key
+        if key == K_TITLE:
+            return [(me, data.title or "Untitled review")]
+        if key == K_ORGANISATION:
+            return [(me, data.organisation or "skip")]
+        if key == K_PROCESSES:
+            return [(me, "\n".join(data.processes)), (me, "done")]
+        if key.startswith(K_MERGE):
+            source = name_key(prompt.subject or "")
+            wanted = source in self.merged and self.merged[source] == self.offered.get(source)
+            return [(me, "yes" if wanted else "no")]
+        if prompt.kind is Kind.PICK:
+            chosen = self._chosen(key)
+            numbers = [str(i) for i, o in enumerate(prompt.options, start=1) if name_key(o.value) in chosen]
+            return [(me, " ".join(numbers) or "none")]
+        if key == K_WEIGHTS:
+            pairs = [f"{factor} {_number(weight)}" for factor, weight in data.weights.items()]
+            return [(me, " ".join(pairs) or "ok")]
+        process = prompt.subject or ""
+        if key.startswith(K_SERVICE_LEVEL):
+            levels = {name_key(p): s for p, s in data.service_levels.items()}
+            return [(me, levels.get(name_key(process)) or "skip")]
+        if key.startswith(K_RATE):
+            ratings = {name_key(p): r for p, r in data.ratings.items()}.get(name_key(process), {})
+            rounds = [
+                (rater, " ".join(str(values[f]) for f in FACTOR_IDS)) for rater, values in ratings.items()
+            ]
+            return [*rounds, (me, "done")]
+        if key.startswith(K_METRICS):
+            metrics = {name_key(p): m for p, m in data.metrics.items()}.get(name_key(process), [])
+            lines = []
+            for i, m in enumerate(metrics, start=1):
+                place = f"metrics › {process} › item {i}"
+                if m.baseline is None or m.target is None:
+                    raise self.fail(place, "a metric needs a baseline and a target", "add both numbers")
+                if any(mark in m.name for mark in ";|"):
+                    raise self.fail(place, "a metric name cannot contain `;` or `|`", "reword the name")
+                lines.append("; ".join([m.name, _number(m.baseline), _number(m.target), _number(m.warn_at)]))
+            return [(me, "\n".join(lines)), (me, "done")] if lines else [(me, "skip")]
+        raise self.fail(_place(prompt), f"the question {key!r} has no answer here", "report this as a bug")
+
+    def _chosen(self, key: str) -> set[str]:
+        if key == K_CANDIDATES:
+            candidates = self.data.candidates
+            return {name_key(p) for p in (self.data.processes if candidates is None else candidates)}
+        stage_id, criterion = key.split(":", 1)
+        held = self.data.knockouts.get(Stage(stage_id), {})
+        return {name_key(p) for p, reasons in held.items() if criterion in reasons}
+
+
+def _drive(answers: _Answers, prompt: Prompt | None, send: Send) -> None:
+    """Answer question after question until the interview has no more."""
+    asked: set[str] = set()
+    while prompt is not None:
+        if prompt.key in asked:
+            raise answers.fail(_place(prompt), "the interview did not take this answer", "check the value")
+        asked.add(prompt.key)
+        current = prompt
+        for author, text in answers.replies(current):
+            prompt, error = send(author, text)
+            if error:
+                raise answers.fail(_place(current), error.rstrip("."), "correct it in the file")
+
+
+def _core(report: Report) -> dict[str, Any]:
+    """The contract's report keys (section 4) that carry the decision."""
+    out = to_json_dict(report)
+    keys = ("processes", "merged", "excluded", "shortlist", "weights", "directions")
+    core = {k: out[k] for k in keys}
+    for item in core["excluded"]:
+        item["reasons"] = sorted(item["reasons"])
+    core["shortlist"] = [
+        {k: t[k] for k in ("rank", "process", "score", "factors")} for t in core["shortlist"]
+    ]
+    return core
+
+
+def _with_directions(review: Review, directions: dict[str, str]) -> Review:
+    weights_answer = dict(review.answers.get(K_WEIGHTS) or {"weights": {}, "source": "default"})
+    weights_answer["directions"] = dict(directions)
+    review.answers = {**review.answers, K_WEIGHTS: weights_answer}
+    return review
+
+
+def _title(data: ReviewInput, fallback: str) -> str:
+    return data.title or fallback
+
+
+def check_answers(data: ReviewInput, source: str, facilitator: str, fallback_title: str) -> Review:
+    """Answer the whole interview in memory, saving nothing; raises AnswersError if the file cannot be."""
+    answers = _Answers(data, source, facilitator)
+    answers.check_merges()
+    review = Review(title=_title(data, fallback_title), facilitator=facilitator)
+
+    def send(author: str, text: str) -> tuple[Prompt | None, str | None]:
+        outcome = apply_reply(review, author, text, is_facilitator=author == facilitator)
+        return outcome.prompt, outcome.error
+
+    _drive(answers, current_prompt(review), send)
+    if data.directions:
+        _with_directions(review, data.directions)
+    if review.state is not Stage.DONE or _core(report_of(review)) != _core(decide(data)):
+        raise RuntimeError(f"{source}: the interview did not reach the file's result; please report this bug")
+    return review
+
+
+def save_answers(
+    service: ReviewService, data: ReviewInput, source: str, facilitator: str, fallback_title: str
+) -> Review:
+    """Save a review from an answers file: every answer goes in as the reply a person would type.
+
+    The file is first run through the interview in memory (`check_answers`), so a file that cannot be
+    answered is rejected before anything is saved.
+    """
+    check_answers(data, source, facilitator, fallback_title)
+    answers = _Answers(data, source, facilitator)
+    turn = service.start(title=_title(data, fallback_title), facilitator=facilitator)
+    review_id = turn.review.id or ""
+
+    def send(author: str, text: str) -> tuple[Prompt | None, str | None]:
+        reply = service.reply(review_id, author, text, is_admin=author == facilitator)
+        return reply.prompt, reply.error
+
+    try:
+        _drive(answers, turn.prompt, send)
+    except Exception:
+        with contextlib.suppress(Exception):  # never leave a half-answered review looking open
+            service.cancel(review_id, facilitator)
+        raise
+    review = service.load(review_id)
+    if data.directions:
+        record = AnswerRecord(review_id, K_WEIGHTS, facilitator, "directions", dict(data.directions))
+        review = service.store.save(_with_directions(review, data.directions), [record])
+    return review
+
+
+# ---------------------------------------------------------------- the chat
+
+
+@dataclass
+class Console:
+    """Where the chat reads replies and writes questions; `read` returns None at the end of input."""
+
+    read: Callable[[], str | None]
+    write: Callable[[str], None]
+
+
+def std_console() -> Console:
+    interactive = sys.stdin.isatty()
+
+    def read() -> str | None:
+        if interactive:
+            try:
+                return input("> ")
+            except EOFError:
+                print()
+                return None
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        line = line.rstrip("\r\n")
+        print(f"> {line}")  # piped: show the reply, so the output reads like the conversation
+        return line
+
+    def write(text: str) -> None:
+        print(text, flush=True)
+
+    return Console(read, write)
+
+
+def resume_hint(review: Review) -> str:
+    return f"Saved. Resume with: outsource-review chat --resume {review.id}"
+
+
+def show_prompt(prompt: Prompt, console: Console) -> None:
+    def out(text: str) -> None:
+        console.write(text.replace("`", ""))  # flows marks typed words with backticks, for chat apps
+
+    out("")
+    out(prompt.text)
+    for line in prompt.details:
+        out(f"  {line}")
+    for i, option in enumerate(prompt.options, start=1):
+        out(f"  {i}. {option.label}")
+    if prompt.collected:
+        label = "Rated so far" if prompt.kind is Kind.RATINGS else "So far"
+        out(f"{label}: {', '.join(prompt.collected)}")
+    if prompt.kind is Kind.RATINGS and prompt.awaiting and len(prompt.awaiting) + len(prompt.collected) > 1:
+        out(f"It is {prompt.awaiting[0]}'s turn to rate.")
+    out(prompt.accepts)
+    if prompt.kind in (Kind.LIST, Kind.METRICS):
+        out("An empty line means done.")
+
+
+def _is_command(text: str) -> bool:
+    return text.casefold().strip(" .!`") in COMMANDS
+
+
+def chat(service: ReviewService, review: Review, me: str, console: Console) -> Review:
+    """Ask question after question until the review is finished or the input ends; every reply is saved."""
+    review_id = review.id or ""
+    prompt = current_prompt(review)
+    headline = ""
+    show = True
+    while review.is_open and prompt is not None:
+        now = progress(review).headline
+        if now != headline and now.startswith("Step"):
+            console.write(f"\n{now}")
+            headline = now
+        if show:
+            show_prompt(prompt, console)
+        line = console.read()
+        if line is None:
+            break
+        text = line.strip()
+        if not text and prompt.kind in (Kind.LIST, Kind.METRICS):
+            text = "done"
+        author = me
+        if prompt.kind is Kind.RATINGS and prompt.awaiting and not _is_command(text):
+            author = prompt.awaiting[0]
+        turn: Turn = service.reply(review_id, author, text, is_admin=True, expect_key=prompt.key)
+        if turn.error:
+            console.write(turn.error.replace("`", ""))
+        elif turn.message:
+            console.write(turn.message.replace("`", ""))
+        show = bool(turn.error) or turn.prompt is None or turn.prompt.key != prompt.key
+        show = show or (turn.prompt is not None and turn.prompt.awaiting != prompt.awaiting)
+        review, prompt = turn.review, turn.prompt
+    return review
+
+
+def finish_chat(review: Review, console: Console) -> None:
+    """After `chat`: the report when the review is complete, else how to resume."""
+    if review.state in (Stage.REPORT, Stage.DONE):
+        console.write("\nAll seven steps are done. Here is the report.\n")
+        console.write(render_markdown(report_of(review)))
+    else:
+        console.write("")
+        console.write(resume_hint(review))
