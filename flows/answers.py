@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -112,7 +113,8 @@ def _kind(value: Any) -> str:
 
 
 def _number(check: _Checker, value: Any, place: str, fix: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    # A finite float: not NaN, not infinite, not an integer too large to become a float.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not abs(value) <= sys.float_info.max:
         raise check.fail(place, f"{value!r} is not a number", fix)
     return value
 
