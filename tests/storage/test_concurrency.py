@@ -1,0 +1,141 @@
+"""Many writers, one review: every answer lands exactly once, and the version counts them.
+
+Runs on a SQLite file and on PostgreSQL, from threads (one engine, its pool) and from processes (an engine each).
+"""
+
+import multiprocessing
+import queue
+import threading
+import time
+from collections import Counter
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from flows.model import Review
+from storage.db import make_engine
+from storage.repository import SqlReviewStore
+from tests.storage.workers import add_answers, answer_in_process, claim_in_process
+
+WRITERS = 4
+ANSWERS_EACH = 10
+SPAWN = multiprocessing.get_context("spawn")  # children build their own engines; nothing is inherited
+
+
+def run_processes(processes: list[BaseProcess], results: Any, timeout: float = 120) -> list[Any]:
+    """Start the processes, collect one result from each, and check that every one exited cleanly."""
+    for process in processes:
+        process.start()
+    collected: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while len(collected) < len(processes) and time.monotonic() < deadline:
+        try:
+            collected.append(results.get(timeout=0.5))
+        except queue.Empty:
+            if not any(process.is_alive() for process in processes) and results.empty():
+                break  # a process died without answering: its exit code says so below
+    for process in processes:
+        process.join(timeout=30)
+        if process.is_alive():
+            process.terminate()
+    assert [process.exitcode for process in processes] == [0] * len(processes)
+    assert len(collected) == len(processes)
+    return collected
+
+
+def run_threads(target: Any, args: list[tuple[Any, ...]]) -> list[Any]:
+    """Run `target` once per args tuple, all released at once; their results, re-raising any error here."""
+    start = threading.Barrier(len(args))
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run(*arguments: Any) -> None:
+        try:
+            start.wait()
+            results.append(target(*arguments))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=arguments) for arguments in args]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]
+    assert len(results) == len(args)
+    return results
+
+
+def assert_every_answer_landed_once(store: SqlReviewStore, review_id: str, workers: list[str]) -> None:
+    review = store.get(review_id)
+    assert review is not None
+    expected = {f"{worker}-q{n}" for worker in workers for n in range(ANSWERS_EACH)}
+    assert set(review.answers) == expected
+    assert Counter(review.answered) == Counter(expected)  # each exactly once
+    assert Counter(record.question for record in store.history(review_id)) == Counter(expected)
+    assert review.version == 1 + len(expected)  # created at 1, then one save per answer
+
+
+def test_concurrent_saves_from_threads(engine: Engine) -> None:
+    store = SqlReviewStore(engine)
+    review_id = store.create(Review(title="threads", facilitator="U")).id or ""
+    workers = [f"t{i}" for i in range(WRITERS)]
+    conflicts = run_threads(add_answers, [(store, review_id, worker, ANSWERS_EACH) for worker in workers])
+    print(f"threads met and retried {sum(conflicts)} version conflicts")
+    assert_every_answer_landed_once(store, review_id, workers)
+
+
+@pytest.mark.slow
+def test_concurrent_saves_from_processes(database_url: str, engine: Engine) -> None:
+    store = SqlReviewStore(engine)
+    review_id = store.create(Review(title="processes", facilitator="U")).id or ""
+    workers = [f"p{i}" for i in range(WRITERS)]
+    start, results = SPAWN.Barrier(WRITERS), SPAWN.Queue()
+    processes = [
+        SPAWN.Process(
+            target=answer_in_process, args=(database_url, review_id, worker, ANSWERS_EACH, start, results)
+        )
+        for worker in workers
+    ]
+    conflicts = run_processes(processes, results)
+    print(f"processes met and retried {sum(conflicts)} version conflicts")
+    assert_every_answer_landed_once(store, review_id, workers)
+
+
+@pytest.mark.slow
+def test_claim_receipt_from_many_processes_exactly_one_wins(database_url: str, engine: Engine) -> None:
+    claimants = 6
+    start, results = SPAWN.Barrier(claimants), SPAWN.Queue()
+    processes = [
+        SPAWN.Process(target=claim_in_process, args=(database_url, "T1", "Ev-retried", start, results))
+        for _ in range(claimants)
+    ]
+    claimed = run_processes(processes, results, timeout=60)
+    assert sorted(claimed) == [False] * (claimants - 1) + [True]
+    assert SqlReviewStore(engine).claim_receipt("T1", "Ev-retried") is False
+
+
+def test_claim_receipt_from_many_threads_exactly_one_wins(engine: Engine) -> None:
+    store = SqlReviewStore(engine)
+    claimants = 8
+    claimed = run_threads(store.claim_receipt, [("T1", "double-click")] * claimants)
+    assert sorted(claimed) == [False] * (claimants - 1) + [True]
+
+
+def test_a_second_engine_sees_saves_at_once(database_url: str, engine: Engine) -> None:
+    """No caching between calls: a review saved through one engine is current through another."""
+    first = SqlReviewStore(engine)
+    other_engine = make_engine(database_url)
+    try:
+        second = SqlReviewStore(other_engine)
+        created = first.create(Review(title="shared", facilitator="U"))
+        loaded = second.get(created.id or "")
+        assert loaded == created
+        assert loaded is not None
+        saved = second.save(loaded)
+        assert first.get(created.id or "") == saved
+    finally:
+        other_engine.dispose()
