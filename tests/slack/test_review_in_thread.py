@@ -1,0 +1,199 @@
+"""Whole reviews through Slack: typed replies in the thread, then buttons and forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flows.answers import load_answers
+from flows.decision import decide
+from flows.interview import review_input
+from flows.render import to_json_dict
+from storage.db import make_engine
+from storage.repository import SqlReviewStore
+from tests.slack.conftest import Bot
+from tests.slack.helpers import Conversation, blocks_json, ephemerals, last_question, mrkdwn_texts
+from tests.support import FakeSlack
+from tests.support import payloads as p
+
+BOB = "U0BOB"
+
+# The same review, as typed replies and as an answers file.
+REPLIES = [
+    ("3", p.USER_ID),  # organisation: online shop
+    ("Blog writing\nWriting blog posts\nSEO audits\nBrand strategy", p.USER_ID),
+    ("Key account calls\nWebsite relaunch\nPaid search ads", p.USER_ID),
+    ("done", p.USER_ID),
+    ("yes", p.USER_ID),  # merge Writing blog posts into Blog writing
+    ("1 2 3 4 5", p.USER_ID),  # Paid search ads is not a candidate
+    ("3", p.USER_ID),  # competitive advantage: Brand strategy
+    ("none", BOB),
+    ("skip", p.USER_ID),
+    ("none", p.USER_ID),  # step 4: solid authorisation
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("3", p.USER_ID),  # face to face: Key account calls
+    ("3", p.USER_ID),  # step 5 in progress: Website relaunch
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("risk 2", p.USER_ID),
+    ("skip", p.USER_ID),  # service level of Blog writing
+    ("1 3 1 3 4 1", p.USER_ID),
+    ("2 3 1 3 5 1", BOB),
+    ("done", p.USER_ID),
+    ("monthly audit, 5 working days", p.USER_ID),
+    ("2 4 2 3 5 2", p.USER_ID),
+    ("done", p.USER_ID),
+    ("done", p.USER_ID),  # metrics: Blog writing
+    ("organic sessions per month; 12000; 15000; 11000", p.USER_ID),
+    ("done", p.USER_ID),
+]
+ANSWERS = f"""
+title: Q3 review
+organisation: ecommerce
+processes: [Blog writing, Writing blog posts, SEO audits, Brand strategy, Key account calls, Website relaunch,
+            Paid search ads]
+merges: [{{into: Blog writing, from: [Writing blog posts]}}]
+candidates: [Blog writing, SEO audits, Brand strategy, Key account calls, Website relaunch]
+keep_inhouse: {{Brand strategy: [competitive_advantage]}}
+cannot_outsource: {{Key account calls: [face_to_face]}}
+not_short_term: {{Website relaunch: [in_progress]}}
+service_levels: {{SEO audits: "monthly audit, 5 working days"}}
+weights: {{risk: 2}}
+ratings:
+  Blog writing:
+    {p.USER_ID}: {{risk: 1, consequences: 3, tech_complexity: 1, importance: 3, benefits: 4, vendor_expertise: 1}}
+    {BOB}: {{risk: 2, consequences: 3, tech_complexity: 1, importance: 3, benefits: 5, vendor_expertise: 1}}
+  SEO audits:
+    {p.USER_ID}: {{risk: 2, consequences: 4, tech_complexity: 2, importance: 3, benefits: 5, vendor_expertise: 2}}
+metrics:
+  SEO audits:
+    - {{name: organic sessions per month, baseline: 12000, target: 15000, warn_at: 11000}}
+"""
+
+
+def stored_review(bot: Bot, thread_ts: str):  # type: ignore[no-untyped-def]
+    store = SqlReviewStore(make_engine(bot.database_url))
+    review = store.find_by_thread(p.TEAM_ID, p.CHANNEL_ID, thread_ts)
+    assert review is not None
+    return store, review
+
+
+def test_a_whole_review_by_typed_replies(bot: Bot, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    talk = Conversation(bot, fake_slack)
+    thread = talk.start("Q3 review")
+    kickoff = fake_slack.calls("chat.postMessage")[0]
+    assert kickoff.get("thread_ts") is None and kickoff["channel"] == p.CHANNEL_ID
+
+    calls = []
+    for text, user in REPLIES:
+        calls = talk.say(text, user)
+
+    # The kickoff message was updated in place, and ends finished.
+    updates = [c for c in fake_slack.calls("chat.update") if c["ts"] == thread]
+    assert len(updates) >= len(REPLIES)
+    assert "Finished" in updates[-1].all_text()
+
+    # The shortlist went to the channel (not the thread), with reasons, and the Markdown file was uploaded.
+    posted = [c for c in calls if c.method == "chat.postMessage" and not c.get("thread_ts")]
+    text = "\n".join(c.all_text() for c in posted)
+    assert "1. Blog writing" in text and "2. SEO audits" in text
+    assert "Disagreement on benefits" not in text  # 4 vs 5 is no disagreement
+    assert "Brand strategy: gives a competitive advantage" in text
+    assert "Key account calls: regular face-to-face customer contact" in text
+    assert "Website relaunch: still in progress" in text
+    assert "Paid search ads: not a candidate" in text
+    assert "Writing blog posts → Blog writing" in text
+    files = fake_slack.uploaded_files()
+    assert files and files[-1].content.decode().startswith("# Q3 review")
+
+    # Every answer is stored with its author; Bob's answer counts like anyone's.
+    store, review = stored_review(bot, thread)
+    history = store.history(review.id or "")
+    assert {r.author for r in history} == {p.USER_ID, BOB}
+    assert len(history) == len(REPLIES)
+
+    # The same answers through an answers file give the same report.
+    expected = to_json_dict(decide(load_answers(ANSWERS, "answers.yml")))
+    got = to_json_dict(decide(review_input(review)))
+    for key in ("processes", "merged", "excluded", "shortlist", "weights", "directions"):
+        assert got[key] == expected[key], key
+
+
+def test_a_reply_that_does_not_parse_is_corrected_privately(bot: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot, fake_slack)
+    talk.start()
+    talk.say("skip")
+    talk.say("Blog writing")
+    talk.say("done")
+    calls = talk.say("maybe 7")
+    assert ephemerals(calls) == [
+        "“maybe” is not an option number. Reply with option numbers such as `1 3`, or `all` or `none`. Also `skip`, `back`, `help`."
+    ]
+    assert not [c for c in calls if c.method == "chat.postMessage"]
+
+
+def test_buttons_and_forms(bot: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot, fake_slack)
+    talk.start("Forms")
+    first = last_question(fake_slack.calls())
+    calls = talk.click(first, "Skip")
+    question = last_question(calls)
+    # Many processes at once in a form.
+    calls = talk.click(question, "Add in a form")
+    opened = next(c for c in calls if c.method == "views.open")
+    calls = talk.submit(
+        opened, {"lines": {"lines_input": p.text_value("Blog writing\nSEO audits\nNewsletter")}}
+    )
+    assert "Added 3" in " ".join(ephemerals(calls))
+    calls = talk.click(question, "Done")
+    question = last_question(calls)  # candidates
+    calls = talk.choose(question, [1, 2])
+    question = last_question(calls)  # step 3
+    assert "Step 3 of 7" in question.all_text()
+    for _ in range(12):  # none of the knock-outs hold
+        calls = talk.click(last_question(fake_slack.calls()), "None of these")
+        if "Step 6 of 7" in last_question(calls).all_text():
+            break
+    calls = talk.click(last_question(calls), "Keep them equal")
+    calls = talk.click(last_question(calls), "Skip")  # service level
+    rate = last_question(calls)
+    calls = talk.click(rate, "Rate in a form")
+    opened = next(c for c in calls if c.method == "views.open")
+    assert opened.view and opened.view["callback_id"] == "ratings_view"
+    values = {
+        f"factor:{f}": {"factor_value": p.select_value(v)}
+        for f, v in zip(
+            ["risk", "consequences", "tech_complexity", "importance", "benefits", "vendor_expertise"],
+            ["1", "3", "1", "3", "4", "1"],
+            strict=True,
+        )
+    }
+    calls = talk.submit(opened, values)
+    assert "your ratings are in" in " ".join(ephemerals(calls))
+    calls = talk.click(rate, "Close the round")
+    assert "SEO audits" in last_question(calls).all_text()
+
+
+def test_a_stale_button_is_answered_once(bot: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot, fake_slack)
+    talk.start()
+    question = last_question(fake_slack.calls())
+    talk.click(question, "Skip")
+    calls = talk.click(question, "Skip", user=BOB)
+    assert "answered already" in " ".join(ephemerals(calls))
+
+
+def test_user_text_is_escaped(bot: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot, fake_slack)
+    talk.start("<!channel> review")
+    talk.say("skip")
+    talk.say("<!channel> blast\n<@U123> duty\n<https://evil.example|click> & more")
+    calls = talk.say("done")
+    everything = "\n".join(t for c in fake_slack.calls() for t in mrkdwn_texts(c))
+    assert (
+        "<!channel>" not in everything and "<@U123>" not in everything and "<https://evil" not in everything
+    )
+    assert "<!" not in everything and "<http" not in everything
+    assert "&lt;!channel&gt; blast" in blocks_json(last_question(calls))
