@@ -223,7 +223,7 @@ def parse_ratings(raw: str) -> dict[str, int]:
         )
     values: dict[str, int] = {}
     for factor, token in zip(FACTORS, tokens, strict=True):
-        if not token.isdigit() or not RATING_MIN <= int(token) <= RATING_MAX:
+        if not token.isdecimal() or not RATING_MIN <= int(token) <= RATING_MAX:
             raise ReplyError(
                 f"{factor.label.capitalize()}: “{token[:20]}” must be a whole number from 1 to 5."
             )
