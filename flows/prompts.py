@@ -207,7 +207,7 @@ def _parse_pick_one(prompt: Prompt, raw: str) -> str:
 def parse_ratings(raw: str) -> dict[str, int]:
     """`2 4 2 3 5 2` in factor order, or `risk 2 benefits 5 ...` naming all six."""
     tokens = [t for t in re.split(r"[\s,;:=]+", raw.casefold()) if t]
-    if tokens and not tokens[0].lstrip("-").isdigit():
+    if tokens and any(ch.isalpha() for ch in tokens[0]):
         pairs = dict(zip(tokens[::2], tokens[1::2], strict=False))
         unknown = [name for name in pairs if name not in FACTOR_IDS]
         if unknown:
