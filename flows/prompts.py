@@ -242,7 +242,9 @@ def _number(token: str, what: str) -> float:
     try:
         value = float(cleaned)
     except ValueError:
-        raise ReplyError(f"{what} “{token.strip()[:20]}” is not a number.") from None
+        raise ReplyError(
+            f"{what} “{token.strip()[:20]}” is not a number; write it in digits, like `1500` or `2.5`."
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
         raise ReplyError(f"{what} must be a finite number.")
     return value
