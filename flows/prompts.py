@@ -264,7 +264,8 @@ def _parse_text(prompt: Prompt, raw: str) -> str:
 def default_warning(baseline: float, target: float | None) -> float:
     """Early warning 10% worse than the baseline, 'worse' meaning away from the target."""
     lower_is_better = target is not None and target < baseline
-    return round(baseline * (1.1 if lower_is_better else 0.9), 6)
+    margin = abs(baseline) * 0.1
+    return round(baseline + margin if lower_is_better else baseline - margin, 6)
 
 
 def parse_metric_line(line: str) -> Metric:
