@@ -177,7 +177,7 @@ def _option_numbers(prompt: Prompt, raw: str) -> list[int]:
             raise ReplyError(f"“{token[:40]}” is not an option number. " + prompt.accepts)
         first = int(match.group(1))
         last = int(match.group(2) or first)
-        for n in range(first, last + 1):
+        for n in range(min(first, last), max(first, last) + 1):
             if not 1 <= n <= len(prompt.options):
                 raise ReplyError(f"There is no option {n}; pick from 1 to {len(prompt.options)}.")
             if n not in numbers:
