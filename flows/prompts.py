@@ -118,7 +118,7 @@ class WeightsAnswer:
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
-_NUMBER_TOKEN = re.compile(r"^(\d+)(?:-(\d+))?$")
+_NUMBER_TOKEN = re.compile(r"^(\d{1,6})(?:-(\d{1,6}))?$")  # bounded: int() refuses 4,300+ digits
 
 
 def parse_reply(prompt: Prompt, text: str) -> Reply:
@@ -223,7 +223,7 @@ def parse_ratings(raw: str) -> dict[str, int]:
         )
     values: dict[str, int] = {}
     for factor, token in zip(FACTORS, tokens, strict=True):
-        if not token.isdecimal() or not RATING_MIN <= int(token) <= RATING_MAX:
+        if not token.isdecimal() or len(token) > 2 or not RATING_MIN <= int(token) <= RATING_MAX:
             raise ReplyError(
                 f"{factor.label.capitalize()}: “{token[:20]}” must be a whole number from 1 to 5."
             )
