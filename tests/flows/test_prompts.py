@@ -1,0 +1,475 @@
+"""The typed-reply parser (CONTRACT.md section 5), for every kind of question."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from flows.method import FACTOR_IDS, Stage
+from flows.model import Metric
+from flows.prompts import (
+    MAX_ITEMS_PER_REPLY,
+    MAX_NAME_LENGTH,
+    MAX_TEXT_LENGTH,
+    Kind,
+    Option,
+    Prompt,
+    Reply,
+    ReplyError,
+    WeightsAnswer,
+    default_warning,
+    parse_reply,
+    rank_order_centroid,
+)
+from tests.flows.helpers import rating
+
+FIVE = tuple(Option(f"p{i}", f"Process {i}") for i in range(1, 6))
+
+
+def make(kind: Kind, *, optional: bool = False, options: tuple[Option, ...] = FIVE) -> Prompt:
+    return Prompt("key", kind, Stage.PRIORITISE, "A question?", options=options, optional=optional)
+
+
+def value(kind: Kind, text: str, **kwargs: object) -> object:
+    reply = parse_reply(make(kind, **kwargs), text)  # type: ignore[arg-type]
+    assert reply.command is None
+    return reply.value
+
+
+INSTRUCTION = re.compile(
+    r"\b(reply|use|send|write|pick|give|keep|rate|list|example|please|start|must be|needs?)\b", re.IGNORECASE
+)
+
+
+def error(kind: Kind, text: str, **kwargs: object) -> str:
+    """The parser refuses `text`; its message is one short line that says what to do."""
+    with pytest.raises(ReplyError) as caught:
+        parse_reply(make(kind, **kwargs), text)  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert message and "\n" not in message
+    assert len(message) <= 300, message
+    assert INSTRUCTION.search(message), f"no instruction in: {message}"
+    return message
+
+
+# ---------------------------------------------------------------- lists
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("Blog writing", ["Blog writing"]),
+        ("Blog writing\nSEO audits\n\n  Newsletter  ", ["Blog writing", "SEO audits", "Newsletter"]),
+        ("- Blog\n* SEO\n• Email\n· Ads", ["Blog", "SEO", "Email", "Ads"]),
+        ("1. Blog\n2) SEO\n10. Email", ["Blog", "SEO", "Email"]),
+        ("  -   Blog writing", ["Blog writing"]),
+        ("2024 plan\n1.5 campaigns", ["2024 plan", "1.5 campaigns"]),
+        ("Blog\r\nSEO\r\n", ["Blog", "SEO"]),
+        ("x" * MAX_NAME_LENGTH, ["x" * MAX_NAME_LENGTH]),
+        ("Blog\u200b writing\n\u200fSEO\x00 audits\x07", ["Blog writing", "SEO audits"]),
+        ("Écriture de blog 📝\nتدقيق السيو", ["Écriture de blog 📝", "تدقيق السيو"]),
+    ],
+)
+def test_list(text: str, items: list[str]) -> None:
+    assert value(Kind.LIST, text) == items
+
+
+def test_list_name_limit() -> None:
+    message = error(Kind.LIST, "Fine\n" + "y" * (MAX_NAME_LENGTH + 1))
+    assert str(MAX_NAME_LENGTH) in message and str(MAX_NAME_LENGTH + 1) in message
+
+
+def test_list_line_limit() -> None:
+    message = error(Kind.LIST, "\n".join(f"p{i}" for i in range(MAX_ITEMS_PER_REPLY + 1)))
+    assert str(MAX_ITEMS_PER_REPLY) in message
+
+
+# ---------------------------------------------------------------- yes / no
+
+
+@pytest.mark.parametrize(
+    "text", ["yes", "Yes", "YES", "y", "Y", "yep", "sure", "ok", "yes.", "yes!", " yes "]
+)
+def test_yes(text: str) -> None:
+    assert value(Kind.YES_NO, text) is True
+
+
+@pytest.mark.parametrize("text", ["no", "No", "NO", "n", "nope", "no.", "no!"])
+def test_no(text: str) -> None:
+    assert value(Kind.YES_NO, text) is False
+
+
+@pytest.mark.parametrize("text", ["maybe", "yes no", "1", "yess"])
+def test_neither_yes_nor_no(text: str) -> None:
+    assert "`yes` or `no`" in error(Kind.YES_NO, text)
+
+
+# ---------------------------------------------------------------- option numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "picked"),
+    [
+        ("1 3", ["p1", "p3"]),
+        ("1,3", ["p1", "p3"]),
+        ("1, 3", ["p1", "p3"]),
+        ("1;3", ["p1", "p3"]),
+        ("3 1", ["p3", "p1"]),
+        ("2", ["p2"]),
+        ("2-4", ["p2", "p3", "p4"]),
+        ("1 2-3 5", ["p1", "p2", "p3", "p5"]),
+        ("4-2", ["p2", "p3", "p4"]),
+        ("1 1 2 1-2", ["p1", "p2"]),
+        ("all", ["p1", "p2", "p3", "p4", "p5"]),
+        ("ALL", ["p1", "p2", "p3", "p4", "p5"]),
+        ("none", []),
+        ("None.", []),
+        ("1-5", ["p1", "p2", "p3", "p4", "p5"]),
+    ],
+)
+def test_pick(text: str, picked: list[str]) -> None:
+    assert value(Kind.PICK, text) == picked
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("0", ("no option 0", "1 to 5")),
+        ("6", ("no option 6", "1 to 5")),
+        ("2-9", ("no option 6", "1 to 5")),
+        ("1 99999999999999999999", ("not an option number",)),
+        ("1 999999", ("no option 999999", "1 to 5")),
+        ("blog", ("not an option number",)),
+        ("1 and 3", ("“and” is not an option number",)),
+        ("-1", ("not an option number",)),
+        ("1.5", ("not an option number",)),
+    ],
+)
+def test_pick_refuses(text: str, words: tuple[str, ...]) -> None:
+    message = error(Kind.PICK, text)
+    for word in words:
+        assert word in message
+
+
+def test_pick_one() -> None:
+    assert value(Kind.PICK_ONE, "2") == "p2"
+    assert value(Kind.PICK_ONE, "p4") == "p4"
+    assert value(Kind.PICK_ONE, "process 3") == "p3"
+    assert "just one" in error(Kind.PICK_ONE, "1 2")
+    assert "no option 9" in error(Kind.PICK_ONE, "9")
+    assert "not an option number" in error(Kind.PICK_ONE, "the third")
+
+
+# ---------------------------------------------------------------- ratings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 4 2 3 5 2", rating(2, 4, 2, 3, 5, 2)),
+        ("2,4,2,3,5,2", rating(2, 4, 2, 3, 5, 2)),
+        ("  1  1 1\t1 1 1 ", rating(1, 1, 1, 1, 1, 1)),
+        ("5;5;5;5;5;5", rating(5, 5, 5, 5, 5, 5)),
+        (
+            "risk 2 consequences 4 tech_complexity 2 importance 3 benefits 5 vendor_expertise 2",
+            rating(2, 4, 2, 3, 5, 2),
+        ),
+        (
+            "benefits: 5, risk: 1, vendor_expertise=3, importance 4, consequences 2, tech_complexity 1",
+            rating(1, 2, 1, 4, 5, 3),
+        ),
+        (
+            "RISK 2 Consequences 4 TECH_COMPLEXITY 2 importance 3 benefits 5 vendor_expertise 2",
+            rating(2, 4, 2, 3, 5, 2),
+        ),
+    ],
+)
+def test_ratings(text: str, expected: dict[str, int]) -> None:
+    assert value(Kind.RATINGS, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("2 4 2 3 5", ("six ratings", "you sent 5", "2 4 2 3 5 2")),
+        ("2 4 2 3 5 2 1", ("six ratings", "you sent 7")),
+        ("3", ("you sent 1",)),
+        ("0 4 2 3 5 2", ("Risk", "“0”", "from 1 to 5")),
+        ("2 4 2 3 6 2", ("Benefits", "“6”", "from 1 to 5")),
+        ("2 4 2 3 5 -1", ("Vendor domain expertise", "from 1 to 5")),
+        ("2.5 4 2 3 5 2", ("Risk", "“2.5”", "whole number from 1 to 5")),
+        ("2 4 2 3 5 x", ("“x”", "from 1 to 5")),
+        ("² 4 2 3 5 2", ("from 1 to 5",)),
+        ("2 4 2 3 5 ⁵", ("from 1 to 5",)),
+        ("risk 2 benefits 5", ("missing", "consequences", "vendor_expertise")),
+        (
+            "risk 2 cost 3 consequences 4 tech_complexity 2 importance 3 benefits 5",
+            ("“cost” is not a factor",),
+        ),
+    ],
+)
+def test_ratings_refuse(text: str, words: tuple[str, ...]) -> None:
+    message = error(Kind.RATINGS, text)
+    for word in words:
+        assert word in message
+
+
+# ---------------------------------------------------------------- numbers and text
+
+
+@pytest.mark.parametrize(
+    ("text", "number"), [("12", 12), ("12,000", 12000), ("3.5", 3.5), ("5%", 5), ("$40", 40), ("-2", -2)]
+)
+def test_number(text: str, number: float) -> None:
+    assert value(Kind.NUMBER, text) == number
+
+
+@pytest.mark.parametrize("text", ["twelve", "nan", "inf", "-infinity", "1e999"])
+def test_not_a_number(text: str) -> None:
+    error(Kind.NUMBER, text)
+
+
+def test_text() -> None:
+    assert value(Kind.TEXT, "  monthly   audit,\n 5 working days ") == "monthly audit, 5 working days"
+    assert value(Kind.TEXT, "x" * MAX_TEXT_LENGTH) == "x" * MAX_TEXT_LENGTH
+    assert str(MAX_TEXT_LENGTH) in error(Kind.TEXT, "x" * (MAX_TEXT_LENGTH + 1))
+
+
+# ---------------------------------------------------------------- metrics
+
+
+@pytest.mark.parametrize(
+    ("line", "metric"),
+    [
+        ("organic sessions; 12000; 15000; 11000", Metric("organic sessions", 12000, 15000, 11000)),
+        ("organic sessions | 12,000 | 15,000 | 11,000", Metric("organic sessions", 12000, 15000, 11000)),
+        # no warn-at: 10% worse than the baseline, 'worse' meaning away from the target
+        ("organic sessions; 12000; 15000", Metric("organic sessions", 12000, 15000, 10800)),
+        ("organic sessions; 12000; 15000;", Metric("organic sessions", 12000, 15000, 10800)),
+        ("bounce rate; 40%; 30%", Metric("bounce rate", 40, 30, 44)),
+        ("cost per lead; $50; $40", Metric("cost per lead", 50, 40, 55)),
+        ("open rate; 20; 20", Metric("open rate", 20, 20, 18)),
+        ("net margin; -100; -50", Metric("net margin", -100, -50, -110)),
+        ("loss per month; -100; -150", Metric("loss per month", -100, -150, -90)),
+        ("complaints; 0; 0", Metric("complaints", 0, 0, 0)),
+    ],
+)
+def test_metric_lines(line: str, metric: Metric) -> None:
+    (parsed,) = value(Kind.METRICS, line)  # type: ignore[misc]
+    assert parsed.name == metric.name
+    assert (parsed.baseline, parsed.target) == (metric.baseline, metric.target)
+    assert parsed.warn_at == pytest.approx(metric.warn_at)
+
+
+@pytest.mark.parametrize(
+    ("baseline", "target", "warning"),
+    [
+        (100, 120, 90),
+        (100, 80, 110),
+        (100, None, 90),
+        (-100, -50, -110),
+        (-100, -150, -90),
+        (-100, None, -110),
+    ],
+)
+def test_default_warning_is_10_percent_worse(baseline: float, target: float | None, warning: float) -> None:
+    assert default_warning(baseline, target) == pytest.approx(warning)
+
+
+def test_several_metric_lines() -> None:
+    parsed = value(Kind.METRICS, "- clicks; 10; 20\n- cost per click; 2; 1.5; 2.5")
+    assert parsed == [Metric("clicks", 10, 20, 9), Metric("cost per click", 2, 1.5, 2.5)]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("clicks; 10", ("name; baseline; target; warn at",)),
+        ("clicks", ("name; baseline; target; warn at",)),
+        ("clicks; 1; 2; 3; 4", ("name; baseline; target; warn at",)),
+        ("; 10; 20", ("name",)),
+        ("clicks; lots; 20", ("Baseline “lots” is not a number",)),
+        ("clicks; 10; more", ("Target “more” is not a number",)),
+        ("clicks; 10; 20; soon", ("Warn at “soon” is not a number",)),
+        ("y" * (MAX_NAME_LENGTH + 1) + "; 1; 2", (str(MAX_NAME_LENGTH),)),
+    ],
+)
+def test_metric_lines_refused(text: str, words: tuple[str, ...]) -> None:
+    message = error(Kind.METRICS, text)
+    for word in words:
+        assert word in message
+
+
+# ---------------------------------------------------------------- weights
+
+
+def test_weight_pairs() -> None:
+    answer = value(Kind.WEIGHTS, "risk 2 benefits 1.5")
+    assert answer == WeightsAnswer({"risk": 2, "benefits": 1.5}, "set by the facilitator")
+    assert value(Kind.WEIGHTS, "Risk=2, benefits: 0") == WeightsAnswer(
+        {"risk": 2, "benefits": 0}, "set by the facilitator"
+    )
+
+
+@pytest.mark.parametrize("text", ["ok", "OK", "keep", "default", " Keep "])
+def test_keep_the_default_weights(text: str) -> None:
+    assert value(Kind.WEIGHTS, text) == WeightsAnswer({}, "default")
+
+
+def test_rank_order_centroid() -> None:
+    answer = value(Kind.WEIGHTS, "rank benefits risk")
+    assert isinstance(answer, WeightsAnswer)
+    assert answer.source == "ranked factors (rank-order centroid)"
+    expected = {
+        "benefits": 1 + 1 / 2 + 1 / 3 + 1 / 4 + 1 / 5 + 1 / 6,
+        "risk": 1 / 2 + 1 / 3 + 1 / 4 + 1 / 5 + 1 / 6,
+        # the factors left out follow in factor order
+        "consequences": 1 / 3 + 1 / 4 + 1 / 5 + 1 / 6,
+        "tech_complexity": 1 / 4 + 1 / 5 + 1 / 6,
+        "importance": 1 / 5 + 1 / 6,
+        "vendor_expertise": 1 / 6,
+    }
+    assert answer.weights == pytest.approx(expected, abs=1e-6)
+    assert sum(answer.weights.values()) == pytest.approx(6, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "order",
+    [list(FACTOR_IDS), list(reversed(FACTOR_IDS)), ["importance"], ["vendor_expertise", "risk", "benefits"]],
+)
+def test_rank_order_centroid_sums_to_six_and_falls_with_the_rank(order: list[str]) -> None:
+    weights = rank_order_centroid(order)
+    assert set(weights) == set(FACTOR_IDS)
+    assert sum(weights.values()) == pytest.approx(6, abs=1e-5)
+    ranked = order + [f for f in FACTOR_IDS if f not in order]
+    assert [weights[f] for f in ranked] == sorted(weights.values(), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("rank", ("most important first",)),
+        ("rank risk risk", ("once each",)),
+        ("rank cost risk", ("risk, consequences",)),
+        ("risk", ("pairs",)),
+        ("risk 2 benefits", ("pairs",)),
+        ("cost 2", ("“cost” is not a factor",)),
+        ("risk -1", ("0 or more",)),
+        ("risk heavy", ("“heavy” is not a number",)),
+        ("risk nan", ("finite",)),
+        (" ".join(f"{f} 0" for f in FACTOR_IDS), ("above 0",)),
+    ],
+)
+def test_weights_refused(text: str, words: tuple[str, ...]) -> None:
+    message = error(Kind.WEIGHTS, text)
+    for word in words:
+        assert word in message
+
+
+# ---------------------------------------------------------------- commands
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("back", "back"),
+        ("Back", "back"),
+        ("BACK!", "back"),
+        ("help", "help"),
+        (" help. ", "help"),
+        ("`help`", "help"),
+    ],
+)
+def test_back_and_help_work_everywhere(kind: Kind, text: str, command: str) -> None:
+    assert parse_reply(make(kind), text) == Reply(command=command)
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_skip_only_on_optional_questions(kind: Kind) -> None:
+    assert parse_reply(make(kind, optional=True), "Skip") == Reply(command="skip")
+    message = error(kind, "skip")
+    assert "can't be skipped" in message
+    assert "`skip`" not in message  # the refusal does not offer `skip` either
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_done_only_ends_lists_rounds_and_metrics(kind: Kind) -> None:
+    if kind in (Kind.LIST, Kind.RATINGS, Kind.METRICS):
+        assert parse_reply(make(kind), "done") == Reply(command="done")
+        assert parse_reply(make(kind), "Done.") == Reply(command="done")
+    else:
+        assert "needs an answer" in error(kind, "done")
+
+
+def test_a_command_word_inside_a_longer_reply_is_not_a_command() -> None:
+    assert value(Kind.LIST, "done deals\nhelp desk") == ["done deals", "help desk"]
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", "\x00\x01\x1b", "\u200b\u200f"])
+def test_empty_reply(kind: Kind, text: str) -> None:
+    assert "empty" in error(kind, text)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        (Kind.YES_NO, "ye\x00s", True),
+        (Kind.PICK, "1\x07 3", ["p1", "p3"]),
+        (Kind.RATINGS, "2 4\x1b 2 3 5 2", rating(2, 4, 2, 3, 5, 2)),
+        (Kind.TEXT, "weekly\x00\x08 report", "weekly report"),
+    ],
+)
+def test_control_characters_are_stripped(kind: Kind, text: str, expected: object) -> None:
+    assert value(kind, text) == expected
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9" * 5000,
+        "1-" + "9" * 5000,
+        " ".join(["9" * 5000] * 6),
+        "risk " + "3" * 5000,
+        "x; " + "1" * 5000 + "; 2",
+        "y" * 40_000,
+        "\n".join(["z" * 100] * 400),
+    ],
+    ids=["digits", "range", "ratings", "named", "metric", "40k", "lines"],
+)
+def test_huge_replies_are_refused_or_read_but_never_crash(kind: Kind, text: str) -> None:
+    try:
+        parse_reply(make(kind), text)
+    except ReplyError as refused:
+        assert len(str(refused)) <= 300
+
+
+def test_control_characters_do_not_hide_a_command() -> None:
+    assert parse_reply(make(Kind.LIST), "do\x00ne") == Reply(command="done")
+
+
+# ---------------------------------------------------------------- what each prompt says it accepts
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        (Kind.LIST, ("one item per line", "`done`")),
+        (Kind.YES_NO, ("`yes` or `no`",)),
+        (Kind.PICK, ("`1 3`", "`all`", "`none`")),
+        (Kind.PICK_ONE, ("one option number",)),
+        (Kind.RATINGS, ("six ratings", " ".join(FACTOR_IDS), "`2 4 2 3 5 2`", "`done`")),
+        (Kind.NUMBER, ("a number",)),
+        (Kind.TEXT, ("short text",)),
+        (Kind.METRICS, ("`name; baseline; target; warn at`", "`done`")),
+        (Kind.WEIGHTS, ("`risk 2 benefits 1.5`", "`rank", "`ok`")),
+    ],
+)
+def test_accepts_says_which_replies_the_question_takes(kind: Kind, words: tuple[str, ...]) -> None:
+    required, optional = make(kind).accepts, make(kind, optional=True).accepts
+    for word in (*words, "`back`", "`help`"):
+        assert word in required and word in optional
+    assert "`skip`" in optional and "`skip`" not in required
