@@ -8,6 +8,7 @@ A review's state is one of `Stage`; the questions inside a stage are derived fro
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,16 +23,17 @@ from flows.method import (
     FACTORS,
     INTERVIEW_PATH,
     KNOCKOUT_STAGES,
+    REASON_LABELS,
     STEPS,
     Criterion,
     Stage,
     criteria_for,
 )
 from flows.model import Merge, Metric, Review, ReviewInput, utcnow
-from flows.prompts import Kind, Option, Prompt, ReplyError, parse_reply
+from flows.prompts import Kind, Option, Prompt, ReplyError, parse_reply, parse_weights
 from flows.reference import ORGANISATIONS, peer_figures, suggest_metrics
 from flows.report import MergeSuggestion, Report
-from flows.similarity import dedupe, suggest_merges
+from flows.similarity import dedupe, name_key, suggest_merges
 
 K_TITLE = "intake.title"
 K_ORGANISATION = "intake.organisation"
@@ -118,6 +120,31 @@ def accepted_merges(review: Review) -> list[Merge]:
     return [Merge(into, tuple(sources)) for into, sources in by_target.items()]
 
 
+def picked(value: Any) -> list[str]:
+    """The processes a pick answer chose ({"picked": [...], "asked": [...]}, or a plain list)."""
+    if isinstance(value, dict):
+        return list(value.get("picked") or [])
+    return list(value or [])
+
+
+def was_asked(value: Any, process: str) -> bool:
+    """Whether a pick answer asked about `process` (a plain list asked about everything)."""
+    return not isinstance(value, dict) or process in (value.get("asked") or [])
+
+
+def pick_answer(chosen: list[str], options: tuple[Option, ...]) -> dict[str, list[str]]:
+    return {"picked": list(chosen), "asked": [o.value for o in options]}
+
+
+def _holds(answers: dict[str, Any], key: str, process: str) -> bool | None:
+    """Did the team say `key` holds for `process`? None while no one was asked about it."""
+    value = answers.get(key)
+    if value is not None and was_asked(value, process):
+        return process in picked(value)
+    follow_up = answers.get(f"{key}@{process}")
+    return None if follow_up is None else bool(follow_up)
+
+
 def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
     """The answers as the decision reads them; with `upto`, only what was decided before that stage."""
     order = list(INTERVIEW_PATH)
@@ -133,16 +160,21 @@ def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
             continue
         held: dict[str, list[str]] = {}
         for criterion in criteria_for(stage):
-            for process in answers.get(f"{stage.value}:{criterion.id}") or []:
-                held.setdefault(process, []).append(criterion.id)
+            key = f"{stage.value}:{criterion.id}"
+            for process in listed_processes(review):
+                if _holds(answers, key, process):
+                    held.setdefault(process, []).append(criterion.id)
         knockouts[stage] = held
     weights_answer = answers.get(K_WEIGHTS) or {}
+    candidates = None
+    if known(Stage.CANDIDATES) and K_CANDIDATES in answers:
+        candidates = [p for p in listed_processes(review) if _holds(answers, K_CANDIDATES, p) is not False]
     data = ReviewInput(
         processes=listed_processes(review),
         title=review.title,
         organisation=answers.get(K_ORGANISATION),
         merges=accepted_merges(review) if known(Stage.SIMPLIFY) else [],
-        candidates=answers.get(K_CANDIDATES) if known(Stage.CANDIDATES) else None,
+        candidates=candidates,
         knockouts=knockouts,
         weights=dict(weights_answer.get("weights") or {}),
         weights_source=weights_answer.get("source") or "default",
@@ -232,6 +264,30 @@ def _candidates(review: Review) -> QuestionPlan:
     processes = in_play(review, Stage.CANDIDATES)
     if processes:
         yield K_CANDIDATES, partial(_candidates_prompt, review, processes)
+    yield from _follow_ups(
+        review, K_CANDIDATES, processes, "Could “{}” be outsourced at all?", Stage.CANDIDATES
+    )
+
+
+def _follow_ups(
+    review: Review, key: str, processes: list[str], question: str, stage: Stage, help: str = ""
+) -> QuestionPlan:
+    """A yes/no question for each process that came into play after `key` was answered
+    (reconsidered, un-merged, or made a candidate later)."""
+    value = review.answers.get(key)
+    if value is None:
+        return
+    for process in processes:
+        if not was_asked(value, process):
+            follow_up = f"{key}@{process}"
+            yield (
+                follow_up,
+                partial(_follow_up_prompt, follow_up, question.format(process), stage, process, help),
+            )
+
+
+def _follow_up_prompt(key: str, text: str, stage: Stage, process: str, help: str) -> Prompt:
+    return Prompt(key, Kind.YES_NO, stage, text, subject=process, help=help)
 
 
 def _candidates_prompt(review: Review, processes: list[str]) -> Prompt:
@@ -256,6 +312,10 @@ def _knockouts(stage: Stage) -> Callable[[Review], QuestionPlan]:
         options = tuple(Option(p, p) for p in processes)
         for criterion in criteria_for(stage):
             yield f"{stage.value}:{criterion.id}", partial(_knockout_prompt, criterion, options)
+        for criterion in criteria_for(stage):
+            question = f"Does this hold for “{{}}”: {criterion.label}?"
+            key = f"{stage.value}:{criterion.id}"
+            yield from _follow_ups(review, key, processes, question, stage, criterion.help)
 
     return plan
 
@@ -417,15 +477,19 @@ def go_back(review: Review) -> str:
     if not review.answered:
         raise ReplyError("There is nothing to go back to yet.")
     key = review.answered[-1]
-    value = review.answers[key]
-    review.answered = review.answered[:-1]
-    review.answers = {k: v for k, v in review.answers.items() if k != key}
-    if value and not isinstance(value, bool) and (key == K_PROCESSES or key.startswith((K_RATE, K_METRICS))):
-        review.drafts = {**review.drafts, key: value}
+    _uncommit(review, key)
     target = stage_of(key)
     while review.state is not target and fire(review, "retreat"):
         pass
     return key
+
+
+GLOBAL_COMMAND = re.compile(r"^\s*(change|reconsider|weights)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+FACILITATOR_ONLY = ("reconsider", "weights")
+REOPENED_HINT = (
+    "The review is reopened: `change N` reopens answer N (`/outsource-review answers` lists them), "
+    "`reconsider NAME` brings an excluded process back, `weights ...` changes the weights, `done` finishes."
+)
 
 
 def apply_reply(
@@ -442,10 +506,12 @@ def apply_reply(
         return Outcome(
             prompt=None, error=f"This review is {state}; start a new one or ask the facilitator to reopen it."
         )
+    command = GLOBAL_COMMAND.match(text) if expect_key is None else None
+    if command:
+        return _apply_global(review, command.group(1).lower(), command.group(2).strip(), is_facilitator)
     prompt = current_prompt(review)
-    if prompt is None:  # a stage left complete (should not happen, but never get stuck)
-        passed = settle(review)
-        return Outcome(prompt=current_prompt(review), changed=True, stages_passed=passed)
+    if prompt is None:
+        return _finish_or_hint(review, text)
     if expect_key is not None and expect_key != prompt.key:
         return Outcome(
             prompt=prompt, error="That question has been answered already; here is the current one."
@@ -455,12 +521,164 @@ def apply_reply(
         outcome = _apply(review, prompt, author, reply.command, reply.value, is_facilitator)
     except ReplyError as exc:
         return Outcome(prompt=prompt, error=str(exc), question=prompt.key)
+    return _after(review, outcome, prompt.key)
+
+
+def _after(review: Review, outcome: Outcome, question: str) -> Outcome:
     if outcome.changed:
         outcome.stages_passed = settle(review)
         review.updated_at = utcnow()
-    outcome.question = prompt.key
+    outcome.question = question
     outcome.prompt = current_prompt(review)
     return outcome
+
+
+def _finish_or_hint(review: Review, text: str) -> Outcome:
+    """With every question answered (a reopened review), `done` finishes; anything else gets a hint."""
+    if review.state is Stage.REPORT and text.strip().casefold().strip(" .!`") not in ("done", "finish"):
+        return Outcome(prompt=None, error=REOPENED_HINT)
+    return _after(review, Outcome(prompt=None, changed=True, message="Finished."), "report.finish")
+
+
+def _apply_global(review: Review, verb: str, argument: str, facilitator: bool) -> Outcome:
+    """`change N`, `reconsider NAME` and `weights ...` work whatever question is open."""
+    if verb in FACILITATOR_ONLY and not facilitator:
+        return Outcome(prompt=current_prompt(review), error=f"Only the facilitator can use `{verb}`.")
+    try:
+        if verb == "change":
+            key = change_answer(review, argument)
+            message = f"Reopened: {describe(key)}."
+        elif verb == "reconsider":
+            process, step = reconsider(review, argument)
+            message = f"“{process}” is back in the review from step {step}."
+        else:
+            answer = parse_weights(argument or "ok")
+            key = K_WEIGHTS
+            commit(review, K_WEIGHTS, {"weights": answer.weights, "source": answer.source})
+            message = "Weights changed."
+    except ReplyError as exc:
+        return Outcome(prompt=current_prompt(review), error=str(exc))
+    rewind(review)
+    outcome = Outcome(prompt=None, changed=True, message=message, value={verb: argument})
+    return _after(review, outcome, f"review.{verb}")
+
+
+def answered_questions(review: Review) -> list[tuple[int, str, str]]:
+    """(number, key, 'question → answer') for each committed answer, in the order given."""
+    return [
+        (i, key, f"{describe(key)} → {_answer_text(review.answers.get(key))}")
+        for i, key in enumerate(review.answered, 1)
+    ]
+
+
+def describe(key: str) -> str:
+    """A short, plain name for a question key."""
+    subject = key.partition(":")[2]
+    names = {
+        K_TITLE: "the title",
+        K_ORGANISATION: "the kind of organisation",
+        K_PROCESSES: "the list of processes",
+        K_CANDIDATES: "which processes are candidates",
+        K_WEIGHTS: "the weights",
+    }
+    if key in names:
+        return names[key]
+    if key.startswith(K_CANDIDATES + "@"):
+        return f"whether {key.split('@', 1)[1]} is a candidate"
+    if key.startswith(K_MERGE):
+        return f"merging {subject}"
+    if key.startswith(K_SERVICE_LEVEL):
+        return f"the service level of {subject}"
+    if key.startswith(K_RATE):
+        return f"the ratings of {subject}"
+    if key.startswith(K_METRICS):
+        return f"the metrics of {subject}"
+    criterion, _, process = subject.partition("@")
+    label = REASON_LABELS.get(criterion, criterion)
+    return f"{label} ({process})" if process else f"which processes: {label}"
+
+
+def _answer_text(value: Any) -> str:
+    if isinstance(value, dict) and "picked" in value:
+        return ", ".join(value["picked"]) or "none"
+    if isinstance(value, dict) and "weights" in value:
+        return ", ".join(f"{k} {v:g}" for k, v in value["weights"].items()) or "all equal"
+    if isinstance(value, dict):
+        return f"{len(value)} rater(s)"
+    if isinstance(value, list):
+        return ", ".join(v["name"] if isinstance(v, dict) else str(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "skipped" if value is None else str(value)
+
+
+def change_answer(review: Review, argument: str) -> str:
+    """Reopen answer number `argument`; collected drafts come back so nothing typed is lost."""
+    if not argument.isdigit() or not 1 <= int(argument) <= len(review.answered):
+        raise ReplyError(f"Say which answer to change by its number, 1 to {len(review.answered)}.")
+    key = review.answered[int(argument) - 1]
+    _uncommit(review, key)
+    return key
+
+
+def reconsider(review: Review, name: str) -> tuple[str, int]:
+    """Bring an excluded or merged process back: it re-enters the method at the step that removed it."""
+    report_input = review_input(review)
+    processes, excluded, _ = sift(report_input)
+    wanted = name_key(name)
+    for merge in report_input.merges:
+        for source in merge.sources:
+            if name_key(source) == wanted:
+                commit(review, K_MERGE + source, False)
+                return source, 2
+    for exclusion in excluded:
+        if name_key(exclusion.process) == wanted:
+            _forget_from(review, exclusion.process, exclusion.step)
+            return exclusion.process, exclusion.step
+    if any(name_key(p) == wanted for p in processes):
+        raise ReplyError(f"“{name}” is not excluded, so there is nothing to reconsider.")
+    raise ReplyError(f"I don't know a process called “{name}”. Check the spelling in the report.")
+
+
+def _forget_from(review: Review, process: str, step: int) -> None:
+    """Forget what was said about `process` from `step` on, so those questions are asked again."""
+    answers = dict(review.answers)
+    for key, value in review.answers.items():
+        head = key.split(":", 1)[0].split("@", 1)[0]
+        stage = _KEY_STAGES.get(head)
+        if stage is None or stage.step_number is None or stage.step_number < step:
+            continue
+        if key.endswith("@" + process):
+            del answers[key]
+        elif isinstance(value, dict) and "asked" in value:
+            answers[key] = {
+                "picked": [p for p in value["picked"] if p != process],
+                "asked": [p for p in value["asked"] if p != process],
+            }
+    review.answers = answers
+    review.answered = [k for k in review.answered if k in answers]
+
+
+def _uncommit(review: Review, key: str) -> Any:
+    value = review.answers[key]
+    review.answered = [k for k in review.answered if k != key]
+    review.answers = {k: v for k, v in review.answers.items() if k != key}
+    if value and not isinstance(value, bool) and (key == K_PROCESSES or key.startswith((K_RATE, K_METRICS))):
+        review.drafts = {**review.drafts, key: value}
+    return value
+
+
+def rewind(review: Review) -> None:
+    """Move back to the earliest stage with an open question (after a change to an earlier answer)."""
+    if review.state in (Stage.DONE, Stage.CANCELLED):
+        return
+    path = list(INTERVIEW_PATH)
+    here = path.index(review.state)
+    for stage in path[:here]:
+        if any(key not in review.answers for key, _ in PLANS[stage](review)):
+            while review.state is not stage and fire(review, "retreat"):
+                pass
+            return
 
 
 def _apply(
@@ -514,6 +732,8 @@ def _apply(
         stored = {"weights": value.weights, "source": value.source}
         commit(review, key, stored)
         return Outcome(prompt=None, changed=True, value=stored, message="Weights noted.")
+    if prompt.kind is Kind.PICK:
+        value = pick_answer(value, prompt.options)
     commit(review, key, value)
     if key == K_TITLE:
         review.title = value
@@ -522,7 +742,10 @@ def _apply(
 
 def _skipped(prompt: Prompt) -> Any:
     if prompt.kind is Kind.PICK:
-        return [o.value for o in prompt.options] if prompt.key == K_CANDIDATES else []
+        everything = [o.value for o in prompt.options]
+        return pick_answer(everything if prompt.key == K_CANDIDATES else [], prompt.options)
+    if prompt.key.startswith(K_CANDIDATES + "@"):
+        return True  # skipping means "yes, a candidate", as for the whole list
     if prompt.kind is Kind.YES_NO:
         return False
     if prompt.kind is Kind.METRICS:
