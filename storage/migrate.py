@@ -18,7 +18,11 @@ _PG_LOCK_KEY = 0x6F75_7472_6576_6965  # "outrevie"
 
 
 def alembic_config(url: str | None = None) -> Config:
-    """An Alembic configuration without any ini file."""
+    """An Alembic configuration without any ini file.
+
+    Pass the connection to migrate in `config.attributes["connection"]`; `url` is only needed without one
+    (e.g. for offline SQL output).
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -46,7 +50,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """
     with engine.begin() as connection:
         _lock_for_migration(connection)
-        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

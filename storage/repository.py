@@ -91,6 +91,7 @@ class SqlReviewStore:
         values = _review_values(saved)
         for fixed in ("id", "team_id", "enterprise_id", "created_at"):
             del values[fixed]
+        values["version"] = col(ReviewRow.version) + 1
         with Session(self.engine) as session, session.begin():
             result = session.exec(
                 update(ReviewRow)
