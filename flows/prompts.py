@@ -121,8 +121,22 @@ _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
 _NUMBER_TOKEN = re.compile(r"^(\d{1,6})(?:-(\d{1,6}))?$")  # bounded: int() refuses 4,300+ digits
 
 
+_COMMENT = re.compile(r"\s+(?:because|--|—|#)\s+(.*)$", re.IGNORECASE | re.DOTALL)
+_COMMENTABLE = (Kind.PICK, Kind.YES_NO, Kind.PICK_ONE)
+
+
+def split_comment(text: str) -> tuple[str, str | None]:
+    """`3 because it is our brand voice` -> ('3', 'it is our brand voice'): a reason kept with the answer."""
+    match = _COMMENT.search(text.strip())
+    if not match:
+        return text, None
+    return text[: match.start()].strip(), match.group(1).strip() or None
+
+
 def parse_reply(prompt: Prompt, text: str) -> Reply:
     raw = _clean(text)
+    if prompt.kind in _COMMENTABLE:
+        raw = split_comment(raw)[0]
     word = raw.casefold().strip(" .!`")
     if word in COMMANDS:
         if word == "skip" and not prompt.optional:
