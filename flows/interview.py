@@ -770,7 +770,7 @@ def _close(review: Review, prompt: Prompt, facilitator: bool) -> Outcome:
 
 
 def cancel(review: Review) -> None:
-    if not fire(review, "cancel"):
+    if not review.is_open or not fire(review, "cancel"):
         raise ReplyError("This review is not open.")
     review.updated_at = utcnow()
 
