@@ -7,9 +7,11 @@ tries again, so answers given at the same moment are applied one at a time and n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from flows.checkin import K_CHECKIN, K_REMINDER, CheckinResult, number_text, record_checkins
 from flows.interview import (
     Outcome,
     Progress,
@@ -21,7 +23,7 @@ from flows.interview import (
     reopen,
 )
 from flows.method import Stage
-from flows.model import AnswerRecord, Review
+from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import ReviewStore, VersionConflict
 from flows.prompts import Prompt, ReplyError
 from flows.report import Report
@@ -195,6 +197,68 @@ class ReviewService:
             recorded=True,
             question=outcome.question,
         )
+
+    # ------------------------------------------------------------ check-ins
+
+    def checkin(
+        self,
+        review_id: str,
+        author: str,
+        process: str | None,
+        metric: str,
+        value: object,
+        period: str | None = None,
+        team_id: str | None = None,
+    ) -> CheckinResult:
+        """Record one metric's value for a period (default: this month); raises CheckinError on bad input."""
+        return self.checkin_many(
+            review_id, author, [(process, metric, value)], period=period, team_id=team_id
+        )
+
+    def checkin_many(
+        self,
+        review_id: str,
+        author: str,
+        entries: Iterable[tuple[str | None, str, object]],
+        *,
+        period: str | None = None,
+        team_id: str | None = None,
+        now: datetime | None = None,
+    ) -> CheckinResult:
+        """Record several values for one period in one save; all are checked before anything is saved.
+
+        Works on a finished review too: check-ins do not go through the interview."""
+        entries = list(entries)
+        for _ in range(self.max_attempts):
+            review = self.load(review_id, team_id)
+            result = record_checkins(review, author, entries, period, now or utcnow())
+            records = [
+                AnswerRecord(
+                    review.id or "",
+                    K_CHECKIN + r.process,
+                    author,
+                    f"{r.metric}: {number_text(r.value)} in {r.period}",
+                    r.as_dict(),
+                )
+                for r in result.readings
+            ]
+            try:
+                result.review = self.store.save(review, records)
+            except VersionConflict:
+                continue
+            return result
+        raise VersionConflict(review_id)
+
+    def note_reminder(self, review_id: str, post_at: int, scheduled_id: str | None = None) -> Review:
+        """Remember the next scheduled check-in reminder, so it is scheduled once."""
+        for _ in range(self.max_attempts):
+            review = self.load(review_id)
+            review.answers = {**review.answers, K_REMINDER: {"post_at": post_at, "id": scheduled_id}}
+            try:
+                return self.store.save(review)
+            except VersionConflict:
+                continue
+        raise VersionConflict(review_id)
 
     # ------------------------------------------------------------ reading
 
