@@ -456,10 +456,16 @@ class NotAllowed(Exception):
     pass
 
 
-def settle(review: Review) -> list[Stage]:
-    """Move forward over every complete stage; the stages entered, in order."""
-    entered = []
+def settle(review: Review, finish: bool = False) -> list[Stage]:
+    """Move forward over every complete stage; the stages entered, in order.
+
+    Arriving at the report finishes the review; a reopened review already at the report waits for `done`
+    (`finish=True`).
+    """
+    entered: list[Stage] = []
     while review.state in ACTIVE_STAGES and current_prompt(review) is None:
+        if review.state is Stage.REPORT and not (finish or entered):
+            break
         if not fire(review, "finish" if review.state is Stage.REPORT else "advance"):
             break
         entered.append(review.state)
@@ -524,9 +530,9 @@ def apply_reply(
     return _after(review, outcome, prompt.key)
 
 
-def _after(review: Review, outcome: Outcome, question: str) -> Outcome:
+def _after(review: Review, outcome: Outcome, question: str, finish: bool = False) -> Outcome:
     if outcome.changed:
-        outcome.stages_passed = settle(review)
+        outcome.stages_passed = settle(review, finish)
         review.updated_at = utcnow()
     outcome.question = question
     outcome.prompt = current_prompt(review)
@@ -537,20 +543,24 @@ def _finish_or_hint(review: Review, text: str) -> Outcome:
     """With every question answered (a reopened review), `done` finishes; anything else gets a hint."""
     if review.state is Stage.REPORT and text.strip().casefold().strip(" .!`") not in ("done", "finish"):
         return Outcome(prompt=None, error=REOPENED_HINT)
-    return _after(review, Outcome(prompt=None, changed=True, message="Finished."), "report.finish")
+    return _after(
+        review, Outcome(prompt=None, changed=True, message="Finished."), "report.finish", finish=True
+    )
 
 
 def _apply_global(review: Review, verb: str, argument: str, facilitator: bool) -> Outcome:
     """`change N`, `reconsider NAME` and `weights ...` work whatever question is open."""
     if verb in FACILITATOR_ONLY and not facilitator:
         return Outcome(prompt=current_prompt(review), error=f"Only the facilitator can use `{verb}`.")
+    value: Any = {verb: argument}
     try:
         if verb == "change":
             key = change_answer(review, argument)
             message = f"Reopened: {describe(key)}."
         elif verb == "reconsider":
-            process, step = reconsider(review, argument)
+            process, step, reasons = reconsider(review, argument)
             message = f"“{process}” is back in the review from step {step}."
+            value = {"process": process, "was": {"step": step, "reasons": list(reasons)}}
         else:
             answer = parse_weights(argument or "ok")
             key = K_WEIGHTS
@@ -559,7 +569,7 @@ def _apply_global(review: Review, verb: str, argument: str, facilitator: bool) -
     except ReplyError as exc:
         return Outcome(prompt=current_prompt(review), error=str(exc))
     rewind(review)
-    outcome = Outcome(prompt=None, changed=True, message=message, value={verb: argument})
+    outcome = Outcome(prompt=None, changed=True, message=message, value=value)
     return _after(review, outcome, f"review.{verb}")
 
 
@@ -621,7 +631,7 @@ def change_answer(review: Review, argument: str) -> str:
     return key
 
 
-def reconsider(review: Review, name: str) -> tuple[str, int]:
+def reconsider(review: Review, name: str) -> tuple[str, int, tuple[str, ...]]:
     """Bring an excluded or merged process back: it re-enters the method at the step that removed it."""
     report_input = review_input(review)
     processes, excluded, _ = sift(report_input)
@@ -630,11 +640,11 @@ def reconsider(review: Review, name: str) -> tuple[str, int]:
         for source in merge.sources:
             if name_key(source) == wanted:
                 commit(review, K_MERGE + source, False)
-                return source, 2
+                return source, 1, (f"merged into {merge.into}",)
     for exclusion in excluded:
         if name_key(exclusion.process) == wanted:
             _forget_from(review, exclusion.process, exclusion.step)
-            return exclusion.process, exclusion.step
+            return exclusion.process, exclusion.step, exclusion.reasons
     if any(name_key(p) == wanted for p in processes):
         raise ReplyError(f"“{name}” is not excluded, so there is nothing to reconsider.")
     raise ReplyError(f"I don't know a process called “{name}”. Check the spelling in the report.")
