@@ -789,6 +789,7 @@ def reopen(review: Review) -> None:
     if review.state not in (Stage.DONE, Stage.CANCELLED):
         raise ReplyError("Only a finished or cancelled review can be reopened.")
     fire(review, "reopen")
+    rewind(review)  # a review cancelled half-way resumes at its first open question
     review.updated_at = utcnow()
 
 
