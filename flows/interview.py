@@ -823,7 +823,7 @@ def progress(review: Review) -> Progress:
     if merges:
         facts.append(f"{merges} merged")
     if K_CANDIDATES in answers:
-        facts.append(f"{len(answers[K_CANDIDATES])} candidates")
+        facts.append(f"{len(picked(answers[K_CANDIDATES]))} candidates")
     order = list(INTERVIEW_PATH)
     if review.state in order and order.index(review.state) > order.index(Stage.NOT_SHORT_TERM):
         remaining = in_play(review, Stage.PRIORITISE)
