@@ -673,6 +673,8 @@ def _uncommit(review: Review, key: str) -> Any:
     value = review.answers[key]
     review.answered = [k for k in review.answered if k != key]
     review.answers = {k: v for k, v in review.answers.items() if k != key}
+    if key == K_TITLE:
+        review.title = ""  # or the title question is not asked again
     if value and not isinstance(value, bool) and (key == K_PROCESSES or key.startswith((K_RATE, K_METRICS))):
         review.drafts = {**review.drafts, key: value}
     return value
