@@ -79,6 +79,7 @@ class Interview:
 
     def __init__(self, title: str = "", raters: list[str] | None = None):
         self.review = Review(title=title, facilitator=FACILITATOR, raters=list(raters or []))
+        self.outcomes: list[Outcome] = []
 
     @property
     def prompt(self) -> Prompt | None:
@@ -91,6 +92,7 @@ class Interview:
 
     def say(self, text: str, author: str = FACILITATOR, **kwargs: Any) -> Outcome:
         outcome = apply_reply(self.review, author, text, is_facilitator=author == FACILITATOR, **kwargs)
+        self.outcomes.append(outcome)
         assert outcome.error is None, f"{text!r} at {outcome.question}: {outcome.error}"
         return outcome
 
@@ -112,3 +114,67 @@ class Interview:
         options = self.options()
         numbers = [str(options.index(name) + 1) for name in names]
         return self.say(" ".join(numbers) if numbers else "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class Pick:
+    """Answer a pick question by option names (numbers are worked out when it is asked)."""
+
+    names: tuple[str, ...]
+
+    def __init__(self, *names: str):
+        object.__setattr__(self, "names", names)
+
+
+Step = str | tuple[str, str] | Pick  # a facilitator's text, (author, text), or options by name
+Plan = dict[str, list[Step] | Pick | str]
+
+# The contract's example (section 3) as an interview: same processes, merges, knock-outs and ratings.
+CONTRACT_PLAN: Plan = {
+    "intake.title": "Q3 marketing review",
+    "intake.organisation": "3",  # ecommerce
+    "simplify.processes": [
+        "Blog writing\nWriting blog posts\nSEO audits",
+        "- Brand strategy\n- Key account calls\n- Website relaunch",
+        "done",
+    ],
+    "simplify.merge:Writing blog posts": "yes",
+    "candidates": "all",
+    "keep_inhouse:competitive_advantage": Pick("Brand strategy"),
+    "cannot_outsource:face_to_face": Pick("Key account calls"),
+    "not_short_term:in_progress": Pick("Website relaunch"),
+    "prioritise.weights": "risk 2",
+    "prioritise.service_level:SEO audits": "monthly audit, 5 working days",
+    "prioritise.rate:Blog writing": [("alice", "1 3 1 3 4 1"), "done"],
+    "prioritise.rate:SEO audits": [("alice", "2 4 2 2 5 2"), "done"],
+    "metrics:SEO audits": ["organic sessions per month; 12000; 15000; 11000", "done"],
+}
+
+
+def answer(iv: Interview, plan: Plan) -> str:
+    """Answer the current question from `plan`; by default picks say `none`, required yes/no `no`, others `skip`."""
+    prompt = iv.prompt
+    assert prompt is not None, "nothing is asked"
+    steps = plan.get(prompt.key)
+    if steps is None:
+        default = {"pick": "none", "yes_no": "no"}.get(prompt.kind, "skip")
+        steps = ["skip" if prompt.optional and prompt.kind != "pick" else default]
+    elif not isinstance(steps, list):
+        steps = [steps]
+    for step in steps:
+        if isinstance(step, Pick):
+            iv.pick(*step.names)
+        elif isinstance(step, tuple):
+            iv.say(step[1], author=step[0])
+        else:
+            iv.say(step)
+    return prompt.key
+
+
+def run(iv: Interview, plan: Plan, *, until: str | None = None, limit: int = 200) -> list[str]:
+    """Answer questions from `plan` until the review closes or the question `until` is asked."""
+    asked: list[str] = []
+    while iv.review.is_open and iv.key != until:
+        asked.append(answer(iv, plan))
+        assert len(asked) < limit, asked
+    return asked
