@@ -1,0 +1,119 @@
+"""`chat` driven by a piped transcript: a whole review, with mistakes, `back` and `skip` on the way."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Cli, Result
+from tests.cli.test_commands import without_directions
+
+pytestmark = pytest.mark.slow
+
+# The contract's example review (without its `directions` line, which the interview does not ask about),
+# typed in as a team would: one line per reply; an empty line ends a list.
+TRANSCRIPT = [
+    "7x",  # not an option number: explained, and the same question is asked again
+    "3",  # organisation: online shop
+    "Blog writing",
+    "Writing blog posts",
+    "SEO audits",
+    # ---- the input ends here in the resume test: the list so far must survive
+    "Brand strategy",
+    "Key account calls",
+    "Website relaunch",
+    "",  # the list is complete
+    "yes",  # merge "Writing blog posts" into "Blog writing"
+    "all",  # step 2: every process is a candidate
+    "3",  # step 3, competitive advantage: Brand strategy
+    "none",
+    "skip",  # step 3, low benefit: skipped
+    "none",  # step 4, solid authorisation
+    "none",
+    "none",
+    "3",  # step 4, face to face: Key account calls
+    "3",  # step 5, in progress: Website relaunch
+    "none",
+    "none",
+    "none",
+    "none",
+    "risk 2",  # step 6 weights
+    "skip",  # Blog writing: no service level
+    "1 3 1 3 4",  # five ratings: explained, asked again
+    "1 3 1 3 4 1",
+    "weekly",  # SEO audits: a wrong service level...
+    "back",  # ...taken back
+    "monthly audit, 5 working days",
+    "2 4 2 2 5 2",
+    "",  # step 7, Blog writing: no metrics
+    "organic sessions per month; 12000; 15000; 11000",
+    "",
+]
+SPLIT = TRANSCRIPT.index("Brand strategy")
+
+
+def chat(cli: Cli, lines: list[str], *args: str) -> Result:
+    return cli.ok("chat", *args, stdin="".join(f"{line}\n" for line in lines))
+
+
+def new_review_id(result: Result) -> str:
+    match = re.search(r"New review ([0-9a-f]{32})", result.out)
+    assert match, result.out
+    return match.group(1)
+
+
+def assert_same_as_answers_file(cli: Cli, review_id: str, write: Callable[[str, str], Path]) -> None:
+    typed = json.loads(cli.ok("export", review_id, "--format", "json").out)
+    from_file = json.loads(cli.ok("review", "--answers", without_directions(write), "--format", "json").out)
+    assert typed == from_file
+
+
+START = ["--title", "Q3 marketing review", "--name", "alice", "--raters", "alice"]
+
+
+def test_a_piped_transcript_completes_a_review(cli: Cli, write: Callable[[str, str], Path]) -> None:
+    result = chat(cli, TRANSCRIPT, *START)
+    out = result.out
+    review_id = new_review_id(result)
+    for step in range(1, 8):
+        assert f"Step {step} of 7 · " in out
+    assert "“7x” is not an option number" in out
+    assert out.count("What kind of organisation is this review for?") == 2
+    assert "I need six ratings" in out and "Going back one question." in out
+    assert out.count("What service level do you get for “SEO audits” today") == 2
+    assert "  3. Online shop (B2C product)" in out
+    assert "All seven steps are done" in out
+    assert "# Q3 marketing review" in out and "| 1 | Blog writing | 82.1 |" in out
+    assert "Finished" in cli.ok("list").out
+
+    assert_same_as_answers_file(cli, review_id, write)
+    report = json.loads(cli.ok("export", review_id, "--format", "json").out)
+    assert report["shortlist"][1]["service_level"] == "monthly audit, 5 working days"
+
+
+def test_end_of_input_saves_and_resume_finishes(cli: Cli, write: Callable[[str, str], Path]) -> None:
+    first = chat(cli, TRANSCRIPT[:SPLIT], *START)
+    review_id = new_review_id(first)
+    assert first.out.rstrip().endswith(f"Saved. Resume with: outsource-review chat --resume {review_id}")
+    assert "Step 1 of 7" in cli.ok("list").out
+    assert cli("export", review_id).code == 1  # no report yet
+
+    second = chat(cli, TRANSCRIPT[SPLIT:], "--resume", review_id[:10])
+    assert "So far: Blog writing, Writing blog posts, SEO audits" in second.out
+    assert "All seven steps are done" in second.out
+    assert_same_as_answers_file(cli, review_id, write)
+
+    again = chat(cli, [], "--resume", review_id)
+    assert "# Q3 marketing review" in again.out
+
+
+def test_two_raters_take_turns(cli: Cli) -> None:
+    lines = ["skip", "SEO audits", "", "all", *["none"] * 12, "ok", "skip"]
+    result = chat(cli, [*lines, "2 4 2 2 5 2", "4 4 2 2 3 2", ""], "--title", "Two", "--raters", "maria,tom")
+    assert "It is maria's turn to rate." in result.out
+    assert "It is tom's turn to rate." in result.out
+    assert "Disagreement on risk: maria said 2, tom said 4." in result.out
