@@ -1,0 +1,288 @@
+"""ReviewService over an in-memory fake of the storage port: records, retries, races and permissions."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import uuid
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from flows.interview import K_CANDIDATES, K_ORGANISATION, K_PROCESSES, picked
+from flows.method import Stage
+from flows.model import AnswerRecord, Review, utcnow
+from flows.ports import DuplicateDelivery, VersionConflict
+from flows.service import NotPermitted, ReviewNotFound, ReviewService
+from tests.flows.helpers import FACILITATOR
+
+
+class MemoryStore:
+    """The ReviewStore protocol kept in dicts, with the same version and receipt rules as the real one.
+
+    `before_next_save` runs a callable once, just before the next save is checked: another writer
+    getting in between a load and a save.
+    """
+
+    def __init__(self) -> None:
+        self.reviews: dict[str, Review] = {}
+        self.records: dict[str, list[AnswerRecord]] = {}
+        self.receipts: set[tuple[str, str]] = set()
+        self.conflicts = 0
+        self.saves = 0
+        self.before_next_save: list[Callable[[], None]] = []
+
+    def create(self, review: Review) -> Review:
+        stored = dataclasses.replace(copy.deepcopy(review), id=review.id or uuid.uuid4().hex, version=1)
+        self.reviews[stored.id or ""] = stored
+        self.records[stored.id or ""] = []
+        return copy.deepcopy(stored)
+
+    def get(self, review_id: str, team_id: str | None = None) -> Review | None:
+        review = self.reviews.get(review_id)
+        if review is None or (team_id is not None and review.team_id != team_id):
+            return None
+        return copy.deepcopy(review)
+
+    def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
+        for review in self.reviews.values():
+            if (review.team_id, review.channel_id, review.thread_ts) == (team_id, channel_id, thread_ts):
+                return copy.deepcopy(review)
+        return None
+
+    def save(
+        self, review: Review, records: Sequence[AnswerRecord] = (), receipt: str | None = None
+    ) -> Review:
+        if self.before_next_save:
+            self.before_next_save.pop(0)()
+        stored = self.reviews[review.id or ""]
+        if stored.version != review.version:
+            self.conflicts += 1
+            raise VersionConflict(review.id)
+        if receipt is not None:
+            if (stored.team_id, receipt) in self.receipts:
+                raise DuplicateDelivery(receipt)
+            self.receipts.add((stored.team_id, receipt))
+        saved = dataclasses.replace(
+            copy.deepcopy(review),
+            version=review.version + 1,
+            updated_at=utcnow(),
+            team_id=stored.team_id,
+            created_at=stored.created_at,
+        )
+        self.reviews[saved.id or ""] = saved
+        self.records[saved.id or ""].extend(copy.deepcopy(list(records)))
+        self.saves += 1
+        return copy.deepcopy(saved)
+
+    def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
+        found = [r for r in self.reviews.values() if team_id is None or r.team_id == team_id]
+        return [copy.deepcopy(r) for r in sorted(found, key=lambda r: r.created_at, reverse=True)[:limit]]
+
+    def history(self, review_id: str) -> list[AnswerRecord]:
+        return copy.deepcopy(self.records.get(review_id, []))
+
+    def shortlist_counts(self, team_id: str) -> dict[str, int]:
+        return {}
+
+    def claim_receipt(self, team_id: str, key: str) -> bool:
+        if (team_id, key) in self.receipts:
+            return False
+        self.receipts.add((team_id, key))
+        return True
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def service(store: MemoryStore) -> ReviewService:
+    return ReviewService(store)
+
+
+def _start(service: ReviewService, raters: Sequence[str] = ()) -> str:
+    turn = service.start(title="Q3 review", facilitator=FACILITATOR, team_id="T1", raters=raters)
+    assert turn.prompt is not None and turn.prompt.key == K_ORGANISATION
+    assert turn.review.version == 1
+    return turn.review.id or ""
+
+
+def _to_candidates(service: ReviewService, review_id: str) -> None:
+    for text in ("skip", "SEO audits\nNewsletter\nPaid search ads", "done"):
+        turn = service.reply(review_id, FACILITATOR, text)
+        assert turn.error is None, turn.error
+    assert service.load(review_id).state is Stage.CANDIDATES
+
+
+# ---------------------------------------------------------------- records
+
+
+def test_each_accepted_reply_saves_one_answer_record(service: ReviewService, store: MemoryStore) -> None:
+    review_id = _start(service)
+    service.reply(review_id, FACILITATOR, "skip")
+    service.reply(review_id, "alice", "SEO audits\nNewsletter")
+    service.reply(review_id, "bob", "- Paid search ads")
+    turn = service.reply(review_id, FACILITATOR, "done")
+    assert turn.recorded and turn.error is None
+    assert turn.review.state is Stage.CANDIDATES
+    history = store.history(review_id)
+    assert [(r.question, r.author, r.text) for r in history] == [
+        (K_ORGANISATION, FACILITATOR, "skip"),
+        (K_PROCESSES, "alice", "SEO audits\nNewsletter"),
+        (K_PROCESSES, "bob", "- Paid search ads"),
+        (K_PROCESSES, FACILITATOR, "done"),
+    ]
+    assert history[1].value == ["SEO audits", "Newsletter"]
+    assert all(r.review_id == review_id for r in history)
+    assert service.load(review_id).version == 5
+
+
+@pytest.mark.parametrize("text", ["maybe", "7", "done", "help", ""])
+def test_a_reply_that_does_not_parse_or_changes_nothing_saves_nothing(
+    service: ReviewService, store: MemoryStore, text: str
+) -> None:
+    review_id = _start(service)
+    _to_candidates(service, review_id)
+    before = (store.saves, store.history(review_id), service.load(review_id))
+    turn = service.reply(review_id, "alice", text)
+    assert not turn.recorded
+    assert (turn.error is not None) or (text == "help" and turn.message)
+    assert (store.saves, store.history(review_id), service.load(review_id)) == before
+    assert turn.prompt is not None and turn.prompt.key == K_CANDIDATES
+
+
+def test_a_version_conflict_is_retried_and_both_answers_apply(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _start(service)
+    service.reply(review_id, FACILITATOR, "skip")
+    # bob saves between alice's load and alice's save
+    store.before_next_save.append(lambda: service.reply(review_id, "bob", "Newsletter"))
+    turn = service.reply(review_id, "alice", "SEO audits")
+    assert store.conflicts == 1
+    assert turn.recorded and not turn.late and turn.error is None
+    review = service.load(review_id)
+    assert review.drafts[K_PROCESSES] == ["Newsletter", "SEO audits"]
+    assert [(r.author, r.text) for r in store.history(review_id)][1:] == [
+        ("bob", "Newsletter"),
+        ("alice", "SEO audits"),
+    ]
+    assert review.version == 4
+
+
+def test_two_authors_answer_the_same_question_at_once(service: ReviewService, store: MemoryStore) -> None:
+    review_id = _start(service)
+    _to_candidates(service, review_id)
+    store.before_next_save.append(lambda: service.reply(review_id, "bob", "1 2"))
+    turn = service.reply(review_id, "alice", "3")
+    assert turn.late and turn.recorded
+    assert turn.error and "answered already" in turn.error
+    review = service.load(review_id)
+    # the review moved on once, with bob's answer
+    assert review.state is Stage.KEEP_INHOUSE
+    assert picked(review.answers[K_CANDIDATES]) == ["SEO audits", "Newsletter"]
+    assert turn.prompt is not None and turn.prompt.key == "keep_inhouse:competitive_advantage"
+    late = [r for r in store.history(review_id) if r.question == K_CANDIDATES]
+    assert [(r.author, r.text) for r in late] == [("bob", "1 2"), ("alice", "3")]
+    assert late[0].value != {"late": True}
+    assert late[1].value == {"late": True}
+
+
+def test_raters_rating_at_the_same_moment_are_both_counted(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _start(service, raters=["alice", "bob"])
+    for text in ("skip", "SEO audits", "done", "all", *["none"] * 12, "ok", "skip"):
+        assert service.reply(review_id, FACILITATOR, text).error is None
+    assert service.load(review_id).state is Stage.PRIORITISE
+    store.before_next_save.append(lambda: service.reply(review_id, "bob", "2 2 2 2 2 2"))
+    turn = service.reply(review_id, "alice", "4 4 4 4 4 4")
+    assert not turn.late and turn.recorded
+    review = service.load(review_id)
+    assert set(review.answers["prioritise.rate:SEO audits"]) == {"alice", "bob"}
+    assert review.state is Stage.METRICS
+
+
+def test_endless_conflicts_give_up_with_version_conflict(store: MemoryStore) -> None:
+    service = ReviewService(store, max_attempts=3)
+    review_id = _start(service)
+
+    def interfere() -> None:
+        store.reviews[review_id] = dataclasses.replace(
+            store.reviews[review_id], version=store.reviews[review_id].version + 1
+        )
+        store.before_next_save.append(interfere)
+
+    store.before_next_save.append(interfere)
+    with pytest.raises(VersionConflict):
+        service.reply(review_id, "alice", "skip")
+    assert store.history(review_id) == []
+
+
+def test_replies_to_a_finished_review_are_refused_and_not_saved(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _start(service)
+    for text in ("skip", "SEO audits", "done", "none"):
+        service.reply(review_id, FACILITATOR, text)
+    assert service.load(review_id).state is Stage.DONE
+    saves = store.saves
+    turn = service.reply(review_id, "alice", "yes")
+    assert turn.error and "finished" in turn.error and not turn.recorded
+    assert store.saves == saves
+
+
+def test_an_unknown_review_or_another_team(service: ReviewService) -> None:
+    review_id = _start(service)
+    with pytest.raises(ReviewNotFound):
+        service.reply("nope", "alice", "skip")
+    with pytest.raises(ReviewNotFound):
+        service.reply(review_id, "alice", "skip", team_id="T2")
+    assert service.reply(review_id, "alice", "skip", team_id="T1").recorded
+
+
+# ---------------------------------------------------------------- cancel and reopen
+
+
+def test_cancel_by_someone_else_is_not_permitted(service: ReviewService, store: MemoryStore) -> None:
+    review_id = _start(service)
+    with pytest.raises(NotPermitted):
+        service.cancel(review_id, "mallory")
+    assert service.load(review_id).state is Stage.INTAKE
+    assert store.history(review_id) == []
+
+
+def test_an_admin_may_cancel_and_the_facilitator_may_reopen(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _start(service)
+    _to_candidates(service, review_id)
+    turn = service.cancel(review_id, "admin", is_admin=True)
+    assert turn.recorded and turn.review.state is Stage.CANCELLED
+    assert store.history(review_id)[-1].question == "review.cancel"
+    assert store.history(review_id)[-1].author == "admin"
+    with pytest.raises(NotPermitted):
+        service.reopen(review_id, "mallory")
+    turn = service.reopen(review_id, FACILITATOR)
+    assert turn.review.state is Stage.CANDIDATES
+    assert turn.prompt is not None and turn.prompt.key == K_CANDIDATES
+
+
+def test_cancelling_twice_is_a_polite_error(service: ReviewService, store: MemoryStore) -> None:
+    review_id = _start(service)
+    service.cancel(review_id, FACILITATOR)
+    saves = store.saves
+    turn = service.cancel(review_id, FACILITATOR)
+    assert turn.error and not turn.recorded
+    assert store.saves == saves
+
+
+def test_cancel_retries_a_version_conflict(service: ReviewService, store: MemoryStore) -> None:
+    review_id = _start(service)
+    store.before_next_save.append(lambda: service.reply(review_id, "bob", "skip"))
+    turn = service.cancel(review_id, FACILITATOR)
+    assert store.conflicts == 1
+    assert turn.review.state is Stage.CANCELLED
+    assert [r.question for r in store.history(review_id)] == [K_ORGANISATION, "review.cancel"]
