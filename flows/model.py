@@ -78,6 +78,10 @@ class Review:
     version: int = 0
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
+    enterprise_id: str | None = None  # the chat platform's organisation (Slack Enterprise Grid), when any
+    # The key of the question a transport last posted where the team answers (a Slack thread). A transport
+    # compares it with the current question to repost one whose post failed or was never made.
+    posted_question: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -12,6 +12,10 @@ class VersionConflict(Exception):
     """The review changed since it was loaded; reload it and apply the answer again."""
 
 
+class DuplicateDelivery(Exception):
+    """The receipt given with a save was claimed before: this delivery was applied already (a retry)."""
+
+
 class ReviewStore(Protocol):
     def create(self, review: Review) -> Review:
         """Save a new review; returns it with `id` set and `version` 1."""
@@ -23,11 +27,17 @@ class ReviewStore(Protocol):
 
     def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None: ...
 
-    def save(self, review: Review, records: Sequence[AnswerRecord] = ()) -> Review:
+    def save(
+        self, review: Review, records: Sequence[AnswerRecord] = (), receipt: str | None = None
+    ) -> Review:
         """Write the review and its new answer records in one transaction.
 
         Only succeeds when the stored version still equals `review.version`; then the version goes up by one
         (returned in the result). Raises VersionConflict otherwise, saving nothing.
+
+        `receipt` (a delivery's key, e.g. a Slack event id) is claimed for the review's team in the same
+        transaction: the answer and its receipt are saved together or not at all. Raises DuplicateDelivery,
+        saving nothing, when the receipt was claimed before.
         """
         ...
 

@@ -152,9 +152,20 @@ def parse_reply(prompt: Prompt, text: str) -> Reply:
     return Reply(value=parser(prompt, raw))
 
 
+# Invisible characters kept in names: zero-width (non-)joiners hold emoji and Indic/Arabic words together;
+# left-to-right and right-to-left marks place punctuation in right-to-left text.
+_KEPT_FORMAT_CHARACTERS = frozenset("\u200c\u200d\u200e\u200f")
+
+
+def clean_text(text: str) -> str:
+    """`text` without control characters (line breaks and tabs stay), bidi embeddings, overrides and isolates
+    (which could make a name read backwards or spill into the text around it), or lone surrogates."""
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable() or (ch in _KEPT_FORMAT_CHARACTERS))
+
+
 def _clean(text: str) -> str:
     """Drop control characters (but keep line breaks and tabs) and surrounding space."""
-    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+    return clean_text(text).strip()
 
 
 def _lines(raw: str) -> list[str]:
