@@ -7,7 +7,7 @@ tries again, so answers given at the same moment are applied one at a time and n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,12 +24,15 @@ from flows.interview import (
 )
 from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
-from flows.ports import ReviewStore, VersionConflict
-from flows.prompts import Prompt, ReplyError
+from flows.ports import DuplicateDelivery, ReviewStore, VersionConflict
+from flows.prompts import Prompt, ReplyError, clean_text
 from flows.report import Report
 
 MAX_ATTEMPTS = 20
 MAX_RECORDED_TEXT = 4000
+# Longer replies are refused whole, before they are parsed: no question takes more (a name is at most 150
+# characters, and a long list can come in several replies).
+MAX_REPLY_CHARS = 20_000
 
 
 class ReviewNotFound(LookupError):
@@ -52,6 +55,7 @@ class Turn:
     recorded: bool = False
     late: bool = False  # the reply reached a question someone else had just answered
     question: str | None = None  # the key of the question the reply went to
+    duplicate: bool = False  # this delivery (its receipt) was applied before: nothing was done now
 
     @property
     def finished(self) -> bool:
@@ -74,14 +78,16 @@ class ReviewService:
         channel_id: str | None = None,
         thread_ts: str | None = None,
         raters: Sequence[str] = (),
+        enterprise_id: str | None = None,
     ) -> Turn:
         review = Review(
-            title=" ".join(title.split())[:150],
+            title=" ".join(clean_text(title).split())[:150],
             facilitator=facilitator,
             team_id=team_id,
             channel_id=channel_id,
             thread_ts=thread_ts,
             raters=list(raters),
+            enterprise_id=enterprise_id,
         )
         review = self.store.create(review)
         return Turn(review=review, prompt=current_prompt(review))
@@ -101,6 +107,19 @@ class ReviewService:
             except VersionConflict:
                 review = self.load(review.id or "")
         raise VersionConflict(review.id)
+
+    def mark_posted(self, review_id: str, question: str | None) -> Review:
+        """Remember that `question` (a key) is now posted where the team answers; see Review.posted_question."""
+        for _ in range(self.max_attempts):
+            review = self.load(review_id)
+            if review.posted_question == question:
+                return review
+            review.posted_question = question
+            try:
+                return self.store.save(review)
+            except VersionConflict:
+                continue
+        raise VersionConflict(review_id)
 
     def cancel(
         self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
@@ -142,25 +161,70 @@ class ReviewService:
         text: str,
         *,
         team_id: str | None = None,
-        is_admin: bool = False,
+        is_admin: bool | Callable[[], bool] = False,
         expect_key: str | None = None,
+        receipt: str | None = None,
     ) -> Turn:
-        """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms)."""
+        """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms).
+
+        `is_admin` may be a function: it is asked (once) only when someone other than the facilitator replies.
+
+        `receipt` makes the reply idempotent. The key of its delivery (a Slack event id, a click's action_ts)
+        is claimed in the same transaction that saves the answer, so a retried delivery is applied once (the
+        retry gets `Turn.duplicate`), and a crash before the save leaves the receipt free for the retry to
+        apply the answer. A reply that saves nothing (an error, `help`) claims its receipt on its own, so its
+        retry stays silent.
+        """
+        text = clean_text(text)
+        if len(text) > MAX_REPLY_CHARS:
+            review = self.load(review_id, team_id)
+            too_long = (
+                f"That reply is {len(text):,} characters long; I take at most {MAX_REPLY_CHARS:,} in one reply. "
+                "Send a long list in several replies."
+            )
+            return self._unsaved(Turn(review=review, prompt=current_prompt(review), error=too_long), receipt)
+        admin: list[bool] = []
+
+        def is_facilitator(review: Review) -> bool:
+            if author == review.facilitator:
+                return True
+            if not admin:
+                admin.append(bool(is_admin() if callable(is_admin) else is_admin))
+            return admin[0]
+
         aimed_at = expect_key
         for _ in range(self.max_attempts):
             review = self.load(review_id, team_id)
             if aimed_at is None:
                 prompt = current_prompt(review)
                 aimed_at = prompt.key if prompt else None
-            facilitator = is_admin or author == review.facilitator
-            outcome = apply_reply(review, author, text, is_facilitator=facilitator, expect_key=aimed_at)
+            outcome = apply_reply(
+                review, author, text, is_facilitator=is_facilitator(review), expect_key=aimed_at
+            )
             try:
-                return self._save(review, author, text, outcome, aimed_at)
+                return self._save(review, author, text, outcome, aimed_at, receipt)
             except VersionConflict:
                 continue
+            except DuplicateDelivery:
+                saved = self.load(review_id, team_id)
+                return Turn(review=saved, prompt=current_prompt(saved), duplicate=True)
         raise VersionConflict(review_id)
 
-    def _save(self, review: Review, author: str, text: str, outcome: Outcome, aimed_at: str | None) -> Turn:
+    def _unsaved(self, turn: Turn, receipt: str | None) -> Turn:
+        """A turn that saved nothing: claim its receipt now, or tell that it is a duplicate."""
+        if receipt is not None and not self.store.claim_receipt(turn.review.team_id, receipt):
+            return Turn(review=turn.review, prompt=turn.prompt, duplicate=True)
+        return turn
+
+    def _save(
+        self,
+        review: Review,
+        author: str,
+        text: str,
+        outcome: Outcome,
+        aimed_at: str | None,
+        receipt: str | None = None,
+    ) -> Turn:
         stale = (
             outcome.error is not None and outcome.question is None and aimed_at is not None and review.is_open
         )
@@ -169,18 +233,19 @@ class ReviewService:
             record = AnswerRecord(
                 review.id or "", aimed_at or "", author, text[:MAX_RECORDED_TEXT], {"late": True}
             )
-            saved = self.store.save(review, [record])
+            saved = self.store.save(review, [record], receipt)
             return Turn(
                 review=saved, prompt=current_prompt(saved), error=outcome.error, recorded=True, late=True
             )
         if not outcome.changed:
-            return Turn(
+            turn = Turn(
                 review=review,
                 prompt=outcome.prompt,
                 message=outcome.message,
                 error=outcome.error,
                 question=outcome.question,
             )
+            return self._unsaved(turn, receipt)
         record = AnswerRecord(
             review.id or "",
             outcome.question or "",
@@ -188,7 +253,7 @@ class ReviewService:
             text[:MAX_RECORDED_TEXT],
             _jsonable(outcome.value),
         )
-        saved = self.store.save(review, [record])
+        saved = self.store.save(review, [record], receipt)
         return Turn(
             review=saved,
             prompt=outcome.prompt,
