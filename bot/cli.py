@@ -22,12 +22,14 @@ from types import ModuleType
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from bot.checkin_terminal import ask_values, plain, result_lines
 from bot.config import MissingSetting, Settings
 from bot.terminal import chat, finish_chat, report_of, report_or_none, save_answers, std_console
 from flows.answers import AnswersError, load_answers
+from flows.checkin import CheckinError, checkable, parse_period
 from flows.interview import progress
 from flows.method import Stage
-from flows.model import Review
+from flows.model import Review, utcnow
 from flows.render import RENDERERS
 from flows.service import ReviewService
 from storage.db import make_engine
@@ -222,6 +224,31 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
+    given = [args.process, args.metric, args.value]
+    if any(v is not None for v in given) and (args.metric is None or args.value is None):
+        raise BadInput(
+            "checkin: give --metric and --value together (and --process when tasks share a metric)"
+        )
+    with open_service(settings) as service:
+        review = find_review(service, args.review)
+        try:
+            tracked = checkable(review)
+            period = parse_period(args.period, utcnow().date())
+            if args.value is not None:
+                entries = [(args.process, args.metric, args.value)]
+            else:
+                entries = ask_values(review, tracked, period, std_console(), sys.stdin.isatty())
+            if not entries:
+                print("Nothing recorded.")
+                return 0
+            result = service.checkin_many(review.id or "", args.name or local_user(), entries, period=period)
+        except CheckinError as exc:
+            raise BadInput(f"checkin {args.review}: {plain(str(exc))}") from None
+    print("\n".join(result_lines(result)))
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     try:
@@ -302,6 +329,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, help="report format (default: md, or from --out's suffix)")
     p.add_argument("--out", metavar="PATH", help="write the report to this file instead of printing it")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("checkin", help="record this month's metric values of a review; shows early warnings")
+    p.add_argument("review", metavar="REVIEW", help="the review's id or the start of it")
+    p.add_argument(
+        "--process", metavar="TASK", help="the shortlisted task (needed when tasks share a metric)"
+    )
+    p.add_argument("--metric", metavar="NAME", help="the metric; without it every metric is asked in turn")
+    p.add_argument("--value", metavar="NUMBER", help="the metric's value for the period")
+    p.add_argument("--period", metavar="YYYY-MM", help="the month the values are for (default: this month)")
+    p.add_argument("--name", metavar="ME", help="who is checking in (default: your login name)")
+    p.set_defaults(func=cmd_checkin)
 
     p = sub.add_parser("db", help="database maintenance")
     db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
