@@ -17,7 +17,7 @@ from sqlmodel import Session, col, delete, insert, select, update
 
 from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
-from flows.ports import VersionConflict
+from flows.ports import DuplicateDelivery, VersionConflict
 from flows.report import Report
 from storage.tables import AnswerRow, MetricRow, ProcessRow, RatingRow, ReceiptRow, ReviewRow
 
@@ -72,12 +72,20 @@ class SqlReviewStore:
             row = session.exec(query).first()
             return _to_review(row) if row is not None else None
 
-    def save(self, review: Review, records: Sequence[AnswerRecord] = ()) -> Review:
+    def save(
+        self, review: Review, records: Sequence[AnswerRecord] = (), receipt: str | None = None
+    ) -> Review:
         """Write the review and its new answer records in one transaction.
 
         Only succeeds when the stored version still equals `review.version`; then the version goes up by one
         (returned in the result, with a new `updated_at`; `review` itself is left as it was). Raises
         VersionConflict otherwise, saving nothing. `team_id` and `created_at` never change.
+
+        `receipt` is inserted into the receipt table (for the review's team) in the same transaction, after the
+        version-guarded update: the primary key refuses a second insert of the same key, and then nothing at
+        all is saved and DuplicateDelivery is raised. So an answer and the receipt of the delivery that brought
+        it are committed together or not at all: a crash before the commit leaves the receipt unclaimed, and
+        Slack's retry of the delivery applies the answer; a retry after the commit is refused.
         """
         if review.id is None:
             raise ValueError("save() needs a review that was created first (its id is None)")
@@ -101,6 +109,12 @@ class SqlReviewStore:
             )
             if result.rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
+            if receipt is not None:
+                try:
+                    session.exec(_receipt(review.team_id, receipt))
+                except IntegrityError:
+                    # Leaving the block rolls the whole transaction back: the update above is undone too.
+                    raise DuplicateDelivery(f"receipt {receipt!r} was claimed before") from None
             if records:
                 session.exec(insert(AnswerRow), params=[_answer_values(record) for record in records])
             if self.outcome is not None:
@@ -133,10 +147,22 @@ class SqlReviewStore:
         """
         try:
             with Session(self.engine) as session, session.begin():
-                session.exec(insert(ReceiptRow).values(team_id=team_id, key=key, created_at=utcnow()))
+                session.exec(_receipt(team_id, key))
         except IntegrityError:
             return False
         return True
+
+    def has_receipt(self, team_id: str, key: str) -> bool:
+        """Whether `key` was claimed for the team (a cheap check before any work; claiming decides)."""
+        query = select(ReceiptRow.key).where(ReceiptRow.team_id == team_id, ReceiptRow.key == key)
+        with Session(self.engine) as session:
+            return session.exec(query).first() is not None
+
+    def forget_receipts(self, older_than: datetime) -> int:
+        """Delete receipts claimed before `older_than` (Slack retries within minutes); how many went."""
+        with Session(self.engine) as session, session.begin():
+            result = session.exec(delete(ReceiptRow).where(col(ReceiptRow.created_at) < _utc(older_than)))
+            return int(result.rowcount or 0)
 
     def shortlist_counts(self, team_id: str) -> dict[str, int]:
         """How often each process was ranked across the team's finished reviews, most often first.
@@ -167,6 +193,10 @@ class SqlReviewStore:
         return self.outcome(review) if self.outcome is not None else None
 
 
+def _receipt(team_id: str, key: str) -> Any:
+    return insert(ReceiptRow).values(team_id=team_id, key=key, created_at=utcnow())
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -175,7 +205,7 @@ def _review_values(review: Review) -> dict[str, Any]:
     return {
         "id": review.id,
         "team_id": review.team_id,
-        "enterprise_id": None,  # flows.model.Review has no enterprise id yet
+        "enterprise_id": review.enterprise_id,
         "channel_id": review.channel_id,
         "thread_ts": review.thread_ts,
         "title": review.title,
@@ -185,6 +215,7 @@ def _review_values(review: Review) -> dict[str, Any]:
         "drafts": review.drafts,
         "answered": review.answered,
         "raters": review.raters,
+        "posted_question": review.posted_question,
         "version": review.version,
         "created_at": _utc(review.created_at),
         "updated_at": _utc(review.updated_at),
@@ -197,6 +228,7 @@ def _to_review(row: ReviewRow) -> Review:
         title=row.title,
         facilitator=row.facilitator,
         team_id=row.team_id,
+        enterprise_id=row.enterprise_id,
         channel_id=row.channel_id,
         thread_ts=row.thread_ts,
         state=Stage(row.state),
@@ -204,6 +236,7 @@ def _to_review(row: ReviewRow) -> Review:
         drafts=row.drafts,
         answered=row.answered,
         raters=row.raters,
+        posted_question=row.posted_question,
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -31,14 +31,15 @@ from tests.storage.workers import upgrade_in_process
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"review", "answer", "receipt", "process", "rating", "metric"}
+SLACK_OAUTH_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}  # Bolt's OAuth stores (0003)
 
 
 def _tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names()) - {"alembic_version"}
 
 
-def test_head_is_the_initial_revision() -> None:
-    assert head_revision() == "0001"
+def test_head_is_the_newest_revision() -> None:
+    assert head_revision() == "0003"
 
 
 def test_empty_database_has_no_revision(database_url: str) -> None:
@@ -52,7 +53,7 @@ def test_empty_database_has_no_revision(database_url: str) -> None:
 
 def test_upgrade_creates_every_table_and_reaches_head(engine: Engine) -> None:
     assert current_revision(engine) == head_revision()
-    assert _tables(engine) == TABLES
+    assert _tables(engine) == TABLES | SLACK_OAUTH_TABLES
 
 
 def test_upgrade_again_is_a_no_op(engine: Engine) -> None:
@@ -103,7 +104,7 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
     assert current_revision(engine) is None
     assert _tables(engine) == set()
     upgrade(engine)
-    assert _tables(engine) == TABLES
+    assert _tables(engine) == TABLES | SLACK_OAUTH_TABLES
 
 
 @pytest.mark.slow
@@ -119,7 +120,7 @@ def test_concurrent_upgrades_from_two_processes(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
         assert current_revision(engine) == head_revision()
-        assert _tables(engine) == TABLES
+        assert _tables(engine) == TABLES | SLACK_OAUTH_TABLES
     finally:
         engine.dispose()
 
