@@ -11,6 +11,7 @@ HOME_OPEN_REVIEW = "home_open_review"  # link button on App Home (acked, nothing
 RATINGS_VIEW = "ratings_view"
 LIST_VIEW = "list_view"
 WEIGHTS_VIEW = "weights_view"
+CHECKIN_VIEW = "checkin_view"  # `/outsource-review checkin`: one number per metric
 
 LIST_INPUT_BLOCK = "lines"
 LIST_INPUT = "lines_input"
@@ -18,6 +19,10 @@ FACTOR_BLOCK_PREFIX = "factor:"
 FACTOR_SELECT = "factor_value"
 WEIGHT_BLOCK_PREFIX = "weight:"
 WEIGHT_INPUT = "weight_value"
+CHECKIN_BLOCK_PREFIX = "checkin:"  # + a token of (task, metric)
+CHECKIN_INPUT = "checkin_value"
+CHECKIN_PERIOD_BLOCK = "checkin_period"
+CHECKIN_PERIOD_INPUT = "checkin_period_value"
 
 ACTION_IDS = (REPLY, PICK_MANY, PICK_ONE, OPEN_RATINGS, OPEN_LIST, OPEN_WEIGHTS, HOME_OPEN_REVIEW)
-VIEW_IDS = (RATINGS_VIEW, LIST_VIEW, WEIGHTS_VIEW)
+VIEW_IDS = (RATINGS_VIEW, LIST_VIEW, WEIGHTS_VIEW, CHECKIN_VIEW)
