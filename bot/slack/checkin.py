@@ -1,0 +1,318 @@
+"""Check-ins in Slack: the `/outsource-review checkin` modal, early warnings in the review's thread, metric
+charts and the monthly reminder (chat.scheduleMessage).
+
+The listeners only hand payloads over; what a check-in means is in `flows.checkin`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.slack import ids
+from bot.slack.text import escape, mention, question_token, shorten
+from flows.checkin import (
+    K_REMINDER,
+    CheckinError,
+    CheckinResult,
+    EarlyWarning,
+    Level,
+    Reading,
+    Tracked,
+    checkable,
+    month_of,
+    next_reminder,
+    number_text,
+    parse_period,
+    parse_value,
+    reminder_text,
+    series,
+    tracked_metrics,
+)
+from flows.method import Stage
+from flows.model import Review, utcnow
+from flows.service import ReviewNotFound
+
+if TYPE_CHECKING:
+    from bot.slack.presenter import Presenter
+
+
+log = logging.getLogger("outsource_review.slack")
+
+MAX_MODAL_INPUTS = 95  # a modal holds 100 blocks: the intro, the month and a note leave room for 95 metrics
+MAX_LABEL = 2000
+CHART_MIN_PERIODS = 2
+
+
+def metric_token(item: Tracked) -> str:
+    return question_token(f"{item.process}\x1f{item.metric.name}")
+
+
+def checkin_review(presenter: Presenter, team_id: str, channel_id: str) -> Review | None:
+    """The channel's newest review that has metrics to check in (else its newest review, for the message)."""
+    reviews = [r for r in presenter.service.list_reviews(team_id, 200) if r.channel_id == channel_id]
+    with_metrics = [r for r in reviews if r.state is not Stage.CANCELLED and tracked_metrics(r)]
+    finished = [r for r in with_metrics if r.state is Stage.DONE]
+    return next(iter(finished or with_metrics or reviews), None)
+
+
+# ---------------------------------------------------------------- the modal
+
+
+def checkin_modal(review: Review, tracked: Sequence[Tracked], period: str) -> View:
+    shown = list(tracked)[:MAX_MODAL_INPUTS]
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"Monthly check-in on *{escape(shorten(review.title or 'this review', 200))}*: "
+                "this month's value of each metric. Leave a box empty to skip it."
+            )
+        ),
+        InputBlock(
+            block_id=ids.CHECKIN_PERIOD_BLOCK,
+            label="Month (YYYY-MM)",
+            element=PlainTextInputElement(
+                action_id=ids.CHECKIN_PERIOD_INPUT, initial_value=period, max_length=10
+            ),
+        ),
+    ]
+    for item in shown:
+        values = series(review, item.process, item.metric.name)
+        hint = f"Last: {number_text(values[-1].value)} in {values[-1].period}" if values else None
+        blocks.append(
+            InputBlock(
+                block_id=ids.CHECKIN_BLOCK_PREFIX + metric_token(item),
+                label=shorten(item.label, MAX_LABEL),
+                hint=hint,
+                optional=True,
+                element=NumberInputElement(action_id=ids.CHECKIN_INPUT, is_decimal_allowed=True),
+            )
+        )
+    if len(tracked) > len(shown):
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"{len(tracked) - len(shown)} more metrics: record them with "
+                        "`outsource-review checkin` in the terminal."
+                    )
+                ]
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ids.CHECKIN_VIEW,
+        title="Monthly check-in",
+        submit="Record",
+        close="Cancel",
+        private_metadata=json.dumps(
+            {"r": review.id, "c": review.channel_id, "t": review.thread_ts}, separators=(",", ":")
+        ),
+        blocks=blocks,
+    )
+
+
+def open_form(
+    presenter: Presenter, client: WebClient, team_id: str, channel_id: str, trigger_id: str
+) -> str | None:
+    """Open the check-in modal; the text to show the user when it cannot be opened, else None."""
+    review = checkin_review(presenter, team_id, channel_id)
+    if review is None:
+        return "There is no review in this channel yet. Start one with `/outsource-review Q3 review`."
+    try:
+        tracked = checkable(review)
+    except CheckinError as exc:
+        return str(exc)
+    view = checkin_modal(review, tracked, month_of(utcnow()))
+    if not presenter.call(client.views_open, trigger_id=trigger_id, view=view.to_dict()):
+        return "I couldn't open the check-in form; please run `/outsource-review checkin` again."
+    return None
+
+
+# ---------------------------------------------------------------- the submission
+
+
+class Submission:
+    """The values of a submitted check-in modal, checked; `errors` maps block ids to what is wrong."""
+
+    def __init__(self, view: dict[str, Any]):
+        try:
+            meta = json.loads(view.get("private_metadata") or "")
+        except ValueError:
+            meta = {}
+        self.review_id = str(meta.get("r") or "") if isinstance(meta, dict) else ""
+        values: dict[str, dict[str, Any]] = ((view.get("state") or {}).get("values")) or {}
+        self.period_text = str(
+            values.get(ids.CHECKIN_PERIOD_BLOCK, {}).get(ids.CHECKIN_PERIOD_INPUT, {}).get("value") or ""
+        )
+        self.values: dict[str, str] = {}  # metric token -> typed value
+        self.errors: dict[str, str] = {}
+        for block_id, actions in values.items():
+            if not block_id.startswith(ids.CHECKIN_BLOCK_PREFIX):
+                continue
+            raw = (actions.get(ids.CHECKIN_INPUT) or {}).get("value")
+            if raw is None or not str(raw).strip():
+                continue
+            try:
+                parse_value(str(raw))
+            except CheckinError as exc:
+                self.errors[block_id] = str(exc).replace("`", "")[:150]
+                continue
+            self.values[block_id[len(ids.CHECKIN_BLOCK_PREFIX) :]] = str(raw)
+        try:
+            parse_period(self.period_text, utcnow().date())
+        except CheckinError as exc:
+            self.errors[ids.CHECKIN_PERIOD_BLOCK] = str(exc).replace("`", "")[:150]
+        if not self.values and not self.errors:
+            first = next(
+                (b for b in values if b.startswith(ids.CHECKIN_BLOCK_PREFIX)), ids.CHECKIN_PERIOD_BLOCK
+            )
+            self.errors[first] = "Give at least one value."
+
+
+def record(presenter: Presenter, client: WebClient, submission: Submission, team_id: str, user: str) -> None:
+    """Save a checked submission, then tell the thread: warnings, charts, and the next reminder."""
+    try:
+        review = presenter.service.load(submission.review_id, team_id)
+    except ReviewNotFound:
+        log.info("check-in refused: review not found for this team")
+        return
+    try:
+        by_token = {metric_token(t): t for t in checkable(review)}
+        entries = [
+            (by_token[token].process, by_token[token].metric.name, raw)
+            for token, raw in submission.values.items()
+            if token in by_token
+        ]
+        result = presenter.service.checkin_many(
+            submission.review_id, user, entries, period=submission.period_text, team_id=team_id
+        )
+    except CheckinError as exc:  # the modal is closed already (the review changed meanwhile): say so
+        presenter.whisper(client, review, user, f"Your check-in was not recorded: {exc}")
+        return
+    review = result.review
+    count = len(result.readings)
+    presenter.whisper(
+        client,
+        review,
+        user,
+        f"Thanks, {count} value{'s' if count != 1 else ''} recorded for {result.period}.",
+    )
+    post_warnings(presenter, client, review, result.warnings, user)
+    upload_charts(presenter, client, review, result)
+    schedule_reminder(presenter, client, review)
+
+
+# ---------------------------------------------------------------- what the thread sees
+
+
+def warning_text(warnings: Sequence[EarlyWarning], user: str | None = None) -> str:
+    lines = [f"*Early warning* from {mention(user)}'s check-in:" if user else "*Early warning*:"]
+    for w in warnings:
+        badge = ":red_circle: RED" if w.level is Level.RED else ":large_orange_circle: AMBER"
+        lines.append(f"{badge}: {escape(w.text)}")
+    return "\n".join(lines)
+
+
+def post_warnings(
+    presenter: Presenter,
+    client: WebClient,
+    review: Review,
+    warnings: Sequence[EarlyWarning],
+    user: str | None,
+) -> None:
+    if warnings and review.channel_id:
+        presenter.call(
+            client.chat_postMessage,
+            channel=review.channel_id,
+            thread_ts=review.thread_ts,
+            text=warning_text(warnings, user),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+
+def chart_png(item: Tracked, values: Sequence[Reading]) -> bytes | None:
+    """The metric's chart as PNG, from bot.charts; None while that module is not there."""
+    try:
+        from bot.charts import metrics_chart  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        log.info("no metric chart: bot.charts is not available")
+        return None
+    png: bytes = metrics_chart(
+        item.process,
+        item.metric.name,
+        item.metric.baseline,
+        item.metric.target,
+        item.metric.warn_at,
+        [(r.period, r.value) for r in values],
+    )
+    return png
+
+
+def upload_charts(presenter: Presenter, client: WebClient, review: Review, result: CheckinResult) -> int:
+    """A chart per checked-in metric with two or more periods, in the review's thread; how many went up."""
+    if not review.channel_id:
+        return 0
+    tracked = {(t.process, t.metric.name): t for t in tracked_metrics(review)}
+    uploaded = 0
+    for key, values in result.series.items():
+        item = tracked.get(key)
+        if item is None or len({r.period for r in values}) < CHART_MIN_PERIODS:
+            continue
+        png = chart_png(item, values)
+        if png is None:
+            return uploaded
+        slug = "".join(ch if ch.isalnum() else "-" for ch in f"{item.process}-{item.metric.name}".lower())
+        if presenter.call(
+            client.files_upload_v2,
+            channel=review.channel_id,
+            thread_ts=review.thread_ts,
+            content=png,
+            filename=f"{slug.strip('-')[:60] or 'metric'}.png",
+            title=shorten(f"{item.process}: {item.metric.name}", 250),
+            alt_txt=shorten(f"Chart of {item.metric.name} for {item.process} by month", 1000),
+        ):
+            uploaded += 1
+    return uploaded
+
+
+def schedule_reminder(
+    presenter: Presenter, client: WebClient, review: Review, now: datetime | None = None
+) -> bool:
+    """Schedule the next monthly check-in reminder in the review's thread, once per month; True when scheduled."""
+    if not (review.channel_id and review.id) or not tracked_metrics(review):
+        return False
+    post_at = int(next_reminder(now or utcnow()).timestamp())
+    if (review.answers.get(K_REMINDER) or {}).get("post_at") == post_at:
+        return False  # already scheduled
+    try:
+        answer = client.chat_scheduleMessage(
+            channel=review.channel_id,
+            thread_ts=review.thread_ts,
+            post_at=post_at,
+            text=escape(reminder_text(review)),
+        )
+    except SlackApiError as exc:
+        from bot.slack.presenter import slack_error  # the presenter imports this module
+
+        log.warning("reminder not scheduled", extra={"error": slack_error(exc)})
+        return False
+    presenter.service.note_reminder(review.id, post_at, str(answer.get("scheduled_message_id") or ""))
+    return True
