@@ -15,7 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, checkin, commands, events, views
 from bot.slack.presenter import Presenter
 from flows.ports import ReviewStore
 from flows.service import ReviewService
@@ -69,6 +69,6 @@ def create_app(settings: Settings, service: ReviewService) -> App:
     )
     app.middleware(dedupe(service.store))
     presenter = Presenter(service)
-    for listeners in (commands, actions, views, events):
+    for listeners in (commands, actions, views, checkin, events):
         listeners.register(app, presenter)
     return app
