@@ -458,5 +458,6 @@ HELP_TEXT = (
     "• `/outsource-review report`: post the shortlist so far to the channel\n"
     "• `/outsource-review export [md|json|csv]`: upload the full report as a file\n"
     "• `/outsource-review cancel` / `reopen`: facilitator only\n"
+    "• `/outsource-review checkin`: record this month's metric values; early warnings go in the thread\n"
     "In the thread, reply to each question as it says; `back`, `skip` and `help` always work."
 )

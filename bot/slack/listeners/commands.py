@@ -1,4 +1,4 @@
-"""`/outsource-review [title] | help | status | list | report | export | cancel | reopen`."""
+"""`/outsource-review [title] | help | status | list | report | export | cancel | reopen | checkin`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import blocks
+from bot.slack import blocks, checkin
 from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter, slack_error
 from bot.slack.text import escape, mention
 from flows.model import Review
@@ -18,7 +18,7 @@ from flows.render import RENDERERS
 from flows.service import NotPermitted
 
 COMMAND = "/outsource-review"
-SUBCOMMANDS = ("help", "status", "list", "report", "export", "cancel", "reopen")
+SUBCOMMANDS = ("help", "status", "list", "report", "export", "cancel", "reopen", "checkin")
 log = logging.getLogger("outsource_review.slack")
 
 
@@ -60,6 +60,12 @@ def register(app: App, presenter: Presenter) -> None:
             return
         if channel_id.startswith("D") or command.get("channel_name") == "directmessage":
             ack(text="Reviews run in a channel so the whole team can answer. Type the command in a channel.")
+            return
+        if sub == "checkin":
+            ack()  # the form opens at once; the trigger_id is only good for 3 seconds
+            problem = checkin.open_form(presenter, client, team_id, channel_id, command["trigger_id"])
+            if problem:
+                respond(text=problem, response_type="ephemeral")
             return
         review = channel_review(presenter, team_id, channel_id)
         if sub == "start":
