@@ -13,7 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import blocks
+from bot.slack import blocks, checkin
 from bot.slack.text import escape, question_token
 from flows.interview import current_prompt
 from flows.model import Review
@@ -95,6 +95,7 @@ class Presenter:
             self.whisper(client, review, user, turn.message)
         if turn.finished:
             self.post_report(client, review)
+            checkin.schedule_reminder(self, client, review)  # the monthly check-in, when it has metrics
 
     # ------------------------------------------------------------ messages
 
