@@ -450,6 +450,7 @@ class Outcome:
     question: str | None = None  # the key of the question the reply went to
     value: Any = None
     stages_passed: list[Stage] = field(default_factory=list)
+    stale: bool = False  # the reply was aimed at a question that has been answered since
 
 
 class NotAllowed(Exception):
@@ -520,7 +521,9 @@ def apply_reply(
         return _finish_or_hint(review, text)
     if expect_key is not None and expect_key != prompt.key:
         return Outcome(
-            prompt=prompt, error="That question has been answered already; here is the current one."
+            prompt=prompt,
+            error="That question has been answered already; here is the current one.",
+            stale=True,
         )
     try:
         reply = parse_reply(prompt, text)

@@ -49,6 +49,10 @@ class ReviewStore(Protocol):
         """Every answer given to the review, oldest first."""
         ...
 
+    def shortlist_counts(self, team_id: str) -> dict[str, int]:
+        """Across the team's finished reviews: how often each process name was shortlisted (counts only)."""
+        ...
+
     def claim_receipt(self, team_id: str, key: str) -> bool:
         """True the first time `key` is seen for the team, False on every repeat (retries, double clicks)."""
         ...

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flows.model import Merge, Metric
+
+if TYPE_CHECKING:
+    from flows.ledger import LedgerEntry, Reconsideration
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Report:
     weights_source: str = "default"
     organisation: str | None = None
     notes: list[str] = field(default_factory=list)
+    ledger: list[LedgerEntry] = field(default_factory=list)  # filled from the answer history
+    reconsidered: list[Reconsideration] = field(default_factory=list)
 
     def fate_of(self, process: str) -> str:
         """'ranked', 'excluded at step N' or 'merged into X'."""

@@ -8,11 +8,12 @@ tries again, so answers given at the same moment are applied one at a time and n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flows.checkin import K_CHECKIN, K_REMINDER, CheckinResult, number_text, record_checkins
 from flows.interview import (
+    K_CANDIDATES,
     Outcome,
     Progress,
     apply_reply,
@@ -22,11 +23,14 @@ from flows.interview import (
     progress,
     reopen,
 )
+from flows.ledger import build_ledger, reconsiderations
 from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import DuplicateDelivery, ReviewStore, VersionConflict
-from flows.prompts import Prompt, ReplyError, clean_text
+from flows.prompts import Kind, Prompt, ReplyError, clean_text
 from flows.report import Report
+from flows.similarity import name_key
+from flows.versions import compare, next_version, previous_version_id
 
 MAX_ATTEMPTS = 20
 MAX_RECORDED_TEXT = 4000
@@ -225,10 +229,7 @@ class ReviewService:
         aimed_at: str | None,
         receipt: str | None = None,
     ) -> Turn:
-        stale = (
-            outcome.error is not None and outcome.question is None and aimed_at is not None and review.is_open
-        )
-        if stale:
+        if outcome.stale:
             # Someone answered this question a moment earlier: keep this answer in the history too.
             record = AnswerRecord(
                 review.id or "", aimed_at or "", author, text[:MAX_RECORDED_TEXT], {"late": True}
@@ -330,6 +331,66 @@ class ReviewService:
     def report(self, review: Review) -> Report:
         """The report; raises ValueError while candidates are still unrated."""
         return build_report(review)
+
+    def prompt(self, review: Review) -> Prompt | None:
+        """The open question, with what this workspace's finished reviews shortlisted added to step 2."""
+        prompt = current_prompt(review)
+        if prompt is None or not prompt.key.startswith(K_CANDIDATES):
+            return prompt
+        counts = {name_key(name): n for name, n in self.store.shortlist_counts(review.team_id).items()}
+        names = [o.value for o in prompt.options] or [prompt.subject or ""]
+        seen = [f"{name} {counts[name_key(name)]}×" for name in names if counts.get(name_key(name))]
+        if not seen:
+            return prompt
+        line = f"Shortlisted in this workspace's finished reviews: {', '.join(seen)}."
+        return replace(prompt, details=(*prompt.details, line))
+
+    def full_report(self, review: Review) -> Report:
+        """The report with its ledger: who excluded or merged what, when and why, and what was reconsidered."""
+        report = build_report(review)
+        history = self.store.history(review.id or "")
+        report.ledger = build_ledger(report, history)
+        report.reconsidered = reconsiderations(report, history)
+        return report
+
+    def participants(self, review: Review) -> list[str]:
+        """Everyone who has taken part: the facilitator, the named raters and whoever has answered."""
+        people = [review.facilitator, *review.raters]
+        people += [
+            r.author for r in self.store.history(review.id or "") if not r.question.startswith("checkin")
+        ]
+        return list(dict.fromkeys(people))
+
+    def waiting_for(self, review: Review) -> list[str]:
+        """On a rating question: the participants who have not rated yet."""
+        prompt = current_prompt(review)
+        if prompt is None or prompt.kind is not Kind.RATINGS:
+            return []
+        return [p for p in self.participants(review) if p not in prompt.collected]
+
+    def rerun(
+        self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
+    ) -> Turn:
+        """Start a new version of a finished review, holding all its answers (change what changed, then `done`)."""
+        review = self.load(review_id, team_id)
+        if not (is_admin or author == review.facilitator):
+            raise NotPermitted("Only the facilitator can start a new version of this review.")
+        if review.state is not Stage.DONE:
+            return Turn(
+                review=review, prompt=None, error="Only a finished review can be run again as a new version."
+            )
+        created = self.store.create(next_version(review, author))
+        record = AnswerRecord(created.id or "", "review.rerun", author, "rerun", {"previous": review.id})
+        saved = self.store.save(created, [record])
+        return Turn(review=saved, prompt=current_prompt(saved), recorded=True)
+
+    def compare_with_previous(self, review: Review) -> list[str] | None:
+        """What changed since the version this review was re-run from; None for a first version."""
+        previous_id = previous_version_id(review)
+        if previous_id is None:
+            return None
+        previous = self.load(previous_id, review.team_id)
+        return compare(build_report(previous), build_report(review))
 
     def has_report(self, review: Review) -> bool:
         return review.state in (Stage.REPORT, Stage.DONE) or (
