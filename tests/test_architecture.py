@@ -1,0 +1,95 @@
+"""The dependency direction bot -> storage -> flows: flows stays pure, storage knows nothing of bot or Slack."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOWS_FORBIDDEN = {"slack_bolt", "slack_sdk", "sqlmodel", "sqlalchemy", "alembic", "storage", "bot"}
+STORAGE_FORBIDDEN = {"bot", "slack_bolt", "slack_sdk"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute module a file imports, including `importlib.import_module("...")` and `__import__`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value)
+    return found
+
+
+def offending(package: str, forbidden: set[str]) -> dict[str, list[str]]:
+    files = sorted((ROOT / package).rglob("*.py"))
+    assert files, f"no Python files under {package}/"
+    bad = {}
+    for path in files:
+        hits = sorted(m for m in imported_modules(path) if m.split(".")[0] in forbidden)
+        if hits:
+            bad[str(path.relative_to(ROOT))] = hits
+    return bad
+
+
+def test_flows_imports_neither_slack_nor_the_database_nor_bot_or_storage() -> None:
+    assert offending("flows", FLOWS_FORBIDDEN) == {}
+
+
+def test_storage_imports_neither_bot_nor_slack() -> None:
+    assert offending("storage", STORAGE_FORBIDDEN) == {}
+
+
+@pytest.mark.parametrize(
+    ("source", "module"),
+    [
+        ("import sqlalchemy", "sqlalchemy"),
+        ("from slack_sdk.web import WebClient", "slack_sdk.web"),
+        ("import storage.repository as repo", "storage.repository"),
+        ("from bot import cli", "bot"),
+        ("import importlib\nimportlib.import_module('sqlmodel')", "sqlmodel"),
+        ("def f():\n    from alembic import command", "alembic"),
+        ("__import__('slack_bolt')", "slack_bolt"),
+    ],
+)
+def test_the_check_sees_every_kind_of_import(tmp_path: Path, source: str, module: str) -> None:
+    path = tmp_path / "sample.py"
+    path.write_text(source, encoding="utf-8")
+    assert module in imported_modules(path)
+
+
+def test_relative_imports_stay_inside_the_package(tmp_path: Path) -> None:
+    path = tmp_path / "sample.py"
+    path.write_text("from . import storage\nfrom .bot import x\n", encoding="utf-8")
+    assert imported_modules(path) == set()
+
+
+PROBE = """
+import importlib, json, pkgutil, sys
+import flows
+for info in pkgutil.walk_packages(flows.__path__, "flows."):
+    importlib.import_module(info.name)
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in {forbidden})
+print(json.dumps({{"loaded": loaded, "flows": sorted(m for m in sys.modules if m.startswith("flows"))}}))
+"""
+
+
+def test_importing_every_flows_module_loads_no_database_or_slack_code() -> None:
+    probe = PROBE.format(forbidden=sorted(FLOWS_FORBIDDEN))
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120, check=True
+    )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "flows.interview" in found["flows"] and "flows.service" in found["flows"]
+    assert found["loaded"] == []
