@@ -14,7 +14,9 @@ from flows import checkin as c
 from flows.answers import load_answers
 from flows.method import Stage
 from flows.model import Metric, Review
+from flows.service import ReviewService
 from tests.flows.helpers import CONTRACT_YAML
+from tests.flows.test_service import MemoryStore
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 SESSIONS = "organic sessions per month"
@@ -356,3 +358,61 @@ def test_the_reminder_text() -> None:
     assert (
         c.reminder_text(review) == "Time for the monthly check-in on Q3 review: `/outsource-review checkin`"
     )
+
+
+# ---------------------------------------------------------------- through the review service
+
+
+def test_the_service_saves_a_check_in_with_a_record_per_value(review: Review) -> None:
+    store = MemoryStore()
+    service = ReviewService(store)
+    saved = store.create(review)
+    result = service.checkin_many(
+        saved.id or "",
+        "ana",
+        [("SEO audits", SESSIONS, "9500"), ("Blog writing", COST, 14)],
+        period="2026-10",
+    )
+    assert result.review.version == 2
+    assert [w.process for w in result.warnings] == ["SEO audits"]
+    records = store.history(saved.id or "")
+    assert [(r.question, r.author, r.text) for r in records] == [
+        ("checkin:SEO audits", "ana", "organic sessions per month: 9,500 in 2026-10"),
+        ("checkin:Blog writing", "ana", "cost per order (EUR): 14 in 2026-10"),
+    ]
+    assert records[0].value["value"] == 9500.0
+    one = service.checkin(saved.id or "", "ana", None, SESSIONS, 12000, period="2026-10")
+    assert [r.value for r in one.series[("SEO audits", SESSIONS)]] == [12000.0]
+
+
+def test_a_check_in_saved_at_the_same_moment_as_another_keeps_both(review: Review) -> None:
+    store = MemoryStore()
+    service = ReviewService(store)
+    review_id = store.create(review).id or ""
+    store.before_next_save.append(
+        lambda: service.checkin(review_id, "tom", "Blog writing", COST, 15, period="2026-10")
+    )
+    service.checkin(review_id, "ana", "SEO audits", SESSIONS, 12000, period="2026-10")
+    assert store.conflicts == 1
+    stored = service.load(review_id)
+    assert len(stored.answers["checkin:SEO audits"]) == 1
+    assert len(stored.answers["checkin:Blog writing"]) == 1
+    assert len(store.history(review_id)) == 2
+
+
+def test_the_service_saves_nothing_on_bad_input(review: Review) -> None:
+    store = MemoryStore()
+    service = ReviewService(store)
+    review_id = store.create(review).id or ""
+    with pytest.raises(c.CheckinError):
+        service.checkin_many(review_id, "ana", [("SEO audits", SESSIONS, 1), ("SEO audits", SESSIONS, "x")])
+    assert store.saves == 0 and store.history(review_id) == []
+
+
+def test_the_next_reminder_is_remembered(review: Review) -> None:
+    store = MemoryStore()
+    service = ReviewService(store)
+    review_id = store.create(review).id or ""
+    saved = service.note_reminder(review_id, 1_800_000_000, "Q123")
+    assert saved.answers[c.K_REMINDER] == {"post_at": 1_800_000_000, "id": "Q123"}
+    assert saved.state is Stage.DONE
