@@ -126,7 +126,16 @@ class _Answers:
         if key == K_TITLE:
             return [(me, data.title or "Untitled review")]
         if key == K_ORGANISATION:
-            return [(me, data.organisation or "skip")]
+            if data.organisation is None:
+                return [(me, "skip")]
+            known = {name_key(o.value): o.value for o in prompt.options}
+            if name_key(data.organisation) not in known:
+                raise self.fail(
+                    "organisation",
+                    f"unknown organisation {data.organisation!r}",
+                    f"use one of: {', '.join(known.values())}, or leave it out",
+                )
+            return [(me, known[name_key(data.organisation)])]
         if key == K_PROCESSES:
             return [(me, "\n".join(data.processes)), (me, "done")]
         if key.startswith(K_MERGE):

@@ -70,6 +70,11 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     ),
     ("empty.yml", changed(lambda d: d.update(processes=[])), ["processes", "empty"]),
     ("not_utf8.yml", b"title: Q3\nprocesses: [Caf\xe9 blog]\n", ["UTF-8"]),
+    (
+        "unknown_organisation.yml",
+        changed(lambda d: d.update(organisation="retail")),
+        ["organisation", "unknown organisation 'retail'", "ecommerce"],
+    ),
     # What the interview cannot record (README, "Known differences from the contract"):
     (
         "merge_unlike.yml",
