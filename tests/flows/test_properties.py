@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.decision import decide, rank_key
-from flows.interview import apply_reply, build_report, cancel, current_prompt, listed_processes, reopen
-from flows.method import FACTOR_IDS, Stage
+from flows.interview import PLANS, apply_reply, build_report, cancel, current_prompt, listed_processes, reopen
+from flows.method import FACTOR_IDS, INTERVIEW_PATH, Stage
 from flows.model import Review, ReviewInput
 from flows.prompts import Kind, Prompt, ReplyError
 from flows.render import render_json, to_json_dict
@@ -128,7 +128,6 @@ class Driver:
 
     def __init__(self, raters: list[str]):
         self.review = Review(title="", facilitator=FACILITATOR, raters=raters)
-        self.reopened_after_done = False
 
     def reply(self, author: str, text: str) -> None:
         outcome = apply_reply(self.review, author, text, is_facilitator=author == FACILITATOR)
@@ -136,13 +135,10 @@ class Driver:
         self.check()
 
     def lifecycle(self, action: str) -> None:
-        was_done = self.review.state is Stage.DONE
         try:
             (cancel if action == "cancel" else reopen)(self.review)
         except ReplyError:
             return
-        if action == "reopen":
-            self.reopened_after_done = was_done
         self.check()
 
     def check(self) -> None:
@@ -152,8 +148,10 @@ class Driver:
         if review.state in (Stage.DONE, Stage.CANCELLED):
             assert prompt is None
         elif review.state is Stage.REPORT:
-            # only a finished review that was reopened waits at the report with nothing to ask
-            assert self.reopened_after_done and prompt is None
+            # only a complete review (reopened after it finished) waits at the report with nothing to ask
+            assert prompt is None
+            for stage in INTERVIEW_PATH:
+                assert all(key in review.answers for key, _ in PLANS[stage](review)), stage
         else:
             assert prompt is not None and prompt.stage is review.state
         assert len(set(review.answered)) == len(review.answered)
