@@ -63,6 +63,29 @@ def to_json_dict(report: Report) -> dict[str, Any]:
         "directions": dict(report.directions),
         "weights_source": report.weights_source,
         "organisation": report.organisation,
+        "ledger": [
+            {
+                "process": e.process,
+                "fate": e.fate,
+                "step": e.step,
+                "reasons": list(e.reasons),
+                "by": list(e.by),
+                "at": e.at.isoformat() if e.at else None,
+                "comments": list(e.comments),
+            }
+            for e in report.ledger
+        ],
+        "reconsidered": [
+            {
+                "process": r.process,
+                "by": r.by,
+                "at": r.at.isoformat(),
+                "was_step": r.was_step,
+                "was_reasons": list(r.was_reasons),
+                "now": r.now,
+            }
+            for r in report.reconsidered
+        ],
     }
 
 
@@ -137,6 +160,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
         for merge in report.merged:
             lines.append(f"- {', '.join(esc(s) for s in merge.sources)} → {esc(merge.into)}")
         lines.append("")
+    lines += _ledger_lines(report, esc)
     if report.merge_suggestions:
         lines += ["## Possible duplicates to check", ""]
         for s in report.merge_suggestions:
@@ -156,6 +180,35 @@ def render_markdown(report: Report, escape: Any = None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _ledger_lines(report: Report, esc: Any) -> list[str]:
+    """Who excluded or merged what, when and why; and what was reconsidered since."""
+    lines: list[str] = []
+    if report.ledger:
+        lines += [
+            "## Ledger: who decided what",
+            "",
+            "| process | step | decision | by | when | why |",
+            "|---|---:|---|---|---|---|",
+        ]
+        for e in report.ledger:
+            decision = reason_text(e.reasons) if e.fate == "excluded" else esc(e.reasons[0])
+            when = f"{e.at:%Y-%m-%d %H:%M} UTC" if e.at else ""
+            why = esc("; ".join(e.comments))
+            lines.append(
+                f"| {esc(e.process)} | {e.step} | {decision} | {esc(', '.join(e.by))} | {when} | {why} |"
+            )
+        lines.append("")
+    if report.reconsidered:
+        lines += ["## Reconsidered", ""]
+        for r in report.reconsidered:
+            was = f"excluded at step {r.was_step}: {reason_text(r.was_reasons)}" if r.was_step else "excluded"
+            lines.append(
+                f"- {esc(r.process)} (was {was}) was reconsidered by {esc(r.by)} on {r.at:%Y-%m-%d}; now {r.now}."
+            )
+        lines.append("")
+    return lines
 
 
 CSV_COLUMNS = ["process", "fate", "step", "reasons", "merged_into", "rank", "score", *FACTOR_IDS]
