@@ -708,6 +708,8 @@ def _apply(
         return Outcome(
             prompt=None, changed=True, message="Going back one question.", value={"back": reopened}
         )
+    if prompt.kind is Kind.WEIGHTS and not facilitator:
+        raise ReplyError("Only the facilitator (or a workspace admin) sets the weights; everyone rates.")
     if command == "skip":
         commit(review, key, _skipped(prompt))
         return Outcome(prompt=None, changed=True, message="Skipped.")

@@ -159,8 +159,27 @@ _KEPT_FORMAT_CHARACTERS = frozenset("\u200c\u200d\u200e\u200f")
 
 def clean_text(text: str) -> str:
     """`text` without control characters (line breaks and tabs stay), bidi embeddings, overrides and isolates
-    (which could make a name read backwards or spill into the text around it), or lone surrogates."""
-    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable() or (ch in _KEPT_FORMAT_CHARACTERS))
+    (which could make a name read backwards or spill into the text around it), or lone surrogates. Joiners and
+    direction marks stay only between two visible characters, where they do their work."""
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch in "\n\t" or ch.isprintable():
+            out.append(ch)
+        elif ch in _KEPT_FORMAT_CHARACTERS and out and _visible(out[-1]) and _visible(_next_shown(text, i)):
+            out.append(ch)
+    return "".join(out)
+
+
+def _visible(ch: str) -> bool:
+    return bool(ch) and ch.isprintable() and not ch.isspace()
+
+
+def _next_shown(text: str, i: int) -> str:
+    """The next character after position `i` that is not a kept format character ('' at the end)."""
+    for ch in text[i + 1 :]:
+        if ch not in _KEPT_FORMAT_CHARACTERS:
+            return ch
+    return ""
 
 
 def _clean(text: str) -> str:

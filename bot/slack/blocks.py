@@ -310,6 +310,7 @@ def report_messages(review: Review, report: Report) -> list[Message]:
         for step in sorted({e.step for e in report.excluded}):
             lines = [
                 f"• {escape(e.process)}: {', '.join(REASON_LABELS.get(r, r) for r in e.reasons)}"
+                + _decided_by(report, e.process)
                 for e in report.excluded
                 if e.step == step
             ]
@@ -318,6 +319,13 @@ def report_messages(review: Review, report: Report) -> list[Message]:
     if report.merged:
         lines = [f"• {', '.join(escape(s) for s in m.sources)} → {escape(m.into)}" for m in report.merged]
         blocks += [_section(chunk) for chunk in chunk_lines(["*Merged in step 1*", *lines])]
+    if report.reconsidered:
+        lines = [
+            f"• {escape(r.process)} was reconsidered by {mention(r.by)} (was excluded at step {r.was_step}); "
+            f"now {escape(r.now)}"
+            for r in report.reconsidered
+        ]
+        blocks += [_section(chunk) for chunk in chunk_lines(["*Reconsidered*", *lines])]
     weights = ", ".join(
         f"{FACTORS_BY_ID[f].label} {report.directions[f]}{plain_number(w)}" for f, w in report.weights.items()
     )
@@ -335,6 +343,15 @@ def report_messages(review: Review, report: Report) -> list[Message]:
         )
         for i, g in enumerate(groups, start=1)
     ]
+
+
+def _decided_by(report: Report, process: str) -> str:
+    """` (by @maria: “it is our voice”)` from the ledger, or nothing."""
+    for entry in report.ledger:
+        if entry.process == process and entry.fate == "excluded" and entry.by:
+            why = f": “{escape('; '.join(entry.comments))}”" if entry.comments else ""
+            return f" (by {', '.join(mention(b) for b in entry.by)}{why})"
+    return ""
 
 
 # ---------------------------------------------------------------- App Home

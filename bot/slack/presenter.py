@@ -106,7 +106,7 @@ class Presenter:
         self.call(client.chat_update, channel=review.channel_id, ts=review.thread_ts, **message.as_kwargs())
 
     def post_question(self, client: WebClient, review: Review, note: str | None = None) -> None:
-        prompt = current_prompt(review)
+        prompt = self.service.prompt(review)
         if prompt is None or not review.channel_id:
             return
         for message in blocks.question_messages(review, prompt, note=note):
@@ -122,7 +122,7 @@ class Presenter:
     def post_report(self, client: WebClient, review: Review, user: str | None = None) -> bool:
         """Post the shortlist to the channel and upload the full report as Markdown; False when not ready."""
         try:
-            report = self.service.report(review)
+            report = self.service.full_report(review)
         except ValueError:
             return False
         for message in blocks.report_messages(review, report):
@@ -134,7 +134,7 @@ class Presenter:
         return True
 
     def upload(self, client: WebClient, review: Review, fmt: str) -> bool:
-        report = self.service.report(review)
+        report = self.service.full_report(review)
         content = RENDERERS[fmt](report)
         slug = "".join(c if c.isalnum() else "-" for c in (review.title or "review").lower()).strip("-")[:40]
         return self.call(
