@@ -476,5 +476,9 @@ HELP_TEXT = (
     "• `/outsource-review export [md|json|csv]`: upload the full report as a file\n"
     "• `/outsource-review cancel` / `reopen`: facilitator only\n"
     "• `/outsource-review checkin`: record this month's metric values; early warnings go in the thread\n"
-    "In the thread, reply to each question as it says; `back`, `skip` and `help` always work."
+    "• `/outsource-review answers`: the answers so far, numbered; `change N` in the thread reopens one\n"
+    "• `/outsource-review rerun` / `diff`: a new version of a finished review, and what changed\n"
+    "In the thread, reply to each question as it says; `back`, `skip` and `help` always work. "
+    "The facilitator can also write `reconsider NAME` (bring back an excluded process) and "
+    "`weights risk 2` or `weights rank benefits risk ...`."
 )

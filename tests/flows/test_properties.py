@@ -35,6 +35,9 @@ NAMES = (
     "تدقيق السيو",
     "\u202eevil\u202c name",
     "done deals",
+    "SEO: audits",
+    "ads@google",
+    "1. numbered",
     "x" * 150,
 )
 NASTY = (

@@ -12,13 +12,26 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks, checkin
 from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter, slack_error
-from bot.slack.text import escape, mention
+from bot.slack.text import escape, mention, shorten
+from flows.interview import answered_questions
 from flows.model import Review
 from flows.render import RENDERERS
 from flows.service import NotPermitted
 
 COMMAND = "/outsource-review"
-SUBCOMMANDS = ("help", "status", "list", "report", "export", "cancel", "reopen", "checkin")
+SUBCOMMANDS = (
+    "help",
+    "status",
+    "list",
+    "report",
+    "export",
+    "cancel",
+    "reopen",
+    "checkin",
+    "answers",
+    "rerun",
+    "diff",
+)
 log = logging.getLogger("outsource_review.slack")
 
 
@@ -81,6 +94,9 @@ def register(app: App, presenter: Presenter) -> None:
             "export": lambda: _export(presenter, client, review, rest),
             "cancel": lambda: _lifecycle(presenter, client, review, user, "cancel"),
             "reopen": lambda: _lifecycle(presenter, client, review, user, "reopen"),
+            "answers": lambda: _answers_text(review),
+            "rerun": lambda: _rerun(presenter, client, review, user),
+            "diff": lambda: _diff_text(presenter, review),
         }
         ack()
         reply = handlers[sub]()
@@ -170,6 +186,53 @@ def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: st
         presenter.announce(client, turn.review, f"{mention(user)} cancelled this review.")
     else:
         presenter.announce(
-            client, turn.review, f"{mention(user)} reopened this review. `back` changes answers."
+            client,
+            turn.review,
+            f"{mention(user)} reopened this review. `change N` reopens answer N "
+            "(`/outsource-review answers` lists them), `reconsider NAME` brings back an excluded process, "
+            "`done` finishes.",
         )
+    return None
+
+
+def _answers_text(review: Review) -> str:
+    numbered = answered_questions(review)
+    if not numbered:
+        return "Nothing has been answered yet."
+    lines = [f"{n}. {escape(shorten(text, 150))}" for n, _, text in numbered[-60:]]
+    return "\n".join(["Answers so far (`change N` in the thread reopens one):", *lines])
+
+
+def _diff_text(presenter: Presenter, review: Review) -> str:
+    lines = presenter.service.compare_with_previous(review)
+    if lines is None:
+        return "This is the first version of the review; `/outsource-review rerun` starts a new one."
+    return "\n".join([f"What changed in *{escape(review.title)}*:", *[f"• {escape(line)}" for line in lines]])
+
+
+def _rerun(presenter: Presenter, client: WebClient, review: Review, user: str) -> str | None:
+    admin = user != review.facilitator and is_workspace_admin(client, user)
+    try:
+        turn = presenter.service.rerun(review.id or "", user, team_id=review.team_id, is_admin=admin)
+    except NotPermitted as exc:
+        return str(exc)
+    if turn.error or not review.channel_id:
+        return turn.error
+    try:
+        kickoff = client.chat_postMessage(
+            channel=review.channel_id, text=f"New version: {escape(turn.review.title)}"
+        )
+    except SlackApiError as exc:
+        return CHANNEL_PROBLEMS.get(
+            slack_error(exc), f"I couldn't post in this channel ({slack_error(exc)})."
+        )
+    new = presenter.service.attach_thread(turn.review, review.channel_id, kickoff["ts"])
+    presenter.refresh_kickoff(client, new)
+    presenter.announce(
+        client,
+        new,
+        f"{mention(user)} started a new version with every answer of the last one. Change what changed "
+        "(`change N`, `reconsider NAME`, `weights ...`), then reply `done`; `/outsource-review diff` shows "
+        "what moved.",
+    )
     return None
