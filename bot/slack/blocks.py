@@ -213,6 +213,7 @@ def _controls(review: Review, prompt: Prompt, token: str) -> list:
             elements += [
                 _open_button("Rate in a form", ids.OPEN_RATINGS, review, token),
                 _button("Close the round", review, token, "done"),
+                _open_button("Nudge who hasn't rated", ids.NUDGE, review, token),
             ]
         case Kind.LIST:
             elements += [

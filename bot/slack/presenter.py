@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks, checkin
-from bot.slack.text import escape, question_token
+from bot.slack.text import escape, mention, question_token
 from flows.interview import current_prompt
 from flows.model import Review
 from flows.render import RENDERERS
@@ -145,6 +145,25 @@ class Presenter:
             filename=f"{slug or 'review'}.{fmt}",
             title=f"Outsource review: {review.title or 'report'} ({fmt})",
             initial_comment=f"The full report for *{escape(review.title or 'this review')}*.",
+        )
+
+    def nudge(self, client: WebClient, *, review_id: str, team_id: str, user: str) -> None:
+        """The facilitator reminds, in the thread, everyone taking part who has not rated the open task."""
+        try:
+            review = self.service.load(review_id, team_id)
+        except ReviewNotFound:
+            return
+        if user != review.facilitator:
+            self.whisper(client, review, user, "Only the facilitator can nudge people.")
+            return
+        waiting = [p for p in self.service.waiting_for(review) if p != user]
+        prompt = current_prompt(review)
+        if not waiting or prompt is None:
+            self.whisper(client, review, user, "Everyone taking part so far has rated this one.")
+            return
+        people = ", ".join(mention(p) for p in waiting)
+        self.announce(
+            client, review, f"{people}: your ratings of “{escape(prompt.subject or '')}” are still missing."
         )
 
     def announce(self, client: WebClient, review: Review, text: str) -> None:

@@ -102,6 +102,13 @@ def register(app: App, presenter: Presenter) -> None:
             view = blocks.list_modal(prompt, metadata)
         presenter.call(client.views_open, trigger_id=body["trigger_id"], view=view.to_dict())
 
+    @app.action(ids.NUDGE)
+    def nudge(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        parsed = parse_value(action.get("value"))
+        if parsed is not None:
+            presenter.nudge(client, review_id=parsed[0], team_id=_team(body), user=body["user"]["id"])
+
     @app.action(ids.HOME_OPEN_REVIEW)
     def home_link(ack: Ack) -> None:
         ack()
