@@ -513,10 +513,10 @@ def apply_reply(
         return Outcome(
             prompt=None, error=f"This review is {state}; start a new one or ask the facilitator to reopen it."
         )
-    command = GLOBAL_COMMAND.match(text) if expect_key is None else None
-    if command:
-        return _apply_global(review, command.group(1).lower(), command.group(2).strip(), is_facilitator)
     prompt = current_prompt(review)
+    command = GLOBAL_COMMAND.match(text) if expect_key is None else None
+    if command and _is_command(command.group(1).lower(), command.group(2).strip(), prompt):
+        return _apply_global(review, command.group(1).lower(), command.group(2).strip(), is_facilitator)
     if prompt is None:
         return _finish_or_hint(review, text)
     if expect_key is not None and expect_key != prompt.key:
@@ -540,6 +540,13 @@ def _after(review: Review, outcome: Outcome, question: str, finish: bool = False
     outcome.question = question
     outcome.prompt = current_prompt(review)
     return outcome
+
+
+def _is_command(verb: str, argument: str, prompt: Prompt | None) -> bool:
+    """Names and titles may start with these words ("Change management"): there only `change N` is a command."""
+    if prompt is not None and prompt.kind in (Kind.LIST, Kind.TEXT):
+        return verb == "change" and argument.isdigit()
+    return True
 
 
 def _finish_or_hint(review: Review, text: str) -> Outcome:
