@@ -679,3 +679,41 @@ def test_interview_and_answers_file_agree_with_weights_and_several_raters() -> N
 def test_a_fresh_review_asks_the_title_only_when_there_is_none() -> None:
     assert current_prompt(Review(title="", facilitator="f")).key == K_TITLE  # type: ignore[union-attr]
     assert current_prompt(Review(title="Named", facilitator="f")).key == K_ORGANISATION  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- words that are also commands
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["Change management", "SEO audits"],
+        ["Weights and measures campaign"],
+        ["Reconsider pricing page"],
+        ["change 2 agencies"],
+    ],
+)
+def test_process_names_may_start_with_a_command_word(names: list[str]) -> None:
+    iv = Interview("t")
+    run(iv, CONTRACT_PLAN, until=K_PROCESSES)
+    iv.say("\n".join(names))
+    prompt = iv.prompt
+    assert prompt is not None and list(prompt.collected) == names
+
+
+@pytest.mark.parametrize(
+    "title", ["Change programme review", "Weights of our channels", "Reconsider agencies"]
+)
+def test_a_title_may_start_with_a_command_word(title: str) -> None:
+    iv = Interview()
+    iv.say(title)
+    assert iv.review.title == title
+
+
+def test_change_n_still_works_while_a_list_is_asked() -> None:
+    iv = Interview()
+    iv.say("First")
+    iv.say("skip")
+    assert iv.key == K_PROCESSES
+    iv.say("change 1")
+    assert iv.key == K_TITLE
