@@ -136,7 +136,7 @@ def decide(data: ReviewInput) -> Report:
         )
         for i, (_, process, medians, exact, ratings) in enumerate(scored, start=1)
     ]
-    return Report(
+    report = Report(
         review=data.title,
         processes=processes,
         merged=list(data.merges),
@@ -148,3 +148,6 @@ def decide(data: ReviewInput) -> Report:
         weights_source=data.weights_source,
         organisation=data.organisation,
     )
+    from flows.sensitivity import analyse  # imports this module's neighbours; here to avoid a cycle
+
+    return analyse(report)

@@ -37,6 +37,41 @@ class Disagreement:
 
 
 @dataclass(frozen=True)
+class PairSensitivity:
+    """The smallest change to one weight that would put `lower` above `higher`, its neighbour on the shortlist.
+
+    `factor` is None when no single weight change swaps them. Otherwise `lower` moves above `higher` when the
+    weight of `factor` (now `now`) goes past `threshold`: above it when `direction` is "more", below it when
+    "less"; `inclusive` says the threshold itself already swaps them (the tie-break favours `lower`).
+    """
+
+    higher: str
+    lower: str
+    text: str
+    factor: str | None = None
+    now: float | None = None
+    threshold: float | None = None
+    direction: str | None = None  # "more" or "less"
+    inclusive: bool = False
+
+
+@dataclass(frozen=True)
+class Stability:
+    """Whether a ranked task keeps its place when any one weight is moved by ±50%, the others fixed."""
+
+    stable: bool
+    text: str
+    factor: str | None = None  # the weight that breaks it (fragile only)
+    weight: float | None = None  # the moved weight: half or one and a half times the current one
+    change: str | None = None  # "-50%" or "+50%"
+    crossed_by: tuple[str, ...] = ()  # the tasks that change sides with it there
+
+    @property
+    def label(self) -> str:
+        return "stable" if self.stable else "fragile"
+
+
+@dataclass(frozen=True)
 class RankedTask:
     rank: int
     process: str
@@ -47,6 +82,18 @@ class RankedTask:
     ratings: dict[str, dict[str, int]]  # rater -> factor -> value
     service_level: str | None = None
     metrics: tuple[Metric, ...] = ()
+    stability: Stability | None = None  # flows.sensitivity
+
+    @property
+    def spread(self) -> dict[str, tuple[int, int]]:
+        """Per factor, the lowest and the highest rating given."""
+        if not self.ratings:
+            return {}
+        factors = next(iter(self.ratings.values())).keys()
+        return {
+            f: (min(r[f] for r in self.ratings.values()), max(r[f] for r in self.ratings.values()))
+            for f in factors
+        }
 
     @property
     def needs_discussion(self) -> bool:
@@ -66,6 +113,7 @@ class Report:
     weights_source: str = "default"
     organisation: str | None = None
     notes: list[str] = field(default_factory=list)
+    sensitivity: list[PairSensitivity] = field(default_factory=list)  # one per adjacent pair, top first
     ledger: list[LedgerEntry] = field(default_factory=list)  # filled from the answer history
     reconsidered: list[Reconsideration] = field(default_factory=list)
 

@@ -1,0 +1,248 @@
+"""How stable is the ranking? Exact single-weight sensitivity for the weighted-sum score (CONTRACT.md section 1).
+
+A task's score is 100 × Σ w_f·v_f / Σ w_f with v_f its normalised median. For two tasks a (above) and b, with
+d_f = v_af − v_bf, S = Σ w_f·d_f and W = Σ w_f, the score difference is 100 × S / W. Moving one weight w_k to x
+(the others fixed) makes it 100 × (S + (x − w_k)·d_k) / (W + x − w_k): the denominator stays positive, so the
+sign follows the numerator, which is linear in x. It is zero at x = w_k − S/d_k when d_k ≠ 0, and at that exact
+point the contract's tie-breaks (higher benefits, then lower risk, then the name) decide the order.
+
+Everything is computed with exact fractions; floats only come out at the end.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from itertools import pairwise
+
+from flows.method import FACTOR_IDS, FACTORS_BY_ID
+from flows.report import PairSensitivity, RankedTask, Report, Stability
+
+STABILITY_BAND = Fraction(1, 2)  # ±50%
+NO_SWAP = "no single weight change swaps them"
+MAX_WEIGHT = Fraction(sys.float_info.max)
+
+
+def _label(factor: str) -> str:
+    return FACTORS_BY_ID[factor].label
+
+
+def _number(value: float | Fraction, decimals: int = 2) -> str:
+    """2 -> '2', 2.5 -> '2.5', 1/3 -> '0.33', 1e300 -> '1e+300'."""
+    value = float(value)
+    if abs(value) >= 1e6:
+        return f"{value:.4g}"
+    return str(int(value)) if value.is_integer() else f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def _outward(value: Fraction, up: bool) -> str:
+    """`value` with at most two decimals, rounded so a statement 'more than' (up) / 'less than' stays true.
+
+    2.6 stays 2.6; 2.6033 becomes 2.61 for 'more than' and 2.6 for 'less than'. A tiny positive 'less than'
+    threshold gets more decimals rather than becoming 0. A value within a hair (1e-9) of a two-decimal number is
+    that number: weights typed as decimals are stored as the nearest binary fraction.
+    """
+    near = round(value, 2)
+    if abs(value - near) <= Fraction(1, 10**9) * max(Fraction(1), abs(value)) and (
+        near > 0 or value <= 0 or up
+    ):
+        return _number(near)
+    for decimals in (2, 3, 4, 6):
+        scale = 10**decimals
+        rounded = math.ceil(value * scale) if up else math.floor(value * scale)
+        if rounded > 0 or value <= 0 or up:
+            return _number(Fraction(rounded, scale), decimals)
+    return _number(value, 9)
+
+
+@dataclass(frozen=True)
+class _Task:
+    name: str
+    values: dict[str, int]  # normalised medians (1 = outsource sooner) times a common denominator
+    tie_key: tuple[Fraction, Fraction, str]  # the contract's tie-breaks: smaller goes first
+
+
+@dataclass(frozen=True)
+class _Weights:
+    """Weights as whole numbers over one common denominator: exact, and much faster than Fractions."""
+
+    scaled: dict[str, int]
+    unit: int  # a weight is scaled / unit
+
+    @classmethod
+    def of(cls, weights: Mapping[str, float]) -> _Weights:
+        exact = {f: Fraction(weights[f]) for f in FACTOR_IDS}
+        unit = math.lcm(*(w.denominator for w in exact.values()))
+        return cls({f: int(w * unit) for f, w in exact.items()}, unit)
+
+    def true(self, scaled: int | Fraction) -> Fraction:
+        return Fraction(scaled) / self.unit
+
+
+def _tasks(shortlist: Sequence[RankedTask], directions: Mapping[str, str]) -> list[_Task]:
+    values = [
+        {
+            f: (m - 1) / 4 if directions[f] == "+" else (5 - m) / 4
+            for f, m in ((f, Fraction(t.factors[f])) for f in FACTOR_IDS)
+        }
+        for t in shortlist
+    ]
+    unit = math.lcm(1, *(v.denominator for vs in values for v in vs.values()))
+    return [
+        _Task(
+            t.process,
+            {f: int(v * unit) for f, v in vs.items()},
+            (-Fraction(t.factors["benefits"]), Fraction(t.factors["risk"]), t.process.casefold()),
+        )
+        for t, vs in zip(shortlist, values, strict=True)
+    ]
+
+
+def _numerator(task: _Task, weights: Mapping[str, int]) -> int:
+    """Σ w·v: the score times Σ w (and the common denominators), which is the same for every task."""
+    return sum(weights[f] * task.values[f] for f in FACTOR_IDS)
+
+
+# ---------------------------------------------------------------- adjacent pairs
+
+
+@dataclass(frozen=True)
+class _Crossing:
+    factor: str
+    now: Fraction
+    threshold: Fraction
+    direction: str  # "more" or "less"
+    inclusive: bool
+
+    @property
+    def distance(self) -> Fraction:
+        return abs(self.threshold - self.now)
+
+
+def _crossing(a: _Task, b: _Task, weights: _Weights, k: str) -> _Crossing | None:
+    """Where moving weight k alone puts b above a, if anywhere in x ≥ 0 (with Σ w > 0)."""
+    d_k = a.values[k] - b.values[k]
+    if d_k == 0:
+        return None
+    s = _numerator(a, weights.scaled) - _numerator(b, weights.scaled)
+    w_k = weights.scaled[k]
+    others = sum(weights.scaled.values()) - w_k
+    threshold = weights.true(w_k - Fraction(s, d_k))
+    now = weights.true(w_k)
+    inclusive = b.tie_key < a.tie_key  # at the exact crossing the scores tie and the tie-break decides
+    if threshold > MAX_WEIGHT:  # no weight can be that large
+        return None
+    if d_k < 0:  # b is better on k: more weight on k helps b; threshold >= w_k when a is above b
+        return _Crossing(k, now, threshold, "more", inclusive)
+    # a is better on k: b gets ahead only when k weighs less, and a weight cannot go below 0
+    if threshold > 0 or (threshold == 0 and inclusive and others > 0):
+        return _Crossing(k, now, threshold, "less", inclusive)
+    return None
+
+
+def pair_text(higher: str, lower: str, crossing: _Crossing | None) -> str:
+    if crossing is None:
+        return f"{lower} stays below {higher}: {NO_SWAP}"
+    now = _number(crossing.now)
+    label = _label(crossing.factor)
+    if crossing.direction == "more":
+        shown = _outward(crossing.threshold, up=True)
+        bound = f"{shown} or more" if crossing.inclusive else f"more than {shown}"
+    elif crossing.threshold == 0:
+        bound = "0"
+    else:
+        shown = _outward(crossing.threshold, up=False)
+        bound = f"{shown} or less" if crossing.inclusive else f"less than {shown}"
+    return f"{lower} overtakes {higher} if {label} weighs {bound} (now {now})"
+
+
+def pair_sensitivity(higher: _Task, lower: _Task, weights: _Weights) -> PairSensitivity:
+    """The nearest single-weight change that puts `lower` above `higher` (first factor wins a tie)."""
+    found = [c for k in FACTOR_IDS if (c := _crossing(higher, lower, weights, k)) is not None]
+    best = min(found, key=lambda c: c.distance, default=None)
+    text = pair_text(higher.name, lower.name, best)
+    if best is None:
+        return PairSensitivity(higher.name, lower.name, text)
+    return PairSensitivity(
+        higher=higher.name,
+        lower=lower.name,
+        text=text,
+        factor=best.factor,
+        now=float(best.now),
+        threshold=float(best.threshold),
+        direction=best.direction,
+        inclusive=best.inclusive,
+    )
+
+
+# ---------------------------------------------------------------- stability
+
+
+def _moves(weights: _Weights) -> list[tuple[str, str, Fraction, dict[str, int]]]:
+    """(factor, change, new weight, all weights doubled) for each single weight at −50% and at +50%.
+
+    Doubling every weight keeps the order and keeps half and one and a half of a weight whole numbers.
+    """
+    doubled = {f: 2 * w for f, w in weights.scaled.items()}
+    moves = []
+    for k in FACTOR_IDS:
+        w_k = weights.scaled[k]
+        if w_k == 0:  # a zero weight stays zero
+            continue
+        for change, moved in (("-50%", w_k), ("+50%", 3 * w_k)):
+            moves.append((k, change, weights.true(Fraction(moved, 2)), {**doubled, k: moved}))
+    return moves
+
+
+def stabilities(tasks: Sequence[_Task], weights: _Weights) -> list[Stability]:
+    """Per task: does it keep its place with each single weight at −50% and at +50% (the others fixed)?
+
+    "Keeps its place" means no other task changes sides with it, so its rank and the tasks above it stay
+    the same. Checking the two ends of [0.5·w, 1.5·w] is exact, not a sample: for any pair, the score
+    difference's sign follows a numerator linear in the one moved weight, so the pair's order flips at most
+    once as that weight moves; if it flips anywhere between w and 1.5·w it is still flipped at 1.5·w, and
+    likewise between 0.5·w and w. The tie-breaks at an exact tie keep this true (the order at the crossing
+    point is one side's or the other's).
+    """
+    now = [_numerator(t, weights.scaled) for t in tasks]
+    moved = [(k, change, x, [_numerator(t, w) for t in tasks]) for k, change, x, w in _moves(weights)]
+
+    def above(i: int, j: int, numerators: list[int]) -> bool:
+        diff = numerators[i] - numerators[j]
+        return diff > 0 or (diff == 0 and tasks[i].tie_key < tasks[j].tie_key)
+
+    found = []
+    for me in range(len(tasks)):
+        result = Stability(True, "stable: keeps its place with any one weight 50% lower or higher")
+        for k, change, x, numerators in moved:
+            crossed = [
+                o for o in range(len(tasks)) if o != me and above(o, me, numerators) != above(o, me, now)
+            ]
+            if crossed:
+                names = tuple(tasks[o].name for o in crossed)
+                up = [tasks[o].name for o in crossed if not above(o, me, now)]
+                down = [tasks[o].name for o in crossed if above(o, me, now)]
+                parts = [f"{', '.join(up)} {'move' if len(up) > 1 else 'moves'} above it"] if up else []
+                parts += [f"it moves above {', '.join(down)}"] if down else []
+                what = " and ".join(parts)
+                text = f"fragile: with {_label(k)} at {_number(x)} ({change}), {what}"
+                result = Stability(False, text, k, float(x), change, names)
+                break
+        found.append(result)
+    return found
+
+
+# ---------------------------------------------------------------- the report
+
+
+def analyse(report: Report) -> Report:
+    """The report with `sensitivity` (one finding per adjacent pair) and each task's `stability` filled in."""
+    weights = _Weights.of(report.weights)
+    tasks = _tasks(report.shortlist, report.directions)
+    report.sensitivity = [pair_sensitivity(a, b, weights) for a, b in pairwise(tasks)]
+    found = stabilities(tasks, weights)
+    report.shortlist = [replace(t, stability=found[i]) for i, t in enumerate(report.shortlist)]
+    return report
