@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.charts import metrics_chart
 from bot.slack import ids
 from bot.slack.text import escape, mention, question_token, shorten
 from flows.checkin import (
@@ -248,14 +249,9 @@ def post_warnings(
         )
 
 
-def chart_png(item: Tracked, values: Sequence[Reading]) -> bytes | None:
-    """The metric's chart as PNG, from bot.charts; None while that module is not there."""
-    try:
-        from bot.charts import metrics_chart  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        log.info("no metric chart: bot.charts is not available")
-        return None
-    png: bytes = metrics_chart(
+def chart_png(item: Tracked, values: Sequence[Reading]) -> bytes:
+    """The metric's values by month as a PNG chart, with its baseline, target and warning level."""
+    return metrics_chart(
         item.process,
         item.metric.name,
         item.metric.baseline,
@@ -263,7 +259,6 @@ def chart_png(item: Tracked, values: Sequence[Reading]) -> bytes | None:
         item.metric.warn_at,
         [(r.period, r.value) for r in values],
     )
-    return png
 
 
 def upload_charts(presenter: Presenter, client: WebClient, review: Review, result: CheckinResult) -> int:
@@ -277,8 +272,6 @@ def upload_charts(presenter: Presenter, client: WebClient, review: Review, resul
         if item is None or len({r.period for r in values}) < CHART_MIN_PERIODS:
             continue
         png = chart_png(item, values)
-        if png is None:
-            return uploaded
         slug = "".join(ch if ch.isalnum() else "-" for ch in f"{item.process}-{item.metric.name}".lower())
         if presenter.call(
             client.files_upload_v2,
