@@ -241,7 +241,6 @@ def test_amber_two_months_in_a_row_and_the_reminder_once(bot: Bot, fake_slack: F
 
 
 def test_a_chart_is_uploaded_after_two_check_ins(bot: Bot, fake_slack: FakeSlack) -> None:
-    pytest.importorskip("bot.charts", reason="bot/charts.py (metrics_chart) is not there yet")
     _, thread = finished_review(bot, fake_slack)
     talk = Conversation(bot, fake_slack)
     checkin(talk, last_month(), **{SESSIONS_LABEL: "12100", COST_LABEL: "190"})
