@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -47,12 +48,22 @@ class PairSensitivity:
 
     higher: str
     lower: str
-    text: str
+    condition: str  # "if risk weighs more than 2.6 (now 2)", or "no single weight change swaps them"
     factor: str | None = None
     now: float | None = None
     threshold: float | None = None
     direction: str | None = None  # "more" or "less"
     inclusive: bool = False
+
+    def sentence(self, name: Callable[[str], str] = str) -> str:
+        """The finding in words; `name` shows a task name (escaping it for Markdown or Slack)."""
+        if self.factor is None:
+            return f"{name(self.lower)} stays below {name(self.higher)}: {self.condition}"
+        return f"{name(self.lower)} overtakes {name(self.higher)} {self.condition}"
+
+    @property
+    def text(self) -> str:
+        return self.sentence()
 
 
 @dataclass(frozen=True)
@@ -60,15 +71,30 @@ class Stability:
     """Whether a ranked task keeps its place when any one weight is moved by ±50%, the others fixed."""
 
     stable: bool
-    text: str
     factor: str | None = None  # the weight that breaks it (fragile only)
     weight: float | None = None  # the moved weight: half or one and a half times the current one
     change: str | None = None  # "-50%" or "+50%"
     crossed_by: tuple[str, ...] = ()  # the tasks that change sides with it there
+    passes: tuple[str, ...] = ()  # those of crossed_by it moves above (the others move above it)
+    condition: str = ""  # "with risk at 3 (+50%)"
 
     @property
     def label(self) -> str:
         return "stable" if self.stable else "fragile"
+
+    def sentence(self, name: Callable[[str], str] = str) -> str:
+        """The label and why, in words; `name` shows a task name (escaping it for Markdown or Slack)."""
+        if self.stable:
+            return "stable: keeps its place with any one weight 50% lower or higher"
+        rising = [name(n) for n in self.crossed_by if n not in self.passes]
+        parts = [f"{', '.join(rising)} {'move' if len(rising) > 1 else 'moves'} above it"] if rising else []
+        if self.passes:
+            parts.append(f"it moves above {', '.join(name(n) for n in self.passes)}")
+        return f"fragile: {self.condition}, {' and '.join(parts)}"
+
+    @property
+    def text(self) -> str:
+        return self.sentence()
 
 
 @dataclass(frozen=True)

@@ -143,9 +143,10 @@ def _crossing(a: _Task, b: _Task, weights: _Weights, k: str) -> _Crossing | None
     return None
 
 
-def pair_text(higher: str, lower: str, crossing: _Crossing | None) -> str:
+def condition(crossing: _Crossing | None) -> str:
+    """'if risk weighs more than 2.6 (now 2)', or that no single weight change swaps the pair."""
     if crossing is None:
-        return f"{lower} stays below {higher}: {NO_SWAP}"
+        return NO_SWAP
     now = _number(crossing.now)
     label = _label(crossing.factor)
     if crossing.direction == "more":
@@ -156,20 +157,19 @@ def pair_text(higher: str, lower: str, crossing: _Crossing | None) -> str:
     else:
         shown = _outward(crossing.threshold, up=False)
         bound = f"{shown} or less" if crossing.inclusive else f"less than {shown}"
-    return f"{lower} overtakes {higher} if {label} weighs {bound} (now {now})"
+    return f"if {label} weighs {bound} (now {now})"
 
 
 def pair_sensitivity(higher: _Task, lower: _Task, weights: _Weights) -> PairSensitivity:
     """The nearest single-weight change that puts `lower` above `higher` (first factor wins a tie)."""
     found = [c for k in FACTOR_IDS if (c := _crossing(higher, lower, weights, k)) is not None]
     best = min(found, key=lambda c: c.distance, default=None)
-    text = pair_text(higher.name, lower.name, best)
     if best is None:
-        return PairSensitivity(higher.name, lower.name, text)
+        return PairSensitivity(higher.name, lower.name, condition(None))
     return PairSensitivity(
         higher=higher.name,
         lower=lower.name,
-        text=text,
+        condition=condition(best),
         factor=best.factor,
         now=float(best.now),
         threshold=float(best.threshold),
@@ -216,20 +216,21 @@ def stabilities(tasks: Sequence[_Task], weights: _Weights) -> list[Stability]:
 
     found = []
     for me in range(len(tasks)):
-        result = Stability(True, "stable: keeps its place with any one weight 50% lower or higher")
+        result = Stability(True)
         for k, change, x, numerators in moved:
             crossed = [
                 o for o in range(len(tasks)) if o != me and above(o, me, numerators) != above(o, me, now)
             ]
             if crossed:
-                names = tuple(tasks[o].name for o in crossed)
-                up = [tasks[o].name for o in crossed if not above(o, me, now)]
-                down = [tasks[o].name for o in crossed if above(o, me, now)]
-                parts = [f"{', '.join(up)} {'move' if len(up) > 1 else 'moves'} above it"] if up else []
-                parts += [f"it moves above {', '.join(down)}"] if down else []
-                what = " and ".join(parts)
-                text = f"fragile: with {_label(k)} at {_number(x)} ({change}), {what}"
-                result = Stability(False, text, k, float(x), change, names)
+                result = Stability(
+                    stable=False,
+                    factor=k,
+                    weight=float(x),
+                    change=change,
+                    crossed_by=tuple(tasks[o].name for o in crossed),
+                    passes=tuple(tasks[o].name for o in crossed if above(o, me, now)),
+                    condition=f"with {_label(k)} at {_number(x)} ({change})",
+                )
                 break
         found.append(result)
     return found
