@@ -26,8 +26,8 @@ def test_reconsider_after_reopening_and_the_ledger_in_the_report(bot: Bot, fake_
     report = said([c for c in fake_slack.calls("chat.postMessage") if not c.get("thread_ts")])
     assert f"Brand strategy: gives a competitive advantage (by <@{p.USER_ID}>)" in report
 
-    status, body, _ = talk.command("answers")
-    assert status == 200
+    _, body, calls = talk.command("answers")
+    assert "1. the kind of organisation → ecommerce" in body + said(calls)
     calls = talk.command("reopen", user=BOB)[2]
     assert "Only the facilitator" in said(calls)
     talk.command("reopen")
@@ -62,7 +62,7 @@ def test_a_new_version_and_what_changed(bot: Bot, fake_slack: FakeSlack) -> None
     assert "started a new version" in said(calls)
     talk.say("weights risk 4")
     talk.say("done")
-    status, body, calls = talk.command("diff")
+    _, body, calls = talk.command("diff")
     assert "Weights changed: risk 2 → 4." in body + said(calls)
 
 
