@@ -170,7 +170,9 @@ class _Answers:
                     raise self.fail(place, "a metric name cannot contain `;` or `|`", "reword the name")
                 lines.append("; ".join([m.name, _number(m.baseline), _number(m.target), _number(m.warn_at)]))
             return [(me, "\n".join(lines)), (me, "done")] if lines else [(me, "skip")]
-        raise self.fail(_place(prompt), f"the question {key!r} has no answer here", "report this as a bug")
+        raise RuntimeError(
+            f"{self.source}: the interview asked {key!r}, which answers files cannot answer yet"
+        )
 
     def _chosen(self, key: str) -> set[str]:
         if key == K_CANDIDATES:
