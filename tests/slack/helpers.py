@@ -2,22 +2,112 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from tests.slack.conftest import Bot
+import pytest
+
+from flows.model import Review
+from storage.db import make_engine
+from storage.repository import SqlReviewStore
+from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.fake_slack import Call
 
 QUIET = 0.15  # seconds without a new Web API call: the bot has finished reacting
+_CHANNELS = itertools.count(1)
+
+
+def new_channel(prefix: str = "C") -> str:
+    """A channel id no other test uses (C… public, G… private, D… a DM), so reviews stay apart."""
+    return f"{prefix}0T{next(_CHANNELS):05d}"
+
+
+@dataclass
+class Slack:
+    """A fake Slack and the bot serving it, shared by the tests of one module."""
+
+    fake: FakeSlack
+    bot: Bot
+
+    def talk(self, channel: str | None = None, team: str = p.TEAM_ID) -> Conversation:
+        """A conversation in a channel of its own."""
+        return Conversation(self.bot, self.fake, channel or new_channel(), team)
+
+
+@contextmanager
+def bot_with_fake(workdir: Path, name: str = "bot", **env: str) -> Iterator[Slack]:
+    """A fake Slack and a `python -m bot serve` process on its own SQLite file."""
+    with FakeSlack() as fake:
+        bot = start_bot(fake, workdir, f"sqlite:///{workdir / (name + '.db')}", name, **env)
+        try:
+            yield Slack(fake, bot)
+        finally:
+            stop_bot(bot)
+
+
+def shared_bot(name: str, **env: str) -> Any:
+    """A module-scoped fixture giving one `Slack` to every test of the module: `slack = shared_bot("x")`."""
+
+    @pytest.fixture(scope="module")
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slack]:
+        with bot_with_fake(tmp_path_factory.mktemp(name), name, **env) as slack:
+            yield slack
+            slack.fake.clear_faults()
+
+    return fixture
+
+
+def store_of(bot: Bot) -> SqlReviewStore:
+    return SqlReviewStore(make_engine(bot.database_url))
 
 
 class Conversation:
     def __init__(self, bot: Bot, fake: FakeSlack, channel: str = p.CHANNEL_ID, team: str = p.TEAM_ID):
         self.bot, self.fake, self.channel, self.team = bot, fake, channel, team
         self.thread_ts: str | None = None
+        self._store: SqlReviewStore | None = None
+
+    @property
+    def store(self) -> SqlReviewStore:
+        """The bot's database, read from the test process."""
+        if self._store is None:
+            self._store = store_of(self.bot)
+        return self._store
+
+    def review(self) -> Review:
+        """The review of this conversation's thread, as saved."""
+        assert self.thread_ts, "start the review first"
+        review = self.store.find_by_thread(self.team, self.channel, self.thread_ts)
+        assert review is not None, f"no review saved for thread {self.thread_ts} in {self.channel}"
+        return review
+
+    def answer(self, text: str, user: str = p.USER_ID, timeout: float = 10.0) -> None:
+        """Reply in the thread and wait only until the reply is saved (the review's version moves).
+
+        Much faster than `say` for long reviews: the bot's messages about the previous reply may still be on
+        their way, which is fine because the next reply is applied to the saved review.
+        """
+        before = self.review().version
+        reply = self.bot.slack.event(
+            p.message_event(text, user=user, channel=self.channel, thread_ts=self.thread_ts, team=self.team)
+        )
+        assert reply.status == 200, reply
+        deadline = time.monotonic() + timeout
+        while self.review().version == before:
+            if time.monotonic() > deadline:
+                errors = [
+                    c.text for c in self.fake.calls("chat.postEphemeral") if c["channel"] == self.channel
+                ]
+                raise AssertionError(f"reply {text[:60]!r} was not saved; corrections: {errors[-3:]}")
+            time.sleep(0.005)
 
     def settle(self, since: int, timeout: float = 10.0) -> list[Call]:
         """Wait for the bot's reaction to finish; the calls it made."""
@@ -31,22 +121,43 @@ class Conversation:
             last = now
         return [c for c in self.fake.calls() if c.seq > since]
 
-    def command(self, text: str = "", user: str = p.USER_ID, **fields: Any) -> tuple[int, str, list[Call]]:
+    def quiet(self) -> list[Call]:
+        """Wait until the bot has made no Web API call for a moment (after `answer` bursts); the calls since
+        the last one before this."""
+        return self.settle(self.fake.mark() - 1)
+
+    def command(
+        self, text: str = "", user: str = p.USER_ID, *, wait: bool = True, **fields: Any
+    ) -> tuple[int, str, list[Call]]:
+        """The slash command in this channel: HTTP status, response body, and the Web API calls it caused.
+
+        `wait=False` for commands answered in the HTTP response alone (help, list): no calls are awaited.
+        """
         mark = self.fake.mark()
         reply = self.bot.slack.slash_command(
             text, user_id=user, channel_id=self.channel, team_id=self.team, **fields
         )
-        try:
-            calls = self.settle(mark, timeout=3)
-        except AssertionError:
-            calls = []
+        calls: list[Call] = []
+        if wait:
+            try:
+                calls = self.settle(mark, timeout=3)
+            except AssertionError:
+                calls = []
         return reply.status, reply.text, calls
 
     def start(self, title: str = "Q3 review", user: str = p.USER_ID) -> str:
-        status, _, calls = self.command(title, user)
-        assert status == 200
-        question = next(c for c in calls if c.method == "chat.postMessage" and c.get("thread_ts"))
+        """The slash command that starts a review here; waits for its first question and returns the thread."""
+        mark = self.fake.mark()
+        reply = self.bot.slack.slash_command(title, user_id=user, channel_id=self.channel, team_id=self.team)
+        assert reply.status == 200, reply
+        question = self.fake.wait_for(
+            "chat.postMessage",
+            lambda c: bool(c.get("thread_ts")) and c["channel"] == self.channel,
+            since=mark,
+            timeout=10,
+        )
         self.thread_ts = str(question["thread_ts"])
+        self.settle(mark)
         return self.thread_ts
 
     def say(self, text: str, user: str = p.USER_ID) -> list[Call]:
@@ -102,6 +213,21 @@ class Conversation:
         return self.settle(mark)
 
 
+RATING = "2 4 2 3 5 2"  # one rater's six ratings, in the shown factor order
+KNOCKOUT_QUESTIONS = 12  # criteria asked in steps 3, 4 and 5
+
+
+def review_replies(processes: list[str], *, metrics: bool = True) -> list[str]:
+    """Typed replies that take a new review from its first question to the end: every process a candidate, no
+    knock-outs, equal weights, no service levels, one rating each and (with `metrics`) no metrics."""
+    replies = ["skip", "\n".join(processes), "done", "all", *["none"] * KNOCKOUT_QUESTIONS, "ok"]
+    for _ in processes:
+        replies += ["skip", RATING, "done"]
+    if metrics:
+        replies += ["done"] * len(processes)
+    return replies
+
+
 def last_question(calls: list[Call]) -> Call:
     questions = [c for c in calls if c.method == "chat.postMessage" and c.get("thread_ts")]
     assert questions, f"no question posted: {calls}"
@@ -112,13 +238,29 @@ def ephemerals(calls: list[Call]) -> list[str]:
     return [c.text for c in calls if c.method == "chat.postEphemeral"]
 
 
+def responses(calls: list[Call]) -> list[dict[str, Any]]:
+    """What the bot posted to response_urls (`respond()`), as JSON bodies."""
+    return [c.args for c in calls if c.method == "response_url"]
+
+
+def in_channel(calls: list[Call], channel: str) -> list[Call]:
+    """Web API calls addressed to `channel`."""
+    return [c for c in calls if c.get("channel") == channel or c.get("channel_id") == channel]
+
+
+def failed(calls: list[Call]) -> list[Call]:
+    """Calls Slack refused: the bot logs these and moves on, so a test must look for them."""
+    return [c for c in calls if not c.ok]
+
+
 def blocks_json(call: Call) -> str:
     return json.dumps(call.blocks)
 
 
 def mrkdwn_texts(call: Call) -> list[str]:
-    """Every string Slack would parse as mrkdwn: the fallback `text` and each mrkdwn text object."""
-    found = [str(call.get("text") or "")]
+    """Every string Slack would parse as mrkdwn: the fallback `text`, a file's `initial_comment` and each mrkdwn
+    text object in the blocks or the view."""
+    found = [str(call.get("text") or ""), str(call.get("initial_comment") or "")]
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
@@ -131,4 +273,5 @@ def mrkdwn_texts(call: Call) -> list[str]:
                 walk(item)
 
     walk(call.blocks)
+    walk(call.view)
     return found
