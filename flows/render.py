@@ -56,8 +56,24 @@ def to_json_dict(report: Report) -> dict[str, Any]:
                 ],
                 "ratings": t.ratings,
                 "contributions": {f: round(t.contributions[f], 4) for f in FACTOR_IDS},
+                "spread": {f: list(t.spread[f]) for f in FACTOR_IDS if f in t.spread},
+                "discuss": t.needs_discussion,
+                "stability": stability_json(t),
             }
             for t in report.shortlist
+        ],
+        "sensitivity": [
+            {
+                "higher": p.higher,
+                "lower": p.lower,
+                "factor": p.factor,
+                "now": plain_number(p.now),
+                "threshold": None if p.threshold is None else plain_number(round(p.threshold, 6)),
+                "direction": p.direction,
+                "inclusive": p.inclusive,
+                "text": p.text,
+            }
+            for p in report.sensitivity
         ],
         "weights": {f: plain_number(w) for f, w in report.weights.items()},
         "directions": dict(report.directions),
@@ -89,6 +105,20 @@ def to_json_dict(report: Report) -> dict[str, Any]:
     }
 
 
+def stability_json(task: RankedTask) -> dict[str, Any] | None:
+    st = task.stability
+    if st is None:
+        return None
+    return {
+        "label": st.label,
+        "factor": st.factor,
+        "weight": plain_number(st.weight),
+        "change": st.change,
+        "crossed_by": list(st.crossed_by),
+        "text": st.text,
+    }
+
+
 def render_json(report: Report) -> str:
     return json.dumps(to_json_dict(report), indent=2, ensure_ascii=False) + "\n"
 
@@ -115,22 +145,63 @@ def factor_line(task: RankedTask, report: Report) -> str:
     return "; ".join(parts)
 
 
+def spread_text(task: RankedTask) -> str:
+    """Per factor, the lowest and highest rating given; factors the raters disagree on are marked."""
+    spread = task.spread
+    disagreeing = {d.factor for d in task.disagreements}
+    return "; ".join(
+        f"{FACTORS_BY_ID[f].label} {spread[f][0]}–{spread[f][1]}"
+        + (" (disagreement)" if f in disagreeing else "")
+        for f in FACTOR_IDS
+        if f in spread
+    )
+
+
+STABILITY_INTRO = (
+    "Each line is the smallest change to one weight, the others kept as they are, that would swap two "
+    "neighbours on the shortlist (worked out exactly, not by trying values)."
+)
+STABILITY_RULE = "Stable: a task keeps its place when any one weight is 50% lower or higher."
+
+
+def stability_lines(report: Report, esc: Any) -> list[str]:
+    """The "How stable is this ranking?" section."""
+    if not report.shortlist:
+        return []
+    lines = ["## How stable is this ranking?", ""]
+    if report.sensitivity:
+        lines += [STABILITY_INTRO, ""]
+        lines += [f"- {p.sentence(esc)}." for p in report.sensitivity]
+        lines.append("")
+    else:
+        lines += ["Only one task is ranked, so nothing can swap.", ""]
+    lines += [STABILITY_RULE, ""]
+    for t in report.shortlist:
+        if t.stability is not None:
+            lines.append(f"- {t.rank}. {esc(t.process)}: {t.stability.sentence(esc)}")
+    lines.append("")
+    return lines
+
+
 def render_markdown(report: Report, escape: Any = None) -> str:
     """Markdown for files and terminals; `escape` is applied to every user-typed string."""
     esc = escape or (lambda s: s)
     lines = [f"# {esc(report.review) or 'Outsource review'}", ""]
     if report.shortlist:
         lines += ["## Shortlist: outsource these first", ""]
-        lines += ["| rank | process | score | discuss |", "|---:|---|---:|---|"]
+        lines += ["| rank | process | score | discuss | rank stability |", "|---:|---|---:|---|---|"]
         for t in report.shortlist:
             flag = "discuss" if t.needs_discussion else ""
-            lines.append(f"| {t.rank} | {esc(t.process)} | {shown_score(t)} | {flag} |")
+            stable = t.stability.label if t.stability else ""
+            lines.append(f"| {t.rank} | {esc(t.process)} | {shown_score(t)} | {flag} | {stable} |")
         lines.append("")
         for t in report.shortlist:
             lines.append(f"### {t.rank}. {esc(t.process)}: {shown_score(t)}")
             lines.append(f"- Why: {factor_line(t, report)}")
             raters = ", ".join(esc(r) for r in t.ratings)
             lines.append(f"- Rated by: {raters}")
+            if t.spread:
+                lines.append(f"- Spread of ratings (lowest–highest): {spread_text(t)}")
             for d in t.disagreements:
                 lines.append(
                     f"- Disagreement on {FACTORS_BY_ID[d.factor].label}: "
@@ -145,6 +216,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
                     f"target {plain_number(m.target)}, warn at {plain_number(m.warn_at)}"
                 )
             lines.append("")
+        lines += stability_lines(report, esc)
     else:
         lines += ["No process made the shortlist.", ""]
     if report.excluded:
@@ -211,21 +283,42 @@ def _ledger_lines(report: Report, esc: Any) -> list[str]:
     return lines
 
 
-CSV_COLUMNS = ["process", "fate", "step", "reasons", "merged_into", "rank", "score", *FACTOR_IDS]
+CSV_COLUMNS = [
+    "process",
+    "fate",
+    "step",
+    "reasons",
+    "merged_into",
+    "rank",
+    "score",
+    *FACTOR_IDS,
+    "discuss",
+    "stability",
+    "weights",
+    "weights_source",
+]
+
+
+def weights_text(report: Report) -> str:
+    """`risk 2 consequences 1 ...`: also a valid `--weights` value."""
+    return " ".join(f"{f} {plain_number(report.weights[f])}" for f in FACTOR_IDS)
 
 
 def render_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    weights = [weights_text(report), report.weights_source]
     for t in report.shortlist:
         factors = [plain_number(t.factors[f]) for f in FACTOR_IDS]
-        writer.writerow([t.process, "ranked", 6, "", "", t.rank, shown_score(t), *factors])
+        trust = ["yes" if t.needs_discussion else "no", t.stability.label if t.stability else ""]
+        writer.writerow([t.process, "ranked", 6, "", "", t.rank, shown_score(t), *factors, *trust, *weights])
     for e in report.excluded:
-        writer.writerow([e.process, "excluded", e.step, " ".join(e.reasons), "", "", "", *[""] * 6])
+        row = [e.process, "excluded", e.step, " ".join(e.reasons), "", "", "", *[""] * 6, "", ""]
+        writer.writerow([*row, *weights])
     for m in report.merged:
         for src in m.sources:
-            writer.writerow([src, "merged", 1, "", m.into, "", "", *[""] * 6])
+            writer.writerow([src, "merged", 1, "", m.into, "", "", *[""] * 6, "", "", *weights])
     return out.getvalue()
 
 
