@@ -33,7 +33,7 @@ from flows.interview import Progress
 from flows.method import FACTORS, FACTORS_BY_ID, REASON_LABELS
 from flows.model import Review
 from flows.prompts import Kind, Prompt
-from flows.render import plain_number, shown_score, step_title
+from flows.render import plain_number, shown_score, spread_text, step_title
 from flows.report import RankedTask, Report
 
 MAX_BLOCKS = 50
@@ -278,6 +278,8 @@ def task_text(task: RankedTask, report: Report, name: Callable[[str], str] = men
         for f in FACTORS
     )
     parts.append(f"Why: {why}")
+    if task.spread:
+        parts.append(f"Spread (lowest–highest): {spread_text(task)}")
     for d in task.disagreements:
         low = ", ".join(name(r) for r in d.low_raters)
         high = ", ".join(name(r) for r in d.high_raters)
@@ -291,7 +293,20 @@ def task_text(task: RankedTask, report: Report, name: Callable[[str], str] = men
             f"Metric: {escape(m.name)}: baseline {plain_number(m.baseline)} → target {plain_number(m.target)}, "
             f"early warning at {plain_number(m.warn_at)}"
         )
+    if task.stability is not None:
+        parts.append(f"Rank stability: {task.stability.sentence(escape)}")
     return "\n".join(parts)
+
+
+def _sensitivity_blocks(report: Report) -> list[Block]:
+    """How stable is this ranking: one line per adjacent pair, in context blocks (ten lines each at most)."""
+    if not report.sensitivity:
+        return []
+    lines = [f"{p.sentence(escape)}." for p in report.sensitivity]
+    heading = (
+        "*How stable is this ranking?* The smallest change to one weight that would swap two neighbours:"
+    )
+    return [_section(heading)] + [_context(*lines[i : i + 10]) for i in range(0, len(lines), 10)]
 
 
 def report_messages(review: Review, report: Report) -> list[Message]:
@@ -303,6 +318,7 @@ def report_messages(review: Review, report: Report) -> list[Message]:
             _section(f"Outsource these first, best candidate on top ({len(report.shortlist)} ranked):")
         )
         blocks += [_section(task_text(t, report)) for t in report.shortlist]
+        blocks += _sensitivity_blocks(report)
     else:
         blocks.append(_section("No process made the shortlist this time."))
     if report.excluded:
