@@ -30,6 +30,7 @@ from flows.checkin import CheckinError, checkable, parse_period
 from flows.interview import progress
 from flows.method import Stage
 from flows.model import Review, utcnow
+from flows.prompts import ReplyError, WeightsAnswer, parse_weights
 from flows.render import RENDERERS
 from flows.service import ReviewService
 from storage.db import make_engine
@@ -37,6 +38,10 @@ from storage.migrate import current_revision, ensure_schema, upgrade
 from storage.repository import SqlReviewStore
 
 FORMATS = tuple(RENDERERS)
+WEIGHTS_HELP = (
+    'factor weights, as "risk 2 benefits 1.5" (the others stay 1) or "rank benefits risk ..." (most important '
+    "first; rank-order centroid weights)"
+)
 SHORT_ID = 8
 
 
@@ -145,8 +150,24 @@ def read_answers_file(path: str) -> str:
         ) from None
 
 
-def save_file_review(settings: Settings, text: str, source: str, title: str) -> tuple[Review, ReviewService]:
+def weights_option(value: str | None) -> WeightsAnswer | None:
+    """`--weights "risk 2 benefits 1.5"` or `--weights "rank benefits risk ..."`; BadInput (exit 2) if it
+    does not parse."""
+    if value is None:
+        return None
+    try:
+        return parse_weights(value)
+    except ReplyError as exc:
+        raise BadInput(f"--weights {value!r}: {str(exc).replace('`', '')}") from None
+
+
+def save_file_review(
+    settings: Settings, text: str, source: str, title: str, weights: WeightsAnswer | None = None
+) -> tuple[Review, ReviewService]:
     data = load_answers(text, source)  # AnswersError: nothing touched yet
+    if weights is not None:  # --weights replaces the file's weights
+        data.weights, data.weights_source = dict(weights.weights), weights.source
+        data.directions = {**data.directions, **weights.directions}
     with open_service(settings) as service:
         review = save_answers(service, data, source, local_user(), title)
     return review, service
@@ -154,8 +175,9 @@ def save_file_review(settings: Settings, text: str, source: str, title: str) -> 
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     check_out(args.out)
+    weights = weights_option(args.weights)
     text = read_answers_file(args.answers)
-    review, _ = save_file_review(settings, text, args.answers, Path(args.answers).stem)
+    review, _ = save_file_review(settings, text, args.answers, Path(args.answers).stem, weights)
     emit(render(review, format_for(args.format, args.out)), args.out)
     note(f"Saved as review {review.id}. Show it again with: outsource-review export {review.id}")
     return 0
@@ -170,6 +192,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    weights_option(args.weights)  # a bad value stops before anything starts
     console = std_console()
     with open_service(settings) as service:
         if args.resume:
@@ -185,7 +208,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             review = service.start(title=args.title or "", facilitator=me, raters=raters or [me]).review
             console.write(f"New review {review.id}. Type help at any question; Ctrl-D saves and stops.")
         try:
-            review = chat(service, review, me, console)
+            review = chat(service, review, me, console, weights=args.weights)
         except KeyboardInterrupt:
             console.write("")
             review = service.load(review.id or "")
@@ -312,10 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="the review's title (asked when left out)")
     p.add_argument("--raters", metavar="A,B", help="who rates in step 6, comma-separated (default: you)")
     p.add_argument("--name", metavar="ME", help="your name (default: your login name)")
+    p.add_argument("--weights", metavar="WEIGHTS", help=WEIGHTS_HELP + "; answers the weights question")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("review", help="a whole review from an answers file (YAML or JSON), saved")
     p.add_argument("--answers", required=True, metavar="FILE", help="the answers file")
+    p.add_argument("--weights", metavar="WEIGHTS", help=WEIGHTS_HELP + "; replaces the file's weights")
     p.add_argument("--format", choices=FORMATS, help="report format (default: md, or from --out's suffix)")
     p.add_argument("--out", metavar="PATH", help="write the report to this file instead of printing it")
     p.set_defaults(func=cmd_review)

@@ -38,6 +38,7 @@ from flows.service import ReviewService, Turn
 from flows.similarity import name_key, suggest_merges
 
 REPORT_STAGES = (Stage.METRICS, Stage.REPORT, Stage.DONE, Stage.CANCELLED)
+ROC_SOURCE = "ranked factors (rank-order centroid)"  # flows.prompts.parse_weights' source for `rank ...`
 
 
 # ---------------------------------------------------------------- reports
@@ -147,6 +148,9 @@ class _Answers:
             numbers = [str(i) for i, o in enumerate(prompt.options, start=1) if name_key(o.value) in chosen]
             return [(me, " ".join(numbers) or "none")]
         if key == K_WEIGHTS:
+            if data.weights_source == ROC_SOURCE:  # keep how they were set: `rank ...` gives the same weights
+                order = sorted(data.weights, key=lambda f: -data.weights[f])
+                return [(me, "rank " + " ".join(order))]
             pairs = [f"{factor} {_number(weight)}" for factor, weight in data.weights.items()]
             return [(me, " ".join(pairs) or "ok")]
         process = prompt.subject or ""
@@ -331,20 +335,38 @@ def _is_command(text: str) -> bool:
     return text.casefold().strip(" .!`") in COMMANDS
 
 
-def chat(service: ReviewService, review: Review, me: str, console: Console) -> Review:
-    """Ask question after question until the review is finished or the input ends; every reply is saved."""
+def chat(
+    service: ReviewService, review: Review, me: str, console: Console, weights: str | None = None
+) -> Review:
+    """Ask question after question until the review is finished or the input ends; every reply is saved.
+
+    `weights` (from `--weights`) answers the weights question when it comes; when a resumed review has
+    answered it already, it is applied as the `weights ...` command at the next question that is not a list
+    or a text (where it would be taken for an answer).
+    """
     review_id = review.id or ""
     prompt = current_prompt(review)
     headline = ""
     show = True
     while review.is_open and prompt is not None:
+        if weights is not None and K_WEIGHTS in review.answers and prompt.kind not in (Kind.LIST, Kind.TEXT):
+            changed = service.reply(review_id, me, f"weights {weights}", is_admin=True)
+            said = changed.error or changed.message or "done"
+            console.write(f"--weights {weights}: {said}".replace("`", ""))
+            weights, review, prompt, show = None, changed.review, changed.prompt, True
+            continue
         now = progress(review).headline
         if now != headline and now.startswith("Step"):
             console.write(f"\n{now}")
             headline = now
         if show:
             show_prompt(prompt, console)
-        line = console.read()
+        if weights is not None and prompt.key == K_WEIGHTS:
+            line: str | None = weights
+            console.write(f"> {weights}  (from --weights)")
+            weights = None
+        else:
+            line = console.read()
         if line is None:
             break
         text = line.strip()
