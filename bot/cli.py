@@ -243,8 +243,24 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 f"review {review.id} has no report yet ({progress(review).headline}); "
                 f"finish it with: outsource-review chat --resume {review.id}"
             )
-    emit(render(review, format_for(args.format, args.out)), args.out)
+    png = args.format == "png" or (args.format is None and Path(args.out or "").suffix.lower() == ".png")
+    if png:
+        write_chart(review, args.out or f"review-{review.id}.png")
+    else:
+        emit(render(review, format_for(args.format, args.out)), args.out)
     return 0
+
+
+def write_chart(review: Review, out: str) -> None:
+    """The priority chart as a PNG file (never to stdout: it is binary)."""
+    from bot.charts import priority_chart  # matplotlib loads only when a chart is drawn
+
+    data = priority_chart(report_of(review))
+    try:
+        Path(out).write_bytes(data)
+    except OSError as exc:
+        raise Failure(f"{out}: cannot write the chart: {exc.strerror or exc}") from None
+    note(f"Chart written to {out}")
 
 
 def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
@@ -349,10 +365,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50, help="show at most this many (default 50)")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("export", help="one saved review's report")
+    p = sub.add_parser("export", help="one saved review's report, or its priority chart (--format png)")
     p.add_argument("review", metavar="REVIEW", help="the review's id or the start of it")
-    p.add_argument("--format", choices=FORMATS, help="report format (default: md, or from --out's suffix)")
-    p.add_argument("--out", metavar="PATH", help="write the report to this file instead of printing it")
+    p.add_argument(
+        "--format",
+        choices=(*FORMATS, "png"),
+        help="report format (default: md, or from --out's suffix); png: the priority chart",
+    )
+    p.add_argument(
+        "--out",
+        metavar="PATH",
+        help="write the report to this file instead of printing it (png: default review-<id>.png)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("checkin", help="record this month's metric values of a review; shows early warnings")
