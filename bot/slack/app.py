@@ -1,12 +1,22 @@
-"""The Bolt app, built in a factory: nothing connects to Slack or the database at import time."""
+"""The Bolt app, built in a factory: nothing connects to Slack or the database at import time.
+
+Two modes: one workspace (SLACK_BOT_TOKEN), or many (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: the OAuth install
+flow and a token per workspace from the installation store, see `bot.slack.oauth`).
+
+The app answers Slack only after its listener has finished (`process_before_response=True`): an answer is
+saved before Slack hears 200, so a crash on the way makes Slack retry the delivery instead of losing it, and
+`bot.slack.receipts` keeps the retry from being applied twice. The work is short (a database save and a few
+Web API calls); a slow Slack delays only the HTTP response, and a retry Slack sends meanwhile is refused as a
+duplicate.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import re
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -15,12 +25,20 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.slack import oauth
+from bot.slack.access import complete_requests
 from bot.slack.listeners import actions, checkin, commands, events, views
 from bot.slack.presenter import Presenter
-from flows.ports import ReviewStore
+from bot.slack.receipts import dedupe_deliveries, receipt_key
+from bot.slack.requestlog import LoggedApp, note
 from flows.service import ReviewService
 
 log = logging.getLogger("outsource_review.slack")
+UNKNOWN_ACTION = (
+    "I don't know that button or menu (it may belong to an older message). Use the newest question."
+)
+
+__all__ = ["create_app", "make_client", "receipt_key"]
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -36,39 +54,48 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
-def receipt_key(body: dict[str, Any]) -> str | None:
-    """What makes a delivery unique: Slack retries an event with the same event_id, a double click repeats
-    the same action_ts."""
-    if body.get("event_id"):
-        return f"event:{body['event_id']}"
-    if body.get("type") == "block_actions":
-        acts = body.get("actions") or []
-        user = (body.get("user") or {}).get("id", "")
-        if acts and acts[0].get("action_ts"):
-            return f"action:{user}:{acts[0].get('action_id')}:{acts[0]['action_ts']}"
-    return None
-
-
-def dedupe(store: ReviewStore) -> Callable[..., Any]:
-    def middleware(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:
-        key = receipt_key(body)
-        if key is not None and not store.claim_receipt(context.team_id or "", key):
-            log.info("duplicate delivery ignored", extra={"team": context.team_id})
-            return BoltResponse(status=200, body="")
-        return next()
-
-    return middleware
-
-
 def create_app(settings: Settings, service: ReviewService) -> App:
-    token, secret = settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    app = App(
-        signing_secret=secret,
-        client=make_client(settings, token),
-        process_before_response=False,
-    )
-    app.middleware(dedupe(service.store))
+    (secret,) = settings.require("SLACK_SIGNING_SECRET")
+    options: dict[str, Any]
+    if oauth.oauth_enabled(settings):
+        engine = getattr(service.store, "engine", None)
+        if engine is None:
+            raise ValueError("OAuth needs the review store's database engine for its installation store")
+        client = make_client(settings)
+        options = oauth.oauth_app_options(settings, engine, client)
+    else:
+        (token,) = settings.require("SLACK_BOT_TOKEN")
+        client = make_client(settings, token)
+        options = {}
+    app = LoggedApp(signing_secret=secret, client=client, process_before_response=True, **options)
+    app.middleware(complete_requests)
+    app.middleware(dedupe_deliveries(service.store))
     presenter = Presenter(service)
     for listeners in (commands, actions, views, checkin, events):
         listeners.register(app, presenter)
+    if oauth.oauth_enabled(settings):
+        app.enable_token_revocation_listeners()  # app_uninstalled / tokens_revoked delete the stored tokens
+    else:
+        app.event("app_uninstalled")(oauth.log_uninstall)
+        app.event("tokens_revoked")(oauth.log_uninstall)
+    _register_fallbacks(app, presenter)
     return app
+
+
+def _register_fallbacks(app: App, presenter: Presenter) -> None:
+    """Registered last: whatever no listener above took is acknowledged instead of failing with a 404."""
+
+    @app.action(re.compile(".*"))
+    def unknown_action(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        note(outcome="unknown_action")
+        channel = (body.get("channel") or {}).get("id")
+        if channel and context.user_id:
+            presenter.call(
+                client.chat_postEphemeral, channel=channel, user=context.user_id, text=UNKNOWN_ACTION
+            )
+
+    @app.view(re.compile(".*"))
+    def unknown_view(ack: Ack) -> None:
+        ack()
+        note(outcome="unknown_view")

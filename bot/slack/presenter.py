@@ -11,9 +11,11 @@ import logging
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack import blocks, checkin
+from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
+from bot.slack.requestlog import note
 from bot.slack.text import escape, mention, question_token
 from flows.interview import current_prompt
 from flows.model import Review
@@ -32,6 +34,18 @@ CHANNEL_PROBLEMS = {
     "is_archived": "This channel is archived, so I can't post here. Start the review in an active channel.",
 }
 AUTH_PROBLEMS = ("invalid_auth", "token_revoked", "account_inactive", "not_authed", "missing_scope")
+# What to do about a failed Web API call, for the log line (the people in the channel see the next post).
+FIXES = {
+    "not_in_channel": "invite the bot to the channel (/invite @Outsource Review)",
+    "channel_not_found": "the channel is gone or the bot cannot see it; invite the bot",
+    "is_archived": "the channel is archived; unarchive it or start the review elsewhere",
+    "invalid_auth": "the bot token is not valid; check SLACK_BOT_TOKEN or reinstall the app",
+    "token_revoked": "the workspace revoked the bot token; reinstall the app",
+    "account_inactive": "the workspace deactivated the bot; reinstall the app",
+    "not_authed": "no bot token; check SLACK_BOT_TOKEN or reinstall the app",
+    "missing_scope": "the app lacks a scope; update it from manifest.yml and reinstall",
+    "ratelimited": "Slack rate-limited the bot; the next interaction posts what is missing",
+}
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -40,8 +54,9 @@ def slack_error(exc: SlackApiError) -> str:
 
 
 class Presenter:
-    def __init__(self, service: ReviewService):
+    def __init__(self, service: ReviewService, access: Access | None = None):
         self.service = service
+        self.access = access or Access()
 
     # ------------------------------------------------------------ answering
 
@@ -63,36 +78,75 @@ class Presenter:
         user: str,
         text: str,
         token: str | None = None,
+        receipt: str | None = None,
+        channel: str | None = None,
+        enterprise_id: str | None = None,
     ) -> Turn | None:
+        """Apply a reply from Slack to the review it names, if this request may.
+
+        `channel` is where the request comes from (None when it carries none: then only members of the
+        review's channel may answer); `receipt` is the delivery's key, claimed with the saved answer.
+        """
+        note(review=review_id)
         try:
             review = self.service.load(review_id, team_id)
         except ReviewNotFound:
-            log.info("answer refused: review not found for this team")
+            review = None
+        if review is None or other_enterprise(review, enterprise_id):
+            self.refuse(client, user, channel, OTHER_WORKSPACE, "other_workspace")
+            return None
+        problem = self.access.problem(client, review, user, channel, enterprise_id)
+        if problem is not None:
+            self.refuse(client, user, channel, problem, "not_permitted")
             return None
         turn = self.service.reply(
-            review_id, user, text, team_id=team_id, expect_key=self.expected_key(review, token)
+            review_id,
+            user,
+            text,
+            team_id=team_id,
+            expect_key=self.expected_key(review, token),
+            receipt=receipt,
+            is_admin=lambda: self.access.is_admin(client, team_id, user),
         )
+        note(outcome=_outcome(turn))
         self.show_turn(client, turn, user)
         return turn
 
+    def refuse(self, client: WebClient, user: str, channel: str | None, text: str, outcome: str) -> None:
+        """A polite no, seen only by `user`: in the channel the request came from, else in the app's DM."""
+        note(outcome=outcome)
+        if channel:
+            self.call(client.chat_postEphemeral, channel=channel, user=user, text=escape(text))
+        else:
+            self.call(client.chat_postMessage, channel=user, text=escape(text))
+
     def show_turn(self, client: WebClient, turn: Turn, user: str) -> None:
         review = turn.review
+        if turn.duplicate:
+            # A repeat of a delivery applied before. If the first one could not post the next question
+            # (Slack failed, or the process died before it could), this is the moment to do it.
+            self.ensure_posted(client, review)
+            return
         if turn.error:
             self.whisper(client, review, user, turn.error)
             if not turn.late:
+                self.ensure_posted(client, review)
                 return
         if not turn.recorded:
             if turn.message:  # help, or similar
                 self.whisper(client, review, user, turn.message)
+            self.ensure_posted(client, review)
             return
         self.refresh_kickoff(client, review)
         moved_on = turn.prompt is not None and turn.prompt.key != turn.question
         if turn.late:
-            return
+            return  # whoever answered first posts the next question
         if moved_on and turn.prompt is not None:
-            self.post_question(client, review, note=escape(turn.message) if turn.message else None)
-        elif turn.message and turn.prompt is not None:
-            self.whisper(client, review, user, turn.message)
+            self.ensure_posted(client, review, note=escape(turn.message) if turn.message else None)
+        else:
+            if turn.message and turn.prompt is not None:
+                self.whisper(client, review, user, turn.message)
+            self.ensure_posted(client, review)
         if turn.finished:
             self.post_report(client, review)
             checkin.schedule_reminder(self, client, review)  # the monthly check-in, when it has metrics
@@ -105,12 +159,25 @@ class Presenter:
         message = blocks.kickoff_message(review, self.service.progress(review))
         self.call(client.chat_update, channel=review.channel_id, ts=review.thread_ts, **message.as_kwargs())
 
-    def post_question(self, client: WebClient, review: Review, note: str | None = None) -> None:
+    def ensure_posted(self, client: WebClient, review: Review, note: str | None = None) -> bool:
+        """Post the open question unless the review says it is posted already (`Review.posted_question`).
+
+        This is the repair of a failed or missing post: whatever interaction comes next (a reply, a retried
+        delivery, a click) posts the question the thread lacks. True when nothing is missing any more.
+        """
+        prompt = current_prompt(review)
+        if not review.is_open or prompt is None or prompt.key == review.posted_question:
+            return True
+        return self.post_question(client, review, note=note)
+
+    def post_question(self, client: WebClient, review: Review, note: str | None = None) -> bool:
+        """Post the open question in the review's thread; once every part is posted, remember it in the
+        review. False when Slack refused a part (the next interaction tries again)."""
         prompt = self.service.prompt(review)
         if prompt is None or not review.channel_id:
-            return
+            return False
         for message in blocks.question_messages(review, prompt, note=note):
-            self.call(
+            posted = self.call(
                 client.chat_postMessage,
                 channel=review.channel_id,
                 thread_ts=review.thread_ts,
@@ -118,6 +185,11 @@ class Presenter:
                 unfurl_media=False,
                 **message.as_kwargs(),
             )
+            if not posted:
+                return False
+        if review.id is not None:
+            self.service.mark_posted(review.id, prompt.key)
+        return True
 
     def post_report(self, client: WebClient, review: Review, user: str | None = None) -> bool:
         """Post the shortlist to the channel and upload the full report as Markdown; False when not ready."""
@@ -185,14 +257,28 @@ class Presenter:
         )
 
     def call(self, method: Any, **kwargs: Any) -> bool:
-        """One Web API call; Slack's refusals are logged, never raised (the answer is already saved)."""
+        """One Web API call; Slack's refusals and unreachable servers are logged, never raised: the answer
+        is saved already, and the next interaction posts what is missing (`ensure_posted`)."""
+        name = getattr(method, "__name__", "?")
         try:
             method(**kwargs)
             return True
         except SlackApiError as exc:
             error = slack_error(exc)
-            level = logging.ERROR if error in AUTH_PROBLEMS else logging.WARNING
-            log.log(
-                level, "slack call failed", extra={"method": getattr(method, "__name__", "?"), "error": error}
-            )
-            return False
+        except (SlackClientError, OSError) as exc:
+            error = type(exc).__name__
+        level = logging.ERROR if error in AUTH_PROBLEMS else logging.WARNING
+        fix = FIXES.get(error, "the next interaction tries again")
+        log.log(level, "slack call failed method=%s error=%s: %s", name, error, fix)
+        note(slack_error=error)
+        return False
+
+
+def _outcome(turn: Turn) -> str:
+    if turn.duplicate:
+        return "duplicate"
+    if turn.late:
+        return "late"
+    if turn.recorded:
+        return "answered"
+    return "not_applied" if turn.error else "shown"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -9,44 +10,122 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request.internals import parse_body
+from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.slack.app import create_app
+from bot.slack.requestlog import RequestLog, redact_logs
 from bot.wiring import open_service
 
 log = logging.getLogger("outsource_review.slack")
 THREADS = 8
+MAX_BODY_BYTES = 1_000_000  # Slack's requests are a few kilobytes; a 40,000-character message is under 200 kB
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def build_wsgi(app: App) -> WSGIApp:
-    """`POST /slack/events` (and the OAuth pages when configured) go to Bolt; `GET /healthz` answers ok."""
+def build_wsgi(app: App, signing_secret: str | None = None) -> WSGIApp:
+    """`POST /slack/events` (and the OAuth pages when configured) go to Bolt; `GET /healthz` answers ok.
+
+    A body Bolt could not read (not UTF-8, not JSON where JSON belongs, not an object, too large) is answered
+    here: 401 when its signature is wrong, 400 (or 413) when it is signed but broken. Bolt would fail with 500,
+    which Slack retries.
+    """
     slack = SlackRequestHandler(app, path="/slack/events")
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+    flow = app.oauth_flow
+    oauth_paths = (
+        {flow.install_path: "oauth:install", flow.redirect_uri_path: "oauth:redirect"} if flow else {}
+    )
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok\n"]
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return _plain(start_response, "200 OK", "ok")
+        if path == "/slack/events" and method == "POST":
+            refusal = _unreadable(environ, verifier)
+            if refusal is not None:
+                RequestLog(action="unreadable", outcome="rejected").write(int(refusal.split()[0]))
+                return _plain(start_response, refusal, refusal.split(" ", 1)[1])
+        if path in oauth_paths:
+            entry = RequestLog(action=oauth_paths[path])
+            status: list[int] = []
+
+            def recording(status_line: str, headers: Any, *rest: Any) -> Any:
+                status.append(int(status_line.split()[0]))
+                return start_response(status_line, headers, *rest)
+
+            body = slack(environ, recording)
+            entry.write(status[0] if status else None)
+            return body
         return slack(environ, start_response)
 
     return wsgi
 
 
+def _plain(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+    return [text.encode() + b"\n"]
+
+
+def _unreadable(environ: dict[str, Any], verifier: SignatureVerifier | None) -> str | None:
+    """The HTTP status line for a body Bolt cannot read, or None; the body is put back for Bolt."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return "400 Bad Request"
+    if length > MAX_BODY_BYTES:
+        return "413 Payload Too Large"
+    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    try:
+        data = parse_body(raw.decode("utf-8"), environ.get("CONTENT_TYPE"))
+    except ValueError:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
+        data = None
+    if isinstance(data, dict):
+        return None
+    headers = {
+        "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+        "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+    }
+    if verifier is not None and not verifier.is_valid_request(raw, headers):
+        return "401 Unauthorized"
+    return "400 Bad Request"
+
+
+def _secrets(settings: Settings) -> list[str | None]:
+    return [
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.slack_client_secret,
+    ]
+
+
 def serve(settings: Settings, port: int | None = None) -> None:
     import waitress
 
+    redact_logs(_secrets(settings))
     app = create_app(settings, open_service(settings.database_url))
     port = port or settings.port
     log.info("serving Slack events", extra={"port": port})
     print(
         f"Outsource Review is listening on http://0.0.0.0:{port}/slack/events (health: /healthz)", flush=True
     )
-    waitress.serve(build_wsgi(app), host="0.0.0.0", port=port, threads=THREADS, ident="outsource-review")
+    waitress.serve(
+        build_wsgi(app, settings.slack_signing_secret),
+        host="0.0.0.0",
+        port=port,
+        threads=THREADS,
+        ident="outsource-review",
+        max_request_body_size=MAX_BODY_BYTES,
+    )
 
 
 def socket(settings: Settings) -> None:
     (app_token,) = settings.require("SLACK_APP_TOKEN")
+    redact_logs(_secrets(settings))
     app = create_app(settings, open_service(settings.database_url))
     print("Outsource Review is connected over Socket Mode. Ctrl-C stops it.", flush=True)
     SocketModeHandler(app, app_token).start()

@@ -10,7 +10,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import blocks, ids
+from bot.slack.access import OTHER_WORKSPACE, enterprise_of
 from bot.slack.presenter import Presenter
+from bot.slack.receipts import receipt_key
 from flows.interview import current_prompt
 from flows.prompts import Kind
 from flows.service import ReviewNotFound
@@ -38,9 +40,7 @@ def register(app: App, presenter: Presenter) -> None:
         if parsed is None:
             return
         review_id, token, reply = parsed
-        presenter.answer(
-            client, review_id=review_id, team_id=_team(body), user=body["user"]["id"], text=reply, token=token
-        )
+        presenter.answer(client, review_id=review_id, text=reply, token=token, **_origin(body))
 
     @app.action(ids.PICK_MANY)
     def pick_many(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -48,15 +48,8 @@ def register(app: App, presenter: Presenter) -> None:
         where = parse_block_id(action.get("block_id"))
         if where is None:
             return
-        numbers = " ".join(o["value"] for o in action.get("selected_options") or []) or "none"
-        presenter.answer(
-            client,
-            review_id=where[0],
-            team_id=_team(body),
-            user=body["user"]["id"],
-            text=numbers,
-            token=where[1],
-        )
+        numbers = " ".join(str(o.get("value")) for o in action.get("selected_options") or []) or "none"
+        presenter.answer(client, review_id=where[0], text=numbers, token=where[1], **_origin(body))
 
     @app.action(ids.PICK_ONE)
     def pick_one(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -65,14 +58,7 @@ def register(app: App, presenter: Presenter) -> None:
         chosen = (action.get("selected_option") or {}).get("value")
         if where is None or not chosen:
             return
-        presenter.answer(
-            client,
-            review_id=where[0],
-            team_id=_team(body),
-            user=body["user"]["id"],
-            text=chosen,
-            token=where[1],
-        )
+        presenter.answer(client, review_id=where[0], text=str(chosen), token=where[1], **_origin(body))
 
     @app.action(re.compile(f"^({ids.OPEN_RATINGS}|{ids.OPEN_LIST}|{ids.OPEN_WEIGHTS})$"))
     def open_form(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -81,12 +67,18 @@ def register(app: App, presenter: Presenter) -> None:
         if parsed is None:
             return
         review_id, token, _ = parsed
+        origin = _origin(body)
+        user = origin["user"]
         try:
             review = presenter.service.load(review_id, _team(body))
         except ReviewNotFound:
+            presenter.refuse(client, user, origin["channel"], OTHER_WORKSPACE, "other_workspace")
+            return
+        problem = presenter.access.problem(client, review, user, origin["channel"], origin["enterprise_id"])
+        if problem is not None:
+            presenter.refuse(client, user, origin["channel"], problem, "not_permitted")
             return
         prompt = current_prompt(review)
-        user = body["user"]["id"]
         if prompt is None or presenter.expected_key(review, token) != prompt.key:
             presenter.whisper(
                 client, review, user, "That question has been answered already; see the newest one."
@@ -116,3 +108,14 @@ def register(app: App, presenter: Presenter) -> None:
 
 def _team(body: dict[str, Any]) -> str:
     return str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id") or "")
+
+
+def _origin(body: dict[str, Any]) -> dict[str, Any]:
+    """Who clicked, in which workspace and channel, and the click's receipt (a double click repeats it)."""
+    return {
+        "team_id": _team(body),
+        "enterprise_id": enterprise_of(body),
+        "user": str(body["user"]["id"]),
+        "channel": (body.get("channel") or {}).get("id"),
+        "receipt": receipt_key(body),
+    }

@@ -9,7 +9,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack import blocks
+from bot.slack.access import enterprise_of
 from bot.slack.presenter import Presenter
+from bot.slack.receipts import receipt_key
 
 log = logging.getLogger("outsource_review.slack")
 # Message subtypes that are people writing; edits, joins, bot posts and the like are not answers.
@@ -32,6 +34,8 @@ def register(app: App, presenter: Presenter) -> None:
         if not is_thread_reply(event):
             return
         team_id = event.get("team") or body.get("team_id") or ""
+        if not event.get("channel"):
+            return
         review = presenter.service.store.find_by_thread(team_id, event["channel"], event["thread_ts"])
         if review is None or review.id is None:
             return  # a thread that is not a review
@@ -39,14 +43,19 @@ def register(app: App, presenter: Presenter) -> None:
             client,
             review_id=review.id,
             team_id=review.team_id,
+            enterprise_id=enterprise_of(body),
             user=event["user"],
             text=event.get("text") or "",
+            channel=event["channel"],
+            receipt=receipt_key(body),
         )
 
     @app.event("app_mention")
     def mentioned(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         thread_ts = event.get("thread_ts")
         team_id = event.get("team") or body.get("team_id") or ""
+        if not event.get("channel"):
+            return
         if thread_ts and presenter.service.store.find_by_thread(team_id, event["channel"], thread_ts):
             return  # the `message` event for the same reply carries the answer
         presenter.call(
@@ -58,7 +67,7 @@ def register(app: App, presenter: Presenter) -> None:
 
     @app.event("app_home_opened")
     def home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
+        if event.get("tab", "home") != "home" or not event.get("user"):
             return
         reviews = presenter.service.list_reviews(body.get("team_id"), 80)
         view = blocks.home_view(reviews, presenter.service.progress)

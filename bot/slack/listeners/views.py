@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import ids
+from bot.slack.access import enterprise_of
 from bot.slack.presenter import Presenter
 from flows.method import FACTOR_IDS
 from flows.prompts import ReplyError, parse_weights
@@ -53,9 +54,11 @@ def register(app: App, presenter: Presenter) -> None:
             client,
             review_id=str(data["r"]),
             team_id=str((body.get("team") or {}).get("id") or body["user"].get("team_id") or ""),
+            enterprise_id=enterprise_of(body),
             user=body["user"]["id"],
             text=text,
             token=str(data["q"]),
+            channel=str(data["c"]) if data.get("c") else None,  # where the form was opened from
         )
 
     @app.view(ids.RATINGS_VIEW)

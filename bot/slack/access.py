@@ -1,0 +1,162 @@
+"""Who may act on what: every request is scoped to its workspace, and a review is answered from its channel.
+
+- Workspace: reviews are only ever looked up with the request's team id (and compared on the enterprise id);
+  a request naming another workspace's review finds nothing and is told so politely.
+- Channel: a button or form must come from the review's own channel. A request that carries no channel at all
+  (a form without one, a button outside a message) is allowed only to members of the review's channel, as
+  `conversations.members` lists them. Thread replies come from the channel by their nature.
+- Facilitator-only steps (cancel, reopen, weights, closing a rating round) also accept a workspace admin or
+  owner, as `users.info` says; answers are looked up once per person and kept for a few minutes.
+- Requests missing the fields everything above relies on (team, user, channel) are refused before any
+  listener runs (`complete_requests`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.requestlog import note
+from flows.model import Review
+
+log = logging.getLogger("bot.slack.access")
+
+OTHER_WORKSPACE = (
+    "That review belongs to another workspace (or no longer exists), so I can't show or change it here."
+)
+OTHER_CHANNEL = "That review runs in another channel. Answer it in its thread there."
+NOT_A_MEMBER = "Only members of the review's channel can answer it. Ask to be added to the channel first."
+CANNOT_CHECK = (
+    "I couldn't check that you are in the review's channel, so I did nothing. Try again in a moment."
+)
+MISSING = "That request came without its {what}, so I did nothing."
+CACHE_SECONDS = 300.0
+
+
+def team_of(body: dict[str, Any]) -> str | None:
+    """The workspace a request comes from: a command's or event's team_id, an interaction's team."""
+    team = body.get("team")
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    found = (
+        (team.get("id") if isinstance(team, dict) else None)
+        or body.get("team_id")
+        or (event or {}).get("team")
+        or (user or {}).get("team_id")
+    )
+    return str(found) if found else None
+
+
+def enterprise_of(body: dict[str, Any]) -> str | None:
+    enterprise = body.get("enterprise")
+    found = (enterprise.get("id") if isinstance(enterprise, dict) else enterprise) or body.get(
+        "enterprise_id"
+    )
+    return str(found) if found else None
+
+
+def other_enterprise(review: Review, enterprise_id: str | None) -> bool:
+    """True when both sides name an Enterprise Grid org and they differ."""
+    return bool(review.enterprise_id and enterprise_id and review.enterprise_id != enterprise_id)
+
+
+def missing_fields(body: dict[str, Any]) -> list[str]:
+    """What a request lacks that its kind must have (empty when complete)."""
+    if body.get("command"):
+        names = {"team": "team_id", "channel": "channel_id", "user": "user_id"}
+        return [what for what, name in names.items() if not body.get(name)]
+    kind = body.get("type")
+    if kind in ("block_actions", "view_submission"):
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        missing = [] if (user or {}).get("id") else ["user"]
+        return missing + ([] if team_of(body) else ["team"])
+    if kind == "event_callback":
+        return [] if team_of(body) else ["team"]
+    return []
+
+
+def complete_requests(body: dict[str, Any], next: Callable[[], Any]) -> Any:
+    """Global middleware: a slash command missing its team, channel or user gets a clear reply; an interaction
+    or event missing its user or team gets a 400. Nothing runs for either."""
+    missing = missing_fields(body)
+    if not missing:
+        return next()
+    note(outcome="missing_" + "_".join(missing))
+    text = MISSING.format(what=" and ".join(missing))
+    if body.get("command"):
+        return BoltResponse(status=200, body=text)
+    return BoltResponse(status=400, body=text)
+
+
+class Access:
+    """Membership and admin checks against the Web API, each answer kept for `ttl` seconds."""
+
+    def __init__(self, ttl: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._admins: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._members: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+
+    def problem(
+        self, client: WebClient, review: Review, user: str, channel: str | None, enterprise_id: str | None
+    ) -> str | None:
+        """Why `user` may not act on `review` from `channel` (None: they may)."""
+        if other_enterprise(review, enterprise_id):
+            return OTHER_WORKSPACE
+        if channel is not None:
+            return None if channel == review.channel_id else OTHER_CHANNEL
+        if not review.channel_id:
+            return None
+        members = self.members(client, review.team_id, review.channel_id)
+        if members is None:
+            return CANNOT_CHECK
+        return None if user in members else NOT_A_MEMBER
+
+    def members(self, client: WebClient, team_id: str, channel_id: str) -> frozenset[str] | None:
+        """The channel's members (None when Slack would not say)."""
+        key = (team_id, channel_id)
+        with self._lock:
+            cached = self._members.get(key)
+        if cached and self.clock() - cached[0] < self.ttl:
+            return cached[1]
+        found: set[str] = set()
+        cursor = None
+        try:
+            while True:
+                page = client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+                found.update(page.get("members") or [])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else "unknown_error"
+            log.warning("conversations.members failed error=%s", error)
+            return None
+        members = frozenset(found)
+        with self._lock:
+            self._members[key] = (self.clock(), members)
+        return members
+
+    def is_admin(self, client: WebClient, team_id: str, user: str) -> bool:
+        """A workspace admin or owner (False when Slack would not say)."""
+        key = (team_id, user)
+        with self._lock:
+            cached = self._admins.get(key)
+        if cached and self.clock() - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            info = client.users_info(user=user).get("user") or {}
+        except SlackApiError:
+            return False
+        admin = bool(info.get("is_admin") or info.get("is_owner"))
+        with self._lock:
+            self._admins[key] = (self.clock(), admin)
+        return admin

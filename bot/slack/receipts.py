@@ -1,0 +1,65 @@
+"""Idempotency: a delivery Slack repeats (a retried event, a double click) is applied once.
+
+Every delivery that can come twice has a key (`receipt_key`): the event id for events, and user, action id and
+`action_ts` for a click. Keys are claimed in the database's receipt table, whose primary key (team, key) lets
+exactly one claim succeed across threads, processes and restarts. Where the claim happens matters:
+
+- An answer (a thread reply, a button, a menu) carries its key to `ReviewService.reply`, which claims it in the
+  same transaction that saves the answer. A crash after the claim but before the answer is saved is therefore
+  impossible: either both are committed or neither is, and Slack's retry of a delivery that was never answered
+  with 200 (the app answers only after the work is done, `process_before_response=True`) applies it.
+- Deliveries that save nothing (a mention, App Home, the uninstall events) are claimed up front by
+  `dedupe_deliveries` below; if the process dies half-way, the retry is dropped, and all that is lost is a
+  reply that can be asked for again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext, BoltResponse
+
+from bot.slack.requestlog import note
+from flows.ports import ReviewStore
+
+log = logging.getLogger("bot.slack.receipts")
+# Events whose receipt goes with the answer they bring, claimed when (and only if) an answer is saved.
+ANSWER_EVENTS = ("message",)
+
+
+def receipt_key(body: dict[str, Any]) -> str | None:
+    """What makes a delivery unique: Slack retries an event with the same event_id, a double click repeats
+    the same action_ts."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("type") == "block_actions":
+        acts = body.get("actions") or []
+        user = (body.get("user") or {}).get("id", "")
+        if acts and isinstance(acts[0], dict) and acts[0].get("action_ts"):
+            return f"action:{user}:{acts[0].get('action_id')}:{acts[0]['action_ts']}"
+    return None
+
+
+def carries_answer(body: dict[str, Any]) -> bool:
+    """Deliveries whose receipt is claimed together with the answer they may bring."""
+    if body.get("type") == "block_actions":
+        return True
+    event = body.get("event") or {}
+    return isinstance(event, dict) and event.get("type") in ANSWER_EVENTS
+
+
+def dedupe_deliveries(store: ReviewStore) -> Callable[..., Any]:
+    """Global middleware: repeats of deliveries that save nothing are answered 200 and dropped."""
+
+    def middleware(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> Any:
+        key = receipt_key(body)
+        if key is None or carries_answer(body):
+            return next()
+        if not store.claim_receipt(context.team_id or context.enterprise_id or "", key):
+            note(outcome="duplicate")
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return middleware
