@@ -145,6 +145,19 @@ def factor_line(task: RankedTask, report: Report) -> str:
     return "; ".join(parts)
 
 
+WEIGHTS_HOW = {
+    "default": "the default (all equal)",
+    "answers file": "from the answers file",
+    "set by the facilitator": "set by the facilitator",
+    "ranked factors (rank-order centroid)": "from the facilitator's ranking of the factors (rank-order centroid)",
+}
+
+
+def weights_how(source: str) -> str:
+    """How the weights were set, in words."""
+    return WEIGHTS_HOW.get(source, source)
+
+
 def spread_text(task: RankedTask) -> str:
     """Per factor, the lowest and highest rating given; factors the raters disagree on are marked."""
     spread = task.spread
@@ -248,7 +261,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
         "Each factor's median rating is scaled to 0-1 so that 1 always means 'outsource sooner' "
         "(+ factors: (m-1)/4, - factors: (5-m)/4), weighted, and averaged: score = 100 × Σ w·v / Σ w. "
         "Ties go to higher benefits, then lower risk, then the name.",
-        f"Weights ({report.weights_source}): {weights}.",
+        f"Weights used, {weights_how(report.weights_source)}: {weights}.",
         "",
     ]
     return "\n".join(lines)

@@ -33,7 +33,7 @@ from flows.interview import Progress
 from flows.method import FACTORS, FACTORS_BY_ID, REASON_LABELS
 from flows.model import Review
 from flows.prompts import Kind, Prompt
-from flows.render import plain_number, shown_score, spread_text, step_title
+from flows.render import plain_number, shown_score, spread_text, step_title, weights_how
 from flows.report import RankedTask, Report
 
 MAX_BLOCKS = 50
@@ -349,7 +349,7 @@ def report_messages(review: Review, report: Report) -> list[Message]:
     blocks.append(
         _context(
             "Score = 100 × Σ weight × rating scaled 0–1 (1 = outsource sooner) ÷ Σ weight, from each factor's median. "
-            f"Weights ({escape(report.weights_source)}): {escape(weights)}."
+            f"Weights used, {escape(weights_how(report.weights_source))}: {escape(weights)}."
         )
     )
     groups = _pack(blocks)
