@@ -20,6 +20,7 @@ from bot.slack.text import escape, mention, question_token
 from flows.interview import current_prompt
 from flows.model import Review
 from flows.render import RENDERERS
+from flows.report import Report
 from flows.service import ReviewNotFound, ReviewService, Turn
 
 log = logging.getLogger("outsource_review.slack")
@@ -202,19 +203,43 @@ class Presenter:
                 client.chat_postMessage, channel=review.channel_id, unfurl_links=False, **message.as_kwargs()
             ):
                 return True
+        if report.shortlist:
+            self.upload_chart(client, review, report)
         self.upload(client, review, "md")
         return True
+
+    def upload_chart(self, client: WebClient, review: Review, report: Report | None = None) -> bool:
+        """The priority chart (PNG) in the channel, with the shortlist; a chart that fails to draw is logged."""
+        from bot.charts import priority_alt_text, priority_chart  # matplotlib loads with the first chart
+
+        try:
+            report = report or self.service.full_report(review)
+            png = priority_chart(report)
+        except ValueError:
+            raise  # not ready: the caller says so
+        except Exception:
+            log.exception("the priority chart could not be drawn")
+            return False
+        return self.call(
+            client.files_upload_v2,
+            channel=review.channel_id,
+            file=png,
+            filename=f"{_slug(review)}-priority.png",
+            title=f"Priority chart: {review.title or 'review'}",
+            alt_txt=priority_alt_text(report),
+            initial_comment="Benefits against risk for the shortlist: bigger points score higher, "
+            "orange ranks are fragile (see *How stable is this ranking?*).",
+        )
 
     def upload(self, client: WebClient, review: Review, fmt: str) -> bool:
         report = self.service.full_report(review)
         content = RENDERERS[fmt](report)
-        slug = "".join(c if c.isalnum() else "-" for c in (review.title or "review").lower()).strip("-")[:40]
         return self.call(
             client.files_upload_v2,
             channel=review.channel_id,
             thread_ts=review.thread_ts,
             content=content,
-            filename=f"{slug or 'review'}.{fmt}",
+            filename=f"{_slug(review)}.{fmt}",
             title=f"Outsource review: {review.title or 'report'} ({fmt})",
             initial_comment=f"The full report for *{escape(review.title or 'this review')}*.",
         )
@@ -282,3 +307,9 @@ def _outcome(turn: Turn) -> str:
     if turn.recorded:
         return "answered"
     return "not_applied" if turn.error else "shown"
+
+
+def _slug(review: Review) -> str:
+    """A file name from the review's title."""
+    slug = "".join(c if c.isalnum() else "-" for c in (review.title or "review").lower()).strip("-")[:40]
+    return slug or "review"

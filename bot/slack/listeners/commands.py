@@ -161,10 +161,13 @@ def _report(presenter: Presenter, client: WebClient, review: Review) -> str | No
 def _export(presenter: Presenter, client: WebClient, review: Review, rest: str) -> str | None:
     fmt = (rest.split() or ["md"])[0].lower().lstrip(".")
     fmt = {"markdown": "md"}.get(fmt, fmt)
-    if fmt not in RENDERERS:
+    if fmt not in (*RENDERERS, "png"):
         return f"I can export as {', '.join(RENDERERS)}; for example `/outsource-review export csv`."
     try:
-        presenter.upload(client, review, fmt)
+        if fmt == "png":
+            presenter.upload_chart(client, review)
+        else:
+            presenter.upload(client, review, fmt)
     except ValueError:
         return "There is nothing to export yet: every remaining candidate needs ratings first (step 6)."
     return None
