@@ -59,7 +59,7 @@ _COLLECTED = (Kind.LIST, Kind.METRICS, Kind.RATINGS)
 
 
 def stage_of(key: str) -> Stage:
-    head = key.split(":", 1)[0].split(".", 1)[0]
+    head = key.split(":", 1)[0].split(".", 1)[0].split("@", 1)[0]
     return _KEY_STAGES[head]
 
 
@@ -481,9 +481,12 @@ def commit(review: Review, key: str, value: Any) -> None:
 
 def go_back(review: Review) -> str:
     """Reopen the last committed answer; collected drafts come back so nothing typed is lost."""
-    if not review.answered:
+    # The last answer given at this stage or before (after `reconsider`, later steps may hold answers too).
+    order = list(INTERVIEW_PATH)
+    earlier = [k for k in review.answered if order.index(stage_of(k)) <= order.index(review.state)]
+    if not earlier:
         raise ReplyError("There is nothing to go back to yet.")
-    key = review.answered[-1]
+    key = earlier[-1]
     _uncommit(review, key)
     target = stage_of(key)
     while review.state is not target and fire(review, "retreat"):
