@@ -717,3 +717,33 @@ def test_change_n_still_works_while_a_list_is_asked() -> None:
     assert iv.key == K_PROCESSES
     iv.say("change 1")
     assert iv.key == K_TITLE
+
+
+# ---------------------------------------------------------------- back after reconsidering an exclusion
+
+
+def test_back_after_reconsidering_goes_to_the_previous_question_here_not_to_a_later_step() -> None:
+    iv = Interview("t")
+    run(iv, CONTRACT_PLAN, until="cannot_outsource:face_to_face")
+    iv.say("reconsider Brand strategy")
+    assert iv.review.state is Stage.KEEP_INHOUSE
+    assert iv.key == "keep_inhouse:competitive_advantage@Brand strategy"
+    iv.say("back")  # the last answer given at step 3 or before: step 4's answers stay as they are
+    assert iv.review.state is Stage.KEEP_INHOUSE
+    assert iv.key == "keep_inhouse:low_benefit"
+    assert "cannot_outsource:ensures_fulfillment" in iv.review.answers
+
+
+def test_back_after_a_follow_up_question_on_a_reconsidered_candidate() -> None:
+    iv = Interview("t")
+    run(
+        iv,
+        {**CONTRACT_PLAN, "candidates": Pick("Blog writing", "SEO audits")},
+        until="keep_inhouse:competitive_advantage",
+    )
+    iv.say("reconsider Brand strategy")
+    assert iv.key == "candidates@Brand strategy"
+    iv.say("yes")
+    assert iv.review.state is Stage.KEEP_INHOUSE
+    iv.say("back")
+    assert iv.review.state is Stage.CANDIDATES and iv.key == "candidates@Brand strategy"
