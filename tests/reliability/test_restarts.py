@@ -1,0 +1,144 @@
+"""SIGKILL the bot in the middle of a review, start a new process on the same database, and go on: the review
+continues at the same question with every answer kept, and the kickoff message and App Home show where it is."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+from typing import Any
+
+from flows.interview import current_prompt
+from tests.reliability.helpers import ALICE, BOB, Chat, last_question
+from tests.slack.conftest import Bot, start_bot, stop_bot
+from tests.support import FakeSlack
+from tests.support import payloads as p
+from tests.support.fake_slack import Call
+
+KNOCKOUTS = ["none"] * 12
+
+
+def restart(chat: Chat, fake: FakeSlack, workdir: Path, name: str) -> None:
+    """SIGKILL the bot serving `chat` and start a new process on the same database."""
+    stop_bot(chat.bot, kill=True)
+    assert chat.bot.process.returncode == -9
+    chat.bot = start_bot(fake, workdir, chat.bot.database_url, name)
+
+
+def open_question(chat: Chat) -> str | None:
+    prompt = current_prompt(chat.review())
+    return prompt.key if prompt else None
+
+
+def home_of(chat: Chat, fake: FakeSlack, user: str = BOB) -> str:
+    mark = fake.mark()
+    reply = chat.bot.slack.event(p.app_home_opened_event(user), team_id=chat.team)
+    assert reply.status == 200
+    return fake.wait_for("views.publish", since=mark).all_text()
+
+
+def kickoff(chat: Chat, fake: FakeSlack) -> str:
+    assert chat.thread
+    return fake.message(chat.channel, chat.thread).all_text()
+
+
+def test_killed_at_each_step_the_review_goes_on_where_it_was(
+    bot: Bot, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    chat = Chat(bot, fake_slack)
+    chat.start("Restart review")
+    try:
+        # Step 1, half-way through drafting the list.
+        chat.say_all(["skip", "Blog writing\nSEO audits"])
+        restart(chat, fake_slack, tmp_path, "after-drafting")
+        assert open_question(chat) == "simplify.processes"
+        calls = chat.say("Newsletter")
+        assert "Added 1 (3 so far)" in " ".join(c.text for c in calls if c.method == "chat.postEphemeral")
+        calls = chat.say("done")
+        assert "Step 2 of 7" in last_question(calls).all_text()
+        assert chat.review().answers["simplify.processes"] == ["Blog writing", "SEO audits", "Newsletter"]
+
+        # Step 6, in the middle of a rating round.
+        chat.say_all(["all", *KNOCKOUTS, "ok", "skip", "2 4 2 3 5 2"])
+        before = open_question(chat)
+        assert before == "prioritise.rate:Blog writing"
+        restart(chat, fake_slack, tmp_path, "in-a-rating-round")
+        assert open_question(chat) == before
+        assert "Step 6 of 7" in kickoff(chat, fake_slack)
+        assert "Restart review" in home_of(chat, fake_slack) and "Step 6 of 7" in home_of(chat, fake_slack)
+        chat.say("1 3 1 3 4 1", BOB)
+        calls = chat.say("done")
+        assert (
+            "Newsletter" in last_question(calls).all_text() or "SEO audits" in last_question(calls).all_text()
+        )
+        rated = chat.review().answers["prioritise.rate:Blog writing"]
+        assert set(rated) == {ALICE, BOB}
+        assert "Step 6 of 7" in kickoff(chat, fake_slack)
+
+        # Step 7, one metric given, another still to come.
+        for _ in range(2):
+            chat.say_all(["skip", "2 4 2 3 5 2", "done"])
+        first_metrics = open_question(chat) or ""
+        assert first_metrics.startswith("metrics:")
+        chat.say("organic sessions per month; 12000; 15000; 11000")
+        restart(chat, fake_slack, tmp_path, "in-the-metrics")
+        assert open_question(chat) == first_metrics
+        assert "Step 7 of 7" in kickoff(chat, fake_slack) and "Step 7 of 7" in home_of(chat, fake_slack)
+        chat.say("leads per month; 40; 60")
+        calls = chat.say_all(["done", "done", "done"])
+        review = chat.review()
+        assert review.state.value == "done"
+        assert [m["name"] for m in review.answers[first_metrics]] == [
+            "organic sessions per month",
+            "leads per month",
+        ]
+        # Every reply is in the history, once, across the four processes that served them.
+        assert len(chat.history()) == chat.replies
+        assert "Finished" in kickoff(chat, fake_slack)
+        shortlist = "\n".join(c.all_text() for c in calls if c.method == "chat.postMessage")
+        assert "Blog writing" in shortlist and "organic sessions per month" in shortlist
+        assert "Finished" in home_of(chat, fake_slack)
+    finally:
+        stop_bot(chat.bot)
+
+
+def test_killed_while_posting_the_next_question(bot: Bot, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """The answer is saved before any Web API call; the process dies while posting the next question; Slack
+    retries the delivery it never got a 200 for, and the restarted bot posts the missing question."""
+    chat = Chat(bot, fake_slack)
+    chat.start()
+    release = threading.Event()
+    entered = threading.Event()
+    post = fake_slack._api_chat_postMessage  # the fake's own answer, once released
+
+    def slow_post(call: Call) -> Any:
+        entered.set()
+        release.wait(10)
+        return post(call)
+
+    fake_slack.on("chat.postMessage", slow_post)
+    mark = fake_slack.mark()
+    callback = chat.message("skip", event_id="Ev0SLOWPOST")
+    sender = threading.Thread(target=lambda: _send_quietly(chat, callback))
+    sender.start()
+    assert entered.wait(10)
+    restart(chat, fake_slack, tmp_path, "restarted")
+    release.set()
+    sender.join(10)
+    fake_slack.wait_for("chat.postMessage", since=mark)  # what reached Slack before the process died
+    fake_slack.on("chat.postMessage", post)
+    try:
+        assert [r.text for r in chat.history()] == ["skip"]  # saved before the post
+        assert chat.review().posted_question == "intake.organisation"  # step 1's question never went out
+        reply, calls = chat.event(callback, retry_num=1, retry_reason="http_timeout")
+        assert reply.status == 200
+        posted = chat.questions(calls)
+        assert len(posted) == 1 and "Step 1 of 7" in posted[0].all_text()
+        assert len(chat.history()) == 1 and chat.review().posted_question == "simplify.processes"
+    finally:
+        stop_bot(chat.bot)
+
+
+def _send_quietly(chat: Chat, callback: dict[str, Any]) -> None:
+    with contextlib.suppress(OSError):  # the process is killed before it answers
+        chat.bot.slack.event(callback)

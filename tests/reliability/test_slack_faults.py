@@ -1,0 +1,127 @@
+"""When Slack fails: the answer is saved before any Web API call, a lost post is repaired on the next
+interaction, and Slack's refusals are told in a log line (and to the user where possible), never a crash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.reliability.helpers import BOB, Chat, ephemerals, last_question, wait_until
+from tests.slack.conftest import BOT_TOKEN, Bot
+from tests.support import FakeSlack
+from tests.support import payloads as p
+from tests.support.fake_slack import Call
+
+CHAT_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+
+
+def test_the_answer_is_saved_before_any_web_api_call(bot: Bot, fake_slack: FakeSlack) -> None:
+    chat = Chat(bot, fake_slack)
+    chat.start()
+    seen: list[tuple[str, int]] = []
+    originals = {m: getattr(fake_slack, "_api_" + m.replace(".", "_")) for m in CHAT_METHODS}
+
+    def watching(method: str) -> Any:
+        def handler(call: Call) -> Any:
+            seen.append((method, len(chat.history())))
+            return originals[method](call)
+
+        return handler
+
+    for method in CHAT_METHODS:
+        fake_slack.on(method, watching(method))
+    chat.say("skip")
+    assert seen and all(saved == 1 for _, saved in seen), seen
+
+
+def test_every_web_api_call_failing_loses_no_answer_and_the_next_interaction_repairs(
+    bot: Bot, fake_slack: FakeSlack
+) -> None:
+    chat = Chat(bot, fake_slack)
+    chat.start()
+    for method in CHAT_METHODS:
+        fake_slack.fail(method, "internal_error", times=None)
+    calls = chat.say("skip")
+    assert {c.method for c in calls} <= set(CHAT_METHODS) and not any(c.ok for c in calls)
+    assert [r.text for r in chat.history()] == ["skip"]
+    assert chat.review().posted_question == "intake.organisation"  # step 1's question is missing
+    assert "slack call failed method=chat_postMessage error=internal_error" in bot.output()
+
+    fake_slack.clear_faults()
+    calls = chat.say("where is the next question?", BOB)
+    assert ephemerals(calls)  # the reply itself is corrected, privately
+    posted = chat.questions(calls)
+    assert len(posted) == 1 and "Step 1 of 7" in posted[0].all_text()
+    assert chat.review().posted_question == "simplify.processes"
+    calls = chat.say("Blog writing")  # and the review goes on as usual
+    assert "Added 1" in " ".join(ephemerals(calls)) and chat.questions(calls) == []
+
+
+def test_a_post_still_rate_limited_after_the_retries_is_repaired_later(
+    bot: Bot, fake_slack: FakeSlack
+) -> None:
+    chat = Chat(bot, fake_slack)
+    chat.start()
+    fake_slack.rate_limit("chat.postMessage", retry_after=1, times=4)  # the client retries three times
+    calls = chat.say("skip")
+    attempts = [c for c in calls if c.method == "chat.postMessage"]
+    assert [c.status for c in attempts] == [429] * 4
+    assert len(chat.history()) == 1 and chat.review().posted_question == "intake.organisation"
+    assert "error=ratelimited" in bot.output()
+
+    calls = chat.say("help")
+    assert len(chat.questions(calls)) == 1 and "Step 1 of 7" in last_question(calls).all_text()
+    calls = chat.say("help")
+    assert chat.questions(calls) == []  # posted once, not again
+
+
+def test_slacks_refusals_are_logged_with_what_to_do(bot: Bot, fake_slack: FakeSlack) -> None:
+    fixes = {
+        "not_in_channel": "invite the bot",
+        "channel_not_found": "invite the bot",
+        "is_archived": "archived",
+        "invalid_auth": "reinstall the app",
+        "token_revoked": "reinstall the app",
+    }
+    for error, fix in fixes.items():
+        chat = Chat(bot, fake_slack)
+        chat.start()
+        fake_slack.fail("chat.postMessage", error, times=None)
+        fake_slack.fail("chat.postEphemeral", error, times=None)
+        fake_slack.fail("chat.update", error, times=None)
+        reply, _ = chat.event(chat.message("skip"))
+        assert reply.status == 200, error
+        assert len(chat.history()) == 1, error
+        wait_until(lambda e=error: f"error={e}" in bot.output(), what=error)
+        line = next(x for x in bot.output().splitlines() if f"error={error}" in x)
+        assert fix in line, line
+        fake_slack.clear_faults()
+    assert "Traceback" not in bot.output()
+    assert bot.slack.get("/healthz").status == 200
+
+
+def test_a_review_started_where_the_bot_cannot_post_says_so(bot: Bot, fake_slack: FakeSlack) -> None:
+    chat = Chat(bot, fake_slack)
+    fake_slack.archive(chat.channel)
+    reply, calls = chat.command("Q3 review")
+    assert reply.status == 200
+    said = [c for c in calls if c.method == "response_url"]
+    assert said and "archived" in said[0]["text"]
+
+
+def test_a_revoked_token_is_logged_and_the_bot_keeps_serving(bot: Bot, fake_slack: FakeSlack) -> None:
+    chat = Chat(bot, fake_slack)
+    chat.start()
+    fake_slack.revoke(BOT_TOKEN)
+    reply, calls = chat.event(chat.message("skip"))
+    assert reply.status == 200 and {c.error for c in calls} == {"token_revoked"}
+    assert len(chat.history()) == 1
+    assert "error=token_revoked: the workspace revoked the bot token; reinstall the app" in bot.output()
+    assert bot.process.poll() is None
+
+
+def test_uninstall_events_in_single_workspace_mode_are_logged(bot: Bot, fake_slack: FakeSlack) -> None:
+    for event in (p.app_uninstalled_event(), p.tokens_revoked_event()):
+        reply = bot.slack.event(event)
+        assert reply.status == 200
+    wait_until(lambda: "losing its tokens" in bot.output())
+    assert "the app was uninstalled for team T0TEST; SLACK_BOT_TOKEN no longer works" in bot.output()
