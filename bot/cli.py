@@ -188,6 +188,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     review, _ = save_file_review(settings, text, "demo.yml", "Demo review")
     emit(render(review, "md"), None)
     note(f"Saved as review {review.id}. See your reviews with: outsource-review list")
+    note(f"Draw its priority chart with: outsource-review export {review.id} --format png")
     return 0
 
 
