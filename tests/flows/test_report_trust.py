@@ -289,7 +289,7 @@ def test_chat_weights_answer_the_weights_question() -> None:
 # ---------------------------------------------------------------- the demo
 
 
-def test_the_demo_shows_disagreement_sensitivity_and_stability(cli: Cli) -> None:
+def test_the_demo_shows_disagreement_sensitivity_stability_and_the_chart(cli: Cli) -> None:
     out = cli.ok("demo").out
     assert "Disagreement on risk: tom said 2, maria said 4." in out
     assert "(disagreement)" in out and "| discuss |" in out
@@ -298,7 +298,9 @@ def test_the_demo_shows_disagreement_sensitivity_and_stability(cli: Cli) -> None
     assert "| stable |" in out and "| fragile |" in out
     assert "fragile: with " in out
     assert "Weights used, the default (all equal):" in out
-    review_id = next(line for line in cli.ok("list").out.splitlines()[1:]).split()[0]
-    chart = cli.ok("export", review_id, "--format", "png")
+    demo = cli.ok("demo")
+    hint = demo.err.splitlines()[-1]
+    assert hint.startswith("Draw its priority chart with: outsource-review export ")
+    chart = cli.ok(*hint.split("outsource-review ")[1].split())
     path = cli.folder / chart.err.strip().removeprefix("Chart written to ")
     assert path.name.startswith("review-") and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
