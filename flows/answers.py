@@ -20,6 +20,8 @@ from flows.method import (
     Stage,
 )
 from flows.model import Merge, Metric, ReviewInput
+from flows.prompts import metric_warning
+from flows.reference import ORGANISATIONS
 from flows.similarity import clean_name, dedupe, name_key
 
 TOP_LEVEL_KEYS = (
@@ -162,7 +164,8 @@ def parse_answers(data: Any, source: str = "answers") -> ReviewInput:
                     )
                 if criterion not in held.setdefault(process, []):
                     held[process].append(criterion)
-        knockouts[stage] = held
+        # reasons in the method's order, as the interview records them
+        knockouts[stage] = {p: sorted(reasons, key=valid.index) for p, reasons in held.items()}
 
     service_levels = {
         check.process(name, f"service_levels › {name}"): clean_name(str(level))
@@ -178,7 +181,7 @@ def parse_answers(data: Any, source: str = "answers") -> ReviewInput:
     result = ReviewInput(
         processes=listed,
         title=clean_name(str(data.get("title") or "")),
-        organisation=str(data["organisation"]).strip() if data.get("organisation") else None,
+        organisation=_organisation(check, data.get("organisation")),
         merges=merges,
         candidates=candidates,
         knockouts=knockouts,
@@ -280,8 +283,21 @@ def _metrics(check: _Checker, value: Any) -> dict[str, list[Metric]]:
                 else _number(check, item[key], f"{place} › {key}", "use a number, or leave it out")
                 for key in ("baseline", "target", "warn_at")
             }
+            if numbers["warn_at"] is None:
+                numbers["warn_at"] = metric_warning(numbers["baseline"], numbers["target"])
             metrics.setdefault(process, []).append(Metric(clean_name(str(item["name"])), **numbers))
     return metrics
+
+
+def _organisation(check: _Checker, value: Any) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    key = str(value).strip()
+    if key not in ORGANISATIONS:
+        raise check.fail(
+            "organisation", f"unknown organisation {key!r}", f"use one of: {', '.join(ORGANISATIONS)}"
+        )
+    return key
 
 
 def _ratings(check: _Checker, value: Any, ranked: list[str]) -> dict[str, dict[str, dict[str, int]]]:

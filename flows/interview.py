@@ -39,6 +39,7 @@ K_TITLE = "intake.title"
 K_ORGANISATION = "intake.organisation"
 K_PROCESSES = "simplify.processes"
 K_MERGE = "simplify.merge:"
+K_EXPLICIT_MERGES = "simplify.merges"
 K_CANDIDATES = "candidates"
 K_WEIGHTS = "prioritise.weights"
 K_SERVICE_LEVEL = "prioritise.service_level:"
@@ -108,16 +109,50 @@ def listed_processes(review: Review) -> list[str]:
     return list(review.answers.get(K_PROCESSES) or [])
 
 
+def explicit_merges(review: Review) -> list[tuple[str, str]]:
+    """(source, into) pairs the team merged by name (`merge A into B`)."""
+    return [(str(a), str(b)) for a, b in review.answers.get(K_EXPLICIT_MERGES) or []]
+
+
 def merge_suggestions(review: Review) -> list[MergeSuggestion]:
-    return suggest_merges(listed_processes(review))
+    merged = {name_key(source) for source, _ in explicit_merges(review)}
+    return suggest_merges([p for p in listed_processes(review) if name_key(p) not in merged])
 
 
 def accepted_merges(review: Review) -> list[Merge]:
     by_target: dict[str, list[str]] = {}
+    for source, into in explicit_merges(review):
+        by_target.setdefault(into, []).append(source)
     for s in merge_suggestions(review):
         if review.answers.get(K_MERGE + s.source) is True:
             by_target.setdefault(s.into, []).append(s.source)
     return [Merge(into, tuple(sources)) for into, sources in by_target.items()]
+
+
+def merge_explicitly(review: Review, argument: str) -> tuple[str, str]:
+    """`Writing blog posts into Blog writing`: merge two listed processes the team knows are one."""
+    match = re.match(r"^(.+?)\s+into\s+(.+)$", argument, re.IGNORECASE | re.DOTALL)
+    listed = {name_key(p): p for p in listed_processes(review)}
+    if not match:
+        raise ReplyError("Write `merge A into B`, with two names from the list.")
+    names = []
+    for raw in match.groups():
+        name = listed.get(name_key(raw.strip(' “”"')))
+        if name is None:
+            raise ReplyError(f"“{raw.strip()[:60]}” is not on the list; use a name exactly as listed.")
+        names.append(name)
+    source, into = names
+    merged_away = {s for m in accepted_merges(review) for s in m.sources}
+    if source == into or source in merged_away or into in merged_away:
+        raise ReplyError(
+            f"“{source}” can't be merged into “{into}”: merge each process once, into one kept name."
+        )
+    if any(into == source_ for source_, _ in explicit_merges(review)) or any(
+        m.into == source for m in accepted_merges(review)
+    ):
+        raise ReplyError(f"“{source}” already has others merged into it; merge straight into one kept name.")
+    review.answers = {**review.answers, K_EXPLICIT_MERGES: [*explicit_merges(review), [source, into]]}
+    return source, into
 
 
 def picked(value: Any) -> list[str]:
@@ -177,6 +212,7 @@ def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
         candidates=candidates,
         knockouts=knockouts,
         weights=dict(weights_answer.get("weights") or {}),
+        directions=dict(weights_answer.get("directions") or {}),
         weights_source=weights_answer.get("source") or "default",
     )
     if known(Stage.PRIORITISE):
@@ -494,11 +530,15 @@ def go_back(review: Review) -> str:
     return key
 
 
-GLOBAL_COMMAND = re.compile(r"^\s*(change|reconsider|weights)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+GLOBAL_COMMAND = re.compile(
+    r"^\s*(?:(change)\s+(\d+)|(reconsider)\s+(.+)|(weights)\b\s*(.*)|(merge)\s+(.+\s+into\s+.+))\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
 FACILITATOR_ONLY = ("reconsider", "weights")
 REOPENED_HINT = (
     "The review is reopened: `change N` reopens answer N (`/outsource-review answers` lists them), "
-    "`reconsider NAME` brings an excluded process back, `weights ...` changes the weights, `done` finishes."
+    "`reconsider NAME` brings an excluded process back, `merge A into B` merges two, `weights ...` changes "
+    "the weights, `done` finishes."
 )
 
 
@@ -518,8 +558,10 @@ def apply_reply(
         )
     prompt = current_prompt(review)
     command = GLOBAL_COMMAND.match(text) if expect_key is None else None
-    if command and _is_command(command.group(1).lower(), command.group(2).strip(), prompt):
-        return _apply_global(review, command.group(1).lower(), command.group(2).strip(), is_facilitator)
+    if command:
+        verb, argument = (g for g in command.groups() if g is not None)
+        if _is_command(verb.lower(), argument.strip(), prompt):
+            return _apply_global(review, verb.lower(), argument.strip(), is_facilitator)
     if prompt is None:
         return _finish_or_hint(review, text)
     if expect_key is not None and expect_key != prompt.key:
@@ -570,14 +612,18 @@ def _apply_global(review: Review, verb: str, argument: str, facilitator: bool) -
         if verb == "change":
             key = change_answer(review, argument)
             message = f"Reopened: {describe(key)}."
+        elif verb == "merge":
+            source, into = merge_explicitly(review, argument)
+            message = f"Merged “{source}” into “{into}”."
+            value = {"merge": source, "into": into}
         elif verb == "reconsider":
             process, step, reasons = reconsider(review, argument)
             message = f"“{process}” is back in the review from step {step}."
             value = {"process": process, "was": {"step": step, "reasons": list(reasons)}}
         else:
             answer = parse_weights(argument or "ok")
-            key = K_WEIGHTS
-            commit(review, K_WEIGHTS, {"weights": answer.weights, "source": answer.source})
+            stored = {"weights": answer.weights, "source": answer.source, "directions": answer.directions}
+            commit(review, K_WEIGHTS, stored)
             message = "Weights changed."
     except ReplyError as exc:
         return Outcome(prompt=current_prompt(review), error=str(exc))
@@ -652,7 +698,12 @@ def reconsider(review: Review, name: str) -> tuple[str, int, tuple[str, ...]]:
     for merge in report_input.merges:
         for source in merge.sources:
             if name_key(source) == wanted:
-                commit(review, K_MERGE + source, False)
+                pairs = explicit_merges(review)
+                if any(a == source for a, _ in pairs):
+                    kept = [[a, b] for a, b in pairs if a != source]
+                    review.answers = {**review.answers, K_EXPLICIT_MERGES: kept}
+                else:
+                    commit(review, K_MERGE + source, False)
                 return source, 1, (f"merged into {merge.into}",)
     for exclusion in excluded:
         if name_key(exclusion.process) == wanted:
@@ -756,7 +807,7 @@ def _apply(
             prompt=None, changed=True, value=value, message=f"Thanks {author}, your ratings are in."
         )
     if prompt.kind is Kind.WEIGHTS:
-        stored = {"weights": value.weights, "source": value.source}
+        stored = {"weights": value.weights, "source": value.source, "directions": value.directions}
         commit(review, key, stored)
         return Outcome(prompt=None, changed=True, value=stored, message="Weights noted.")
     if prompt.kind is Kind.PICK:

@@ -115,6 +115,7 @@ class ReplyError(ValueError):
 class WeightsAnswer:
     weights: dict[str, float] = field(default_factory=dict)
     source: str = "default"
+    directions: dict[str, str] = field(default_factory=dict)
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
@@ -163,9 +164,9 @@ def clean_text(text: str) -> str:
     direction marks stay only between two visible characters, where they do their work."""
     out: list[str] = []
     for i, ch in enumerate(text):
-        if ch in "\n\t" or ch.isprintable():
-            out.append(ch)
-        elif ch in _KEPT_FORMAT_CHARACTERS and out and _visible(out[-1]) and _visible(_next_shown(text, i)):
+        shown = ch in "\n\t" or ch.isprintable()
+        joins_visible = ch in _KEPT_FORMAT_CHARACTERS and bool(out) and _visible(out[-1])
+        if shown or (joins_visible and _visible(_next_shown(text, i))):
             out.append(ch)
     return "".join(out)
 
@@ -319,14 +320,20 @@ def parse_metric_line(line: str) -> Metric:
         raise ReplyError(
             f"Give each metric a name under {MAX_NAME_LENGTH} characters, then `; baseline; target`."
         )
-    if len(parts) not in (3, 4):
-        raise ReplyError(f"“{line[:60]}”: write `name; baseline; target; warn at` (warn at is optional).")
-    baseline = _number(parts[1], "Baseline")
-    target = _number(parts[2], "Target")
-    warn_at = (
-        _number(parts[3], "Warn at") if len(parts) == 4 and parts[3] else default_warning(baseline, target)
-    )
+    if len(parts) > 4:
+        raise ReplyError(
+            f"“{line[:60]}”: write `name; baseline; target; warn at` (only the name is required)."
+        )
+    parts += [""] * (4 - len(parts))
+    baseline = _number(parts[1], "Baseline") if parts[1] else None
+    target = _number(parts[2], "Target") if parts[2] else None
+    warn_at = _number(parts[3], "Warn at") if parts[3] else metric_warning(baseline, target)
     return Metric(name=name, baseline=baseline, target=target, warn_at=warn_at)
+
+
+def metric_warning(baseline: float | None, target: float | None) -> float | None:
+    """The default early-warning threshold, when there is a baseline to measure from."""
+    return None if baseline is None else default_warning(baseline, target)
 
 
 def _parse_metrics(prompt: Prompt, raw: str) -> list[Metric]:
@@ -357,18 +364,22 @@ def parse_weights(raw: str) -> WeightsAnswer:
             )
         return WeightsAnswer(rank_order_centroid(order), "ranked factors (rank-order centroid)")
     if len(tokens) % 2:
-        raise ReplyError("Write pairs of factor and weight, like `risk 2 benefits 1.5`.")
+        raise ReplyError("Write pairs of factor and weight, like `risk 2 benefits 1.5` (or `importance +`).")
     weights: dict[str, float] = {}
+    directions: dict[str, str] = {}
     for name, value in zip(tokens[::2], tokens[1::2], strict=True):
         if name not in FACTOR_IDS:
             raise ReplyError(f"“{name[:30]}” is not a factor; use {', '.join(FACTOR_IDS)}.")
+        if value in ("+", "-", "−"):
+            directions[name] = "-" if value == "−" else value
+            continue
         number = _number(value, f"The weight of {name}")
         if number < 0:
             raise ReplyError(f"The weight of {name} must be 0 or more.")
         weights[name] = number
     if sum(weights.get(f, 1.0) for f in FACTOR_IDS) == 0:
         raise ReplyError("At least one factor needs a weight above 0.")
-    return WeightsAnswer(weights, "set by the facilitator")
+    return WeightsAnswer(weights, "set by the facilitator" if weights else "default", directions)
 
 
 def _parse_weights(prompt: Prompt, raw: str) -> WeightsAnswer:

@@ -19,6 +19,7 @@ from flows.prompts import (
     ReplyError,
     WeightsAnswer,
     default_warning,
+    parse_metric_line,
     parse_reply,
     rank_order_centroid,
 )
@@ -285,8 +286,6 @@ def test_several_metric_lines() -> None:
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("clicks; 10", ("name; baseline; target; warn at",)),
-        ("clicks", ("name; baseline; target; warn at",)),
         ("clicks; 1; 2; 3; 4", ("name; baseline; target; warn at",)),
         ("; 10; 20", ("name",)),
         ("clicks; lots; 20", ("Baseline “lots” is not a number",)),
@@ -299,6 +298,20 @@ def test_metric_lines_refused(text: str, words: tuple[str, ...]) -> None:
     message = error(Kind.METRICS, text)
     for word in words:
         assert word in message
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("clicks", Metric("clicks")),
+        ("clicks; 10", Metric("clicks", 10, None, 9)),
+        ("clicks; ; 20", Metric("clicks", None, 20, None)),
+        ("cost per lead; 40; 30", Metric("cost per lead", 40, 30, 44)),
+    ],
+)
+def test_metric_lines_need_only_a_name(line: str, expected: Metric) -> None:
+    """As in the answers file, only the name is required; the warning defaults only with a baseline."""
+    assert parse_metric_line(line) == expected
 
 
 # ---------------------------------------------------------------- weights

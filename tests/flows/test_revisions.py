@@ -194,3 +194,36 @@ def test_compare_says_nothing_changed() -> None:
     run(review, FULL)
     report = build_report(review)
     assert compare(report, report) == ["Nothing changed in the shortlist, the exclusions or the weights."]
+
+
+def test_merge_by_name_and_undo_it_by_reconsidering() -> None:
+    review = Review(title="Q", facilitator=ME, raters=[ME])
+    run(review, ["skip", "Newsletter\nEmail campaigns\nSEO audits", "done"])
+    assert review.state is Stage.CANDIDATES  # no look-alikes: nothing suggested
+    outcome = apply_reply(review, ME, "merge Email campaigns into newsletter", is_facilitator=True)
+    assert outcome.error is None and outcome.message == "Merged “Email campaigns” into “Newsletter”."
+    prompt = current_prompt(review)
+    assert prompt is not None and [o.value for o in prompt.options] == ["Newsletter", "SEO audits"]
+    assert "not on the list" in (apply_reply(review, ME, "merge Podcasts into SEO audits").error or "")
+    assert "merge each process once" in (
+        apply_reply(review, ME, "merge Email campaigns into SEO audits").error or ""
+    )
+    run(review, ["reconsider Email campaigns"])
+    prompt = current_prompt(review)
+    assert prompt is not None and [o.value for o in prompt.options] == [
+        "Newsletter",
+        "Email campaigns",
+        "SEO audits",
+    ]
+
+
+def test_weights_can_turn_a_direction_around() -> None:
+    review = Review(title="Q", facilitator=ME, raters=[ME])
+    run(
+        review,
+        [*FULL[:17], "importance + risk 2", "skip", "1 3 1 3 4 1", "skip", "2 4 2 2 5 2", "done", "done"],
+    )
+    report = build_report(review)
+    assert report.directions["importance"] == "+" and report.weights["risk"] == 2
+    seo = next(t for t in report.shortlist if t.process == "SEO audits")
+    assert round(seo.score, 1) == 71.4  # the contract's example with its `directions` line applied
