@@ -104,15 +104,17 @@ def priority_figure(report: Report) -> Figure:
     ax.grid(True, color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
     middle = (RATING_MIN + RATING_MAX) / 2
-    ax.axvspan(low, middle, ymin=0.5, ymax=1, color="#2e9e44", alpha=0.07, linewidth=0)
-    ax.text(
-        low + 0.1,
-        high - 0.1,
-        "outsource first: low risk, high benefit",
-        fontsize=8,
-        color="#2e7d32",
-        va="top",
-    )
+    if report.directions.get("risk", "-") == "-" and report.directions.get("benefits", "+") == "+":
+        # the corner the score favours (a facilitator may have turned either factor's direction around)
+        ax.axvspan(low, middle, ymin=0.5, ymax=1, color="#2e9e44", alpha=0.07, linewidth=0)
+        ax.text(
+            low + 0.1,
+            high - 0.1,
+            "outsource first: low risk, high benefit",
+            fontsize=8,
+            color="#2e7d32",
+            va="top",
+        )
     ax.set_xlabel(RISK_AXIS)
     ax.set_ylabel(BENEFITS_AXIS)
     title = report.review or "Outsource review"

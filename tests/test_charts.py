@@ -143,3 +143,12 @@ def test_importing_the_cli_does_not_import_matplotlib() -> None:
     code = "import sys, bot.cli, bot.charts; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_outsource_first_corner_follows_the_directions(demo: Report) -> None:
+    from dataclasses import replace
+
+    hint = "outsource first: low risk, high benefit"
+    assert hint in figure_texts(charts.priority_figure(demo))
+    turned = replace(demo, directions={**demo.directions, "risk": "+"})
+    assert hint not in figure_texts(charts.priority_figure(turned))
