@@ -14,6 +14,7 @@ from bot.slack import blocks, checkin
 from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter, slack_error
 from bot.slack.text import escape, mention, shorten
 from flows.interview import answered_questions
+from flows.method import Stage
 from flows.model import Review
 from flows.render import RENDERERS
 from flows.service import NotPermitted
@@ -152,10 +153,21 @@ def _list_text(presenter: Presenter, team_id: str) -> str:
     return "\n".join(["This workspace's reviews, newest first:", *lines])
 
 
+NOT_READY = "The shortlist is not ready yet: every remaining candidate needs ratings first (step 6)."
+# A report exists from step 7 on. Before, a review with no process listed yet would give an empty "report".
+REPORT_STAGES = (Stage.METRICS, Stage.REPORT, Stage.DONE)
+
+
+def report_ready(presenter: Presenter, review: Review) -> bool:
+    return review.state in REPORT_STAGES or (
+        review.state is Stage.CANCELLED and presenter.service.has_report(review)
+    )
+
+
 def _report(presenter: Presenter, client: WebClient, review: Review) -> str | None:
-    if presenter.post_report(client, review):
+    if report_ready(presenter, review) and presenter.post_report(client, review):
         return None
-    return "The shortlist is not ready yet: every remaining candidate needs ratings first (step 6)."
+    return NOT_READY
 
 
 def _export(presenter: Presenter, client: WebClient, review: Review, rest: str) -> str | None:
@@ -163,6 +175,8 @@ def _export(presenter: Presenter, client: WebClient, review: Review, rest: str) 
     fmt = {"markdown": "md"}.get(fmt, fmt)
     if fmt not in (*RENDERERS, "png"):
         return f"I can export as {', '.join(RENDERERS)}; for example `/outsource-review export csv`."
+    if not report_ready(presenter, review):
+        return "There is nothing to export yet: every remaining candidate needs ratings first (step 6)."
     try:
         if fmt == "png":
             presenter.upload_chart(client, review)
