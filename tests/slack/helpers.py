@@ -19,7 +19,7 @@ from storage.repository import SqlReviewStore
 from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
-from tests.support.fake_slack import Call
+from tests.support.fake_slack import Call, UploadedFile
 
 QUIET = 0.15  # seconds without a new Web API call: the bot has finished reacting
 _CHANNELS = itertools.count(1)
@@ -226,6 +226,20 @@ def review_replies(processes: list[str], *, metrics: bool = True) -> list[str]:
     if metrics:
         replies += ["done"] * len(processes)
     return replies
+
+
+def wait_for_file(fake: FakeSlack, channel: str, suffix: str = ".md", timeout: float = 20.0) -> UploadedFile:
+    """The file (by name ending) whose upload to `channel` completes first; the report's Markdown by default."""
+    found: list[UploadedFile] = []
+
+    def uploaded() -> bool:
+        found[:] = [
+            f for f in fake.uploaded_files() if f.channel_id == channel and f.filename.endswith(suffix)
+        ]
+        return bool(found)
+
+    fake.wait_until(uploaded, timeout)
+    return found[0]
 
 
 def last_question(calls: list[Call]) -> Call:

@@ -7,7 +7,15 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.slack.helpers import Slack, ephemerals, mrkdwn_texts, responses, review_replies, shared_bot
+from tests.slack.helpers import (
+    Slack,
+    ephemerals,
+    mrkdwn_texts,
+    responses,
+    review_replies,
+    shared_bot,
+    wait_for_file,
+)
 from tests.support import Reply, Signing
 from tests.support import payloads as p
 
@@ -95,7 +103,7 @@ def test_mentions_and_links_in_user_text_are_never_live(slack: Slack) -> None:
     assert corrections and "“&lt;!channel&gt;”" in corrections[0], corrections
     for text in review_replies(PROCESSES)[3:]:
         talk.answer(text)
-    slack.fake.wait_for("files.completeUploadExternal", lambda c: c.get("channel_id") == talk.channel)
+    wait_for_file(slack.fake, talk.channel)
     talk.quiet()
     status = responses(talk.command("status")[2])
     listed = talk.command("list", wait=False)[1]
