@@ -16,6 +16,7 @@ from tests.slack.helpers import (
     ephemerals,
     failed,
     in_channel,
+    last_question,
     new_channel,
     responses,
     review_replies,
@@ -212,6 +213,21 @@ def test_someone_else_cannot_cancel_but_an_admin_can(slack: Slack) -> None:
     assert any(c.method == "chat.update" and c["ts"] == thread for c in calls)
     history = talk.store.history(talk.review().id or "")
     assert (history[-1].question, history[-1].author) == ("review.cancel", "U0ADMIN")
+
+
+def test_reopen_a_cancelled_review_goes_on_where_it_stopped(slack: Slack) -> None:
+    talk = slack.talk()
+    thread = talk.start("Paused")
+    answer_all(talk, ["skip", "Blog writing\nSEO audits", "done"])
+    talk.quiet()
+    talk.command("cancel")
+    assert talk.review().state is Stage.CANCELLED
+    _, _, calls = talk.command("reopen")
+    assert not responses(calls)
+    assert talk.review().state is Stage.CANDIDATES
+    calls = talk.say("all")
+    assert "Step 3 of 7" in last_question(calls).all_text()
+    assert "2 candidates" in slack.fake.message(talk.channel, thread).all_text()
 
 
 def test_reopen_a_finished_review(slack: Slack) -> None:
