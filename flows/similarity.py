@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -50,17 +51,30 @@ def suggest_merges(processes: list[str], threshold: float = SUGGESTION_THRESHOLD
 
     Each process is suggested for merging at most once, into its most similar earlier name.
     """
+    return list(_suggest_merges(tuple(processes), threshold))
+
+
+@lru_cache(maxsize=32)
+def _suggest_merges(processes: tuple[str, ...], threshold: float) -> tuple[MergeSuggestion, ...]:
+    """`suggest_merges`, remembered: a reply asks for the same list's suggestions several times, and a list of
+    500 names means 125,000 pairs. Each name is prepared once; scores under the threshold stop early."""
+    cores = [" ".join(sorted(_core_words(p).split())) for p in processes]
+    folded = [p.casefold() for p in processes]
     suggestions: list[MergeSuggestion] = []
     claimed: set[str] = set()
     for j, later in enumerate(processes):
         best: tuple[float, str] | None = None
-        for earlier in processes[:j]:
+        for i in range(j):
+            earlier = processes[i]
             if earlier in claimed:
                 continue
-            score = similarity(earlier, later)
+            score = max(
+                fuzz.ratio(cores[i], cores[j], score_cutoff=threshold),
+                fuzz.ratio(folded[i], folded[j], score_cutoff=threshold),
+            )
             if score >= threshold and (best is None or score > best[0]):
                 best = (score, earlier)
         if best is not None:
             suggestions.append(MergeSuggestion(into=best[1], source=later, similarity=round(best[0], 1)))
             claimed.add(later)
-    return suggestions
+    return tuple(suggestions)
