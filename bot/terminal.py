@@ -25,17 +25,17 @@ from flows.interview import (
     K_TITLE,
     K_WEIGHTS,
     apply_reply,
+    build_report,
     current_prompt,
     progress,
-    review_input,
 )
 from flows.method import FACTOR_IDS, Stage
-from flows.model import AnswerRecord, Review, ReviewInput
+from flows.model import Review, ReviewInput
 from flows.prompts import COMMANDS, Kind, Prompt
 from flows.render import render_markdown, to_json_dict
 from flows.report import Report
 from flows.service import ReviewService, Turn
-from flows.similarity import name_key, suggest_merges
+from flows.similarity import name_key
 
 REPORT_STAGES = (Stage.METRICS, Stage.REPORT, Stage.DONE, Stage.CANCELLED)
 ROC_SOURCE = "ranked factors (rank-order centroid)"  # flows.prompts.parse_weights' source for `rank ...`
@@ -45,16 +45,8 @@ ROC_SOURCE = "ranked factors (rank-order centroid)"  # flows.prompts.parse_weigh
 
 
 def report_of(review: Review) -> Report:
-    """The review's report; ValueError while a ranked candidate has no ratings.
-
-    Workaround: flows.interview.review_input() does not read factor directions (the interview has no
-    question for them yet), so an answers file's `directions` are kept in the weights answer under
-    "directions" (see `save_answers`) and applied here.
-    """
-    data = review_input(review)
-    weights_answer = review.answers.get(K_WEIGHTS) or {}
-    data.directions = dict(weights_answer.get("directions") or {})
-    return decide(data)
+    """The review's report; ValueError while a ranked candidate has no ratings."""
+    return build_report(review)
 
 
 def report_or_none(review: Review) -> Report | None:
@@ -104,23 +96,9 @@ class _Answers:
 
     def __init__(self, data: ReviewInput, source: str, facilitator: str):
         self.data, self.source, self.me = data, source, facilitator
-        self.merged = {name_key(src): name_key(m.into) for m in data.merges for src in m.sources}
-        # The interview asks about exactly these pairs (flows.interview.merge_suggestions does the same).
-        self.offered = {name_key(s.source): name_key(s.into) for s in suggest_merges(data.processes)}
 
     def fail(self, place: str, problem: str, fix: str) -> AnswersError:
         return AnswersError(self.source, place, problem, fix)
-
-    def check_merges(self) -> None:
-        """The interview merges only the look-alike pairs it suggests itself (flows.similarity)."""
-        for i, merge in enumerate(self.data.merges, start=1):
-            for src in merge.sources:
-                if self.offered.get(name_key(src)) != name_key(merge.into):
-                    raise self.fail(
-                        f"merges › item {i}",
-                        f"{src!r} does not look enough like {merge.into!r} to be merged here",
-                        f"leave {src!r} out of `processes` and list the work under {merge.into!r} only",
-                    )
 
     def replies(self, prompt: Prompt) -> list[tuple[str, str]]:
         me, data, key = self.me, self.data, prompt.key
@@ -138,20 +116,20 @@ class _Answers:
                 )
             return [(me, known[name_key(data.organisation)])]
         if key == K_PROCESSES:
-            return [(me, "\n".join(data.processes)), (me, "done")]
+            merges = [f"merge {src} into {m.into}" for m in data.merges for src in m.sources]
+            return [(me, "\n".join(data.processes)), (me, "done"), *((me, merge) for merge in merges)]
         if key.startswith(K_MERGE):
-            source = name_key(prompt.subject or "")
-            wanted = source in self.merged and self.merged[source] == self.offered.get(source)
-            return [(me, "yes" if wanted else "no")]
+            return [(me, "no")]  # the file's merges were all made by name
         if prompt.kind is Kind.PICK:
             chosen = self._chosen(key)
             numbers = [str(i) for i, o in enumerate(prompt.options, start=1) if name_key(o.value) in chosen]
             return [(me, " ".join(numbers) or "none")]
         if key == K_WEIGHTS:
-            if data.weights_source == ROC_SOURCE:  # keep how they were set: `rank ...` gives the same weights
+            if data.weights_source == ROC_SOURCE and not data.directions:  # `rank ...` gives the same weights
                 order = sorted(data.weights, key=lambda f: -data.weights[f])
                 return [(me, "rank " + " ".join(order))]
             pairs = [f"{factor} {_number(weight)}" for factor, weight in data.weights.items()]
+            pairs += [f"{factor} {direction}" for factor, direction in data.directions.items()]
             return [(me, " ".join(pairs) or "ok")]
         process = prompt.subject or ""
         if key.startswith(K_SERVICE_LEVEL):
@@ -168,8 +146,6 @@ class _Answers:
             lines = []
             for i, m in enumerate(metrics, start=1):
                 place = f"metrics › {process} › item {i}"
-                if m.baseline is None or m.target is None:
-                    raise self.fail(place, "a metric needs a baseline and a target", "add both numbers")
                 if any(mark in m.name for mark in ";|"):
                     raise self.fail(place, "a metric name cannot contain `;` or `|`", "reword the name")
                 lines.append("; ".join([m.name, _number(m.baseline), _number(m.target), _number(m.warn_at)]))
@@ -214,13 +190,6 @@ def _core(report: Report) -> dict[str, Any]:
     return core
 
 
-def _with_directions(review: Review, directions: dict[str, str]) -> Review:
-    weights_answer = dict(review.answers.get(K_WEIGHTS) or {"weights": {}, "source": "default"})
-    weights_answer["directions"] = dict(directions)
-    review.answers = {**review.answers, K_WEIGHTS: weights_answer}
-    return review
-
-
 def _title(data: ReviewInput, fallback: str) -> str:
     return data.title or fallback
 
@@ -228,7 +197,6 @@ def _title(data: ReviewInput, fallback: str) -> str:
 def check_answers(data: ReviewInput, source: str, facilitator: str, fallback_title: str) -> Review:
     """Answer the whole interview in memory, saving nothing; raises AnswersError if the file cannot be."""
     answers = _Answers(data, source, facilitator)
-    answers.check_merges()
     review = Review(title=_title(data, fallback_title), facilitator=facilitator)
 
     def send(author: str, text: str) -> tuple[Prompt | None, str | None]:
@@ -236,8 +204,6 @@ def check_answers(data: ReviewInput, source: str, facilitator: str, fallback_tit
         return outcome.prompt, outcome.error
 
     _drive(answers, current_prompt(review), send)
-    if data.directions:
-        _with_directions(review, data.directions)
     if review.state is not Stage.DONE or _core(report_of(review)) != _core(decide(data)):
         raise RuntimeError(f"{source}: the interview did not reach the file's result; please report this bug")
     return review
@@ -266,11 +232,7 @@ def save_answers(
         with contextlib.suppress(Exception):  # never leave a half-answered review looking open
             service.cancel(review_id, facilitator)
         raise
-    review = service.load(review_id)
-    if data.directions:
-        record = AnswerRecord(review_id, K_WEIGHTS, facilitator, "directions", dict(data.directions))
-        review = service.store.save(_with_directions(review, data.directions), [record])
-    return review
+    return service.load(review_id)
 
 
 # ---------------------------------------------------------------- the chat

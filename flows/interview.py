@@ -557,7 +557,7 @@ def apply_reply(
             prompt=None, error=f"This review is {state}; start a new one or ask the facilitator to reopen it."
         )
     prompt = current_prompt(review)
-    command = GLOBAL_COMMAND.match(text) if expect_key is None else None
+    command = GLOBAL_COMMAND.match(text)
     if command:
         verb, argument = (g for g in command.groups() if g is not None)
         if _is_command(verb.lower(), argument.strip(), prompt):
