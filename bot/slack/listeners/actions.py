@@ -13,6 +13,7 @@ from bot.slack import blocks, ids
 from bot.slack.access import OTHER_WORKSPACE, enterprise_of
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
+from bot.slack.requestlog import note
 from flows.interview import current_prompt
 from flows.prompts import Kind
 from flows.service import ReviewNotFound
@@ -67,6 +68,7 @@ def register(app: App, presenter: Presenter) -> None:
         if parsed is None:
             return
         review_id, token, _ = parsed
+        note(review=review_id)
         origin = _origin(body)
         user = origin["user"]
         try:
