@@ -15,18 +15,24 @@ exactly one claim succeed across threads, processes and restarts. Where the clai
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
 
 from bot.slack.requestlog import note
+from flows.model import utcnow
 from flows.ports import ReviewStore
 
 log = logging.getLogger("bot.slack.receipts")
 # Events whose receipt goes with the answer they bring, claimed when (and only if) an answer is saved.
 ANSWER_EVENTS = ("message",)
+# Slack gives up retrying within the hour; receipts older than this are deleted now and then.
+KEEP_RECEIPTS = timedelta(days=2)
+PRUNE_EVERY = 1000  # requests
 
 
 def receipt_key(body: dict[str, Any]) -> str | None:
@@ -51,9 +57,14 @@ def carries_answer(body: dict[str, Any]) -> bool:
 
 
 def dedupe_deliveries(store: ReviewStore) -> Callable[..., Any]:
-    """Global middleware: repeats of deliveries that save nothing are answered 200 and dropped."""
+    """Global middleware: repeats of deliveries that save nothing are answered 200 and dropped; every
+    `PRUNE_EVERY` requests, receipts older than `KEEP_RECEIPTS` are deleted."""
+    count_request = itertools.count(1).__next__  # (inside, `next` is Bolt's)
+    forget = getattr(store, "forget_receipts", None)
 
     def middleware(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> Any:
+        if forget is not None and count_request() % PRUNE_EVERY == 0:
+            forget(utcnow() - KEEP_RECEIPTS)
         key = receipt_key(body)
         if key is None or carries_answer(body):
             return next()
