@@ -91,7 +91,7 @@ class _Checker:
             raise self.fail(
                 place, f"expected a list of names, found {_kind(value)}", "write `[Name, Other name]`"
             )
-        return [str(v) for v in value]
+        return [_yaml_word(v) for v in value]
 
     def process(self, name: Any, place: str) -> str:
         key = name_key(str(name))
@@ -332,3 +332,10 @@ def _ratings(check: _Checker, value: Any, ranked: list[str]) -> dict[str, dict[s
                 "rate it, or exclude it at step 2-5",
             )
     return ratings
+
+
+def _yaml_word(value: Any) -> str:
+    """YAML reads an unquoted Yes/No as true/false; give such a name back as the team wrote it."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)

@@ -252,7 +252,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
             lines.append(f"- {esc(s.source)} looks like {esc(s.into)} ({s.similarity:.0f}% similar)")
         lines.append("")
     weights = ", ".join(
-        f"{FACTORS_BY_ID[f].label} {report.directions[f]}{plain_number(report.weights[f])}"
+        f"{FACTORS_BY_ID[f].label} ({report.directions[f]}) ×{plain_number(report.weights[f])}"
         for f in FACTOR_IDS
     )
     lines += [

@@ -344,7 +344,8 @@ def report_messages(review: Review, report: Report) -> list[Message]:
         ]
         blocks += [_section(chunk) for chunk in chunk_lines(["*Reconsidered*", *lines])]
     weights = ", ".join(
-        f"{FACTORS_BY_ID[f].label} {report.directions[f]}{plain_number(w)}" for f, w in report.weights.items()
+        f"{FACTORS_BY_ID[f].label} ({report.directions[f]}) ×{plain_number(w)}"
+        for f, w in report.weights.items()
     )
     blocks.append(
         _context(

@@ -99,7 +99,7 @@ def test_slack_shows_the_spread_and_the_disagreement() -> None:
 def test_every_renderer_states_the_weights_and_how_they_were_set(source: str) -> None:
     report = disputed(source, risk=2.5)
     how = WEIGHTS_HOW[source]
-    assert f"Weights used, {how}: risk -2.5, cost of not outsourcing +1" in render_markdown(report)
+    assert f"Weights used, {how}: risk (-) ×2.5, cost of not outsourcing (+) ×1" in render_markdown(report)
     data = json.loads(render_json(report))
     assert data["weights_source"] == source and data["weights"]["risk"] == 2.5
     rows = list(csv.DictReader(io.StringIO(render_csv(report))))
@@ -107,7 +107,7 @@ def test_every_renderer_states_the_weights_and_how_they_were_set(source: str) ->
     assert {r["weights"] for r in rows} == {
         "risk 2.5 consequences 1 tech_complexity 1 importance 1 benefits 1 vendor_expertise 1"
     }
-    assert f"Weights used, {how}: risk -2.5" in slack_text(report)
+    assert f"Weights used, {how}: risk (-) ×2.5" in slack_text(report)
 
 
 # ---------------------------------------------------------------- sensitivity and stability in the output
@@ -211,7 +211,7 @@ def test_review_weights_rank_gives_rank_order_centroid_weights(cli: Cli, answers
     assert data["weights_source"] == ROC
     review_id = result.err.split("Saved as review ")[1].split(".")[0]
     markdown = cli.ok("export", review_id).out  # the terminal report
-    assert f"Weights used, {WEIGHTS_HOW[ROC]}: risk -1.45" in markdown
+    assert f"Weights used, {WEIGHTS_HOW[ROC]}: risk (-) ×1.45" in markdown
     csv_rows = list(csv.DictReader(io.StringIO(cli.ok("export", review_id, "--format", "csv").out)))
     assert {r["weights_source"] for r in csv_rows} == {ROC}
 
