@@ -1,0 +1,146 @@
+"""Two `outsource-review serve` processes on one PostgreSQL database, requests spread over both like a load
+balancer would: 20 reviews answered at once to the end, every answer saved exactly once, every report right.
+
+Runs on the PostgreSQL server at 127.0.0.1:5432 (database `test`, or STORAGE_TEST_POSTGRES) in a schema of its
+own, created and dropped here; skipped, saying why, when no server answers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from flows.answers import load_answers
+from flows.decision import decide
+from flows.interview import review_input
+from flows.method import FACTOR_IDS, Stage
+from flows.render import to_json_dict
+from storage.db import make_engine
+from storage.repository import SqlReviewStore
+from tests.reliability.helpers import ALICE, BOB
+from tests.slack.conftest import Bot, start_bot, stop_bot
+from tests.storage.conftest import postgres_available, postgres_url  # noqa: F401  (fixtures)
+from tests.support import FakeSlack
+from tests.support import payloads as p
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+REVIEWS = 20
+PROCESSES = ["Blog writing", "SEO audits", "Paid search ads", "Newsletter"]
+KEYS = ("processes", "merged", "excluded", "shortlist", "weights", "directions")
+
+
+def ratings(i: int, k: int) -> dict[str, str]:
+    """Two raters' six ratings of the k-th remaining process in review i: different in every review."""
+    return {
+        ALICE: f"{1 + (i + k) % 5} 4 2 3 {1 + (i * k) % 5} 2",
+        BOB: f"2 {1 + (i + 2 * k) % 5} 2 3 5 {1 + k % 5}",
+    }
+
+
+def remaining(i: int) -> list[str]:
+    return [name for name in PROCESSES if not (i % 2 and name == "Paid search ads")]
+
+
+def replies(i: int) -> list[tuple[str, str]]:
+    """(author, text) of review i's thread replies, first to last."""
+    said: list[tuple[str, str]] = [
+        (ALICE, "skip"),
+        (ALICE, "\n".join(PROCESSES)),
+        (ALICE, "done"),
+        (ALICE, "all"),
+    ]
+    said += [(ALICE, "3" if i % 2 else "none")] + [(ALICE, "none")] * 11  # steps 3 to 5
+    said += [(ALICE, "risk 2" if i % 3 == 0 else "ok")]
+    for k, _ in enumerate(remaining(i)):
+        said += [(ALICE, "skip"), *ratings(i, k).items(), (ALICE, "done")]
+    said += [(ALICE, "done")] * len(remaining(i))  # no metrics
+    return said
+
+
+def answers_file(i: int) -> str:
+    data: dict[str, Any] = {"title": f"Review {i}", "processes": PROCESSES}
+    if i % 2:
+        data["keep_inhouse"] = {"Paid search ads": ["competitive_advantage"]}
+    if i % 3 == 0:
+        data["weights"] = {"risk": 2}
+    data["ratings"] = {
+        name: {
+            rater: dict(zip(FACTOR_IDS, map(int, values.split()), strict=True))
+            for rater, values in ratings(i, k).items()
+        }
+        for k, name in enumerate(remaining(i))
+    }
+    return yaml.safe_dump(data)
+
+
+@pytest.fixture
+def two_bots(postgres_url: str, tmp_path: Path) -> Iterator[tuple[FakeSlack, list[Bot], str]]:  # noqa: F811
+    with FakeSlack() as fake:
+        bots: list[Bot] = []
+        try:
+            for name in ("a", "b"):
+                bots.append(start_bot(fake, tmp_path, postgres_url, name))
+            yield fake, bots, postgres_url
+        finally:
+            for bot in bots:
+                stop_bot(bot)
+
+
+def run_review(i: int, fake: FakeSlack, bots: list[Bot]) -> str:
+    """Start review i through one process and answer it to the end, each reply to the other process than the
+    one before; every third reply is delivered again (a Slack retry) to the other process too."""
+    channel = f"C0PG{i:04d}"
+    alternate = itertools.cycle(bots if i % 2 else bots[::-1])
+    reply = next(alternate).slack.slash_command(f"Review {i}", channel_id=channel, user_id=ALICE)
+    assert reply.status == 200, reply
+    thread = next(
+        str(c["thread_ts"])
+        for c in fake.calls("chat.postMessage")
+        if c["channel"] == channel and c.get("thread_ts")
+    )
+    for n, (author, text) in enumerate(replies(i)):
+        callback = p.event_callback(
+            p.message_event(text, user=author, channel=channel, thread_ts=thread),
+            event_id=f"Ev{i:03d}R{n:03d}",
+        )
+        bot = next(alternate)
+        assert bot.slack.event(callback).status == 200, (i, n, text)
+        if n % 3 == 0:
+            other = bots[1] if bot is bots[0] else bots[0]
+            assert other.slack.event(callback, retry_num=1, retry_reason="http_timeout").status == 200
+    return thread
+
+
+def test_twenty_reviews_over_two_processes_on_postgresql(two_bots: tuple[FakeSlack, list[Bot], str]) -> None:
+    fake, bots, url = two_bots
+    with ThreadPoolExecutor(max_workers=REVIEWS) as pool:
+        threads = list(pool.map(lambda i: run_review(i, fake, bots), range(REVIEWS)))
+
+    store = SqlReviewStore(make_engine(url))
+    for i, thread in enumerate(threads):
+        review = store.find_by_thread(p.TEAM_ID, f"C0PG{i:04d}", thread)
+        assert review is not None and review.state is Stage.DONE, i
+        history = store.history(review.id or "")
+        assert [(r.author, r.text) for r in history] == replies(i), f"review {i}: every answer exactly once"
+        expected = to_json_dict(decide(load_answers(answers_file(i), f"review-{i}.yml")))
+        got = to_json_dict(decide(review_input(review)))
+        for key in KEYS:
+            assert got[key] == expected[key], (i, key)
+        # The shortlist went to the review's channel, once, ranked as expected.
+        posted = [
+            c
+            for c in fake.calls("chat.postMessage")
+            if c["channel"] == f"C0PG{i:04d}" and not c.get("thread_ts") and "1. " in c.all_text()
+        ]
+        assert len(posted) == 1, i
+        first = expected["shortlist"][0]["process"]
+        assert f"1. {first}" in posted[0].all_text(), i
+    # Both processes served: each wrote request lines.
+    assert all("request team=" in bot.output() for bot in bots)
