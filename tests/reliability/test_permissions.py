@@ -8,7 +8,7 @@ import json
 from bot.slack.text import question_token
 from flows.interview import current_prompt
 from flows.method import Stage
-from tests.reliability.helpers import ALICE, BOB, Chat, ephemerals, last_question, new_channel
+from tests.reliability.helpers import ALICE, BOB, Chat, button, ephemerals, last_question, new_channel
 from tests.slack.conftest import Bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
@@ -151,3 +151,22 @@ def test_a_review_of_another_workspace_is_refused(bot: Bot, fake_slack: FakeSlac
     reply, calls = chat.click(question, "Skip", "U0STRANGER", team_id="T0ELSEWHERE")
     assert reply.status == 200 and "another workspace" in said(calls)
     assert chat.history() == []
+
+
+def test_a_review_of_another_enterprise_organisation_is_refused(bot: Bot, fake_slack: FakeSlack) -> None:
+    chat = Chat(bot, fake_slack)
+    chat.command("Grid review", enterprise_id="E0GRID")
+    chat.thread = next(
+        str(c["thread_ts"]) for c in fake_slack.calls("chat.postMessage") if c.get("thread_ts")
+    )
+    assert chat.review().enterprise_id == "E0GRID"
+    question = last_question(fake_slack.calls())
+    for enterprise, allowed in (("E0OTHER", False), ("E0GRID", True)):
+        payload = p.block_actions(
+            [button(question, "Skip")], channel_id=chat.channel, team_id=chat.team, message_ts=chat.thread
+        )
+        payload["enterprise"] = {"id": enterprise, "name": enterprise}
+        mark = fake_slack.mark()
+        assert bot.slack.interaction(payload).status == 200
+        assert ("another workspace" in said(chat.since(mark))) is not allowed
+        assert len(chat.history()) == int(allowed)

@@ -127,6 +127,7 @@ def _start(
         team_id=command["team_id"],
         channel_id=channel_id,
         thread_ts=kickoff["ts"],
+        enterprise_id=command.get("enterprise_id") or None,
     )
     presenter.refresh_kickoff(client, turn.review)
     presenter.post_question(
