@@ -33,11 +33,13 @@ from flows.model import Review, utcnow
 from flows.prompts import ReplyError, WeightsAnswer, parse_weights
 from flows.render import RENDERERS
 from flows.service import ReviewService
+from flows.versions import compare, previous_version_id, render_comparison, version_of
 from storage.db import make_engine
 from storage.migrate import current_revision, ensure_schema, upgrade
 from storage.repository import SqlReviewStore
 
 FORMATS = tuple(RENDERERS)
+PREVIOUS = "previous"
 WEIGHTS_HELP = (
     'factor weights, as "risk 2 benefits 1.5" (the others stay 1) or "rank benefits risk ..." (most important '
     "first; rank-order centroid weights)"
@@ -244,11 +246,49 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 f"review {review.id} has no report yet ({progress(review).headline}); "
                 f"finish it with: outsource-review chat --resume {review.id}"
             )
+        if args.diff is not None:
+            emit(difference(service, review, args.diff), args.out)
+            return 0
+        report = service.full_report(review)  # with the ledger: who decided what, when and why
     png = args.format == "png" or (args.format is None and Path(args.out or "").suffix.lower() == ".png")
     if png:
         write_chart(review, args.out or f"review-{review.id}.png")
     else:
-        emit(render(review, format_for(args.format, args.out)), args.out)
+        renderer: Callable[..., str] = RENDERERS[format_for(args.format, args.out)]
+        emit(renderer(report), args.out)
+    return 0
+
+
+def difference(service: ReviewService, review: Review, other: str) -> str:
+    """What changed from `other` (a review id, or "previous": the version this one was re-run from)."""
+    if other == PREVIOUS:
+        older_id = previous_version_id(review)
+        if older_id is None:
+            raise BadInput(
+                f"export {review.id} --diff: this is a first version; name the review to compare with"
+            )
+        older = service.load(older_id)
+    else:
+        older = find_review(service, other)
+    if not service.has_report(older):
+        raise Failure(f"review {older.id} has no report yet ({progress(older).headline})")
+    lines = compare(service.report(older), service.report(review))
+    return render_comparison(older.title, review.title, lines)
+
+
+def cmd_rerun(args: argparse.Namespace, settings: Settings) -> int:
+    with open_service(settings) as service:
+        review = find_review(service, args.review)
+        turn = service.rerun(review.id or "", local_user(), is_admin=True)
+        if turn.error:
+            raise Failure(f"review {review.id}: {turn.error}")
+    new_id = turn.review.id
+    note(f"Saved version {version_of(turn.review)} as review {new_id}, with every answer of {review.id}.")
+    note(
+        f"Change what changed with: outsource-review chat --resume {new_id} "
+        "(`change N`, `reconsider NAME`, `weights ...`, then `done`); "
+        f"then: outsource-review export {new_id} --diff"
+    )
     return 0
 
 
@@ -378,7 +418,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="write the report to this file instead of printing it (png: default review-<id>.png)",
     )
+    p.add_argument(
+        "--diff",
+        nargs="?",
+        const=PREVIOUS,
+        metavar="OTHER",
+        help="what changed since review OTHER (default: the version this one was re-run from)",
+    )
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("rerun", help="a new version of a finished review, holding all its answers")
+    p.add_argument("review", metavar="REVIEW", help="the review's id or the start of it")
+    p.set_defaults(func=cmd_rerun)
 
     p = sub.add_parser("checkin", help="record this month's metric values of a review; shows early warnings")
     p.add_argument("review", metavar="REVIEW", help="the review's id or the start of it")

@@ -24,6 +24,8 @@ from flows.interview import (
     K_SERVICE_LEVEL,
     K_TITLE,
     K_WEIGHTS,
+    REOPENED_HINT,
+    answered_questions,
     apply_reply,
     build_report,
     current_prompt,
@@ -310,6 +312,9 @@ def chat(
     prompt = current_prompt(review)
     headline = ""
     show = True
+    if review.is_open and prompt is None and review.state is Stage.REPORT:
+        review = _reopened(service, review, me, console)
+        prompt = current_prompt(review)
     while review.is_open and prompt is not None:
         if weights is not None and K_WEIGHTS in review.answers and prompt.kind not in (Kind.LIST, Kind.TEXT):
             changed = service.reply(review_id, me, f"weights {weights}", is_admin=True)
@@ -345,6 +350,22 @@ def chat(
         show = bool(turn.error) or turn.prompt is None or turn.prompt.key != prompt.key
         show = show or (turn.prompt is not None and turn.prompt.awaiting != prompt.awaiting)
         review, prompt = turn.review, turn.prompt
+    return review
+
+
+def _reopened(service: ReviewService, review: Review, me: str, console: Console) -> Review:
+    """A reopened review, or a new version: every question is answered until someone changes one."""
+    console.write(REOPENED_HINT.replace("`", "").replace("/outsource-review answers", "answers"))
+    while review.is_open and review.state is Stage.REPORT and current_prompt(review) is None:
+        line = console.read()
+        if line is None:
+            break
+        if line.strip().lower() == "answers":
+            console.write("\n".join(f"{n}. {text}" for n, _, text in answered_questions(review)))
+            continue
+        turn = service.reply(review.id or "", me, line.strip() or "help", is_admin=True)
+        console.write((turn.error or turn.message or "").replace("`", ""))
+        review = turn.review
     return review
 
 

@@ -49,6 +49,11 @@ def _latest(history: Sequence[AnswerRecord], questions: tuple[str, ...]) -> Answ
     return found[-1] if found else None
 
 
+def _merged(record: AnswerRecord) -> str | None:
+    """The process a `merge A into B` record merged away."""
+    return record.value.get("merge") if isinstance(record.value, dict) else None
+
+
 def _is_late(record: AnswerRecord) -> bool:
     return isinstance(record.value, dict) and bool(record.value.get("late"))
 
@@ -66,7 +71,8 @@ def build_ledger(report: Report, history: Sequence[AnswerRecord]) -> list[Ledger
         entries.append(_entry(exclusion.process, "excluded", exclusion.step, exclusion.reasons, records))
     for merge in report.merged:
         for source in merge.sources:
-            record = _latest(history, (K_MERGE + source,))
+            by_name = [r for r in history if r.question == "review.merge" and _merged(r) == source]
+            record = by_name[-1] if by_name else _latest(history, (K_MERGE + source,))
             entries.append(
                 _entry(source, "merged", 1, (f"merged into {merge.into}",), [record] if record else [])
             )
