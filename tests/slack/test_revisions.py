@@ -95,3 +95,28 @@ def test_step_two_shows_what_this_workspace_shortlisted_before(bot: Bot, fake_sl
     calls = talk.say("done")
     question = last_question(calls).all_text()
     assert "Shortlisted in this workspace's finished reviews: Blog writing 1×." in question
+
+
+def test_ratings_stay_blind_until_the_round_closes(bot: Bot, fake_slack: FakeSlack) -> None:
+    """No message, ephemeral or view shows one rater's values to anyone before `done`."""
+    talk = Conversation(bot, fake_slack, channel="C0BLIND")
+    talk.start("Blind")
+    for text, user in [("skip", p.USER_ID), ("Blog writing", p.USER_ID), ("done", p.USER_ID), ("all", BOB)]:
+        talk.say(text, user)
+    for _ in range(12):
+        calls = talk.say("none")
+        if "Step 6 of 7" in last_question(calls).all_text():
+            break
+    talk.say("ok")
+    calls = talk.say("skip")
+    rate = last_question(calls)
+    mark = fake_slack.mark()
+    talk.say("5 4 1 2 3 1")  # the facilitator's ratings: an order no question text contains
+    calls = talk.click(rate, "Rate in a form", user=BOB)
+    talk.command("status", user=BOB)
+    shown = [c for c in fake_slack.calls() if c.seq > mark]
+    assert any(c.method == "views.open" for c in shown)
+    for call in shown:
+        text = call.all_text() + str(call.args)
+        assert "5 4 1 2 3 1" not in text and "5, 4, 1, 2, 3, 1" not in text, call
+        assert '"risk": 5' not in text and "risk 5" not in text, call
