@@ -171,13 +171,22 @@ def pick_answer(chosen: list[str], options: tuple[Option, ...]) -> dict[str, lis
     return {"picked": list(chosen), "asked": [o.value for o in options]}
 
 
-def _holds(answers: dict[str, Any], key: str, process: str) -> bool | None:
-    """Did the team say `key` holds for `process`? None while no one was asked about it."""
+def _holds(answers: dict[str, Any], key: str) -> Callable[[str], bool | None]:
+    """Did the team say `key` holds for a process? None while no one was asked about it.
+
+    The answer's lists become sets once, here: asked per process, they would make every reply quadratic in
+    the number of processes (300 processes, 12 criteria: a million comparisons a reply)."""
     value = answers.get(key)
-    if value is not None and was_asked(value, process):
-        return process in picked(value)
-    follow_up = answers.get(f"{key}@{process}")
-    return None if follow_up is None else bool(follow_up)
+    asked = set(value.get("asked") or []) if isinstance(value, dict) else None
+    chosen = set(picked(value))
+
+    def holds(process: str) -> bool | None:
+        if value is not None and (asked is None or process in asked):
+            return process in chosen
+        follow_up = answers.get(f"{key}@{process}")
+        return None if follow_up is None else bool(follow_up)
+
+    return holds
 
 
 def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
@@ -195,15 +204,16 @@ def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
             continue
         held: dict[str, list[str]] = {}
         for criterion in criteria_for(stage):
-            key = f"{stage.value}:{criterion.id}"
+            holds = _holds(answers, f"{stage.value}:{criterion.id}")
             for process in listed_processes(review):
-                if _holds(answers, key, process):
+                if holds(process):
                     held.setdefault(process, []).append(criterion.id)
         knockouts[stage] = held
     weights_answer = answers.get(K_WEIGHTS) or {}
     candidates = None
     if known(Stage.CANDIDATES) and K_CANDIDATES in answers:
-        candidates = [p for p in listed_processes(review) if _holds(answers, K_CANDIDATES, p) is not False]
+        candidate = _holds(answers, K_CANDIDATES)
+        candidates = [p for p in listed_processes(review) if candidate(p) is not False]
     data = ReviewInput(
         processes=listed_processes(review),
         title=review.title,
