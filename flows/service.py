@@ -112,10 +112,13 @@ class ReviewService:
                 review = self.load(review.id or "")
         raise VersionConflict(review.id)
 
-    def mark_posted(self, review_id: str, question: str | None) -> Review:
-        """Remember that `question` (a key) is now posted where the team answers; see Review.posted_question."""
-        for _ in range(self.max_attempts):
-            review = self.load(review_id)
+    def mark_posted(self, review_id: str, question: str | None, seen: Review | None = None) -> Review:
+        """Remember that `question` (a key) is now posted where the team answers; see Review.posted_question.
+
+        `seen` is the review as just saved (it is not changed): tried first, so the common case costs one
+        UPDATE and no SELECT; when someone saved since, the review is loaded again."""
+        for attempt in range(self.max_attempts):
+            review = _copy(seen) if attempt == 0 and seen is not None else self.load(review_id)
             if review.posted_question == question:
                 return review
             review.posted_question = question
@@ -168,8 +171,12 @@ class ReviewService:
         is_admin: bool | Callable[[], bool] = False,
         expect_key: str | None = None,
         receipt: str | None = None,
+        loaded: Review | None = None,
     ) -> Turn:
         """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms).
+
+        `loaded` is the review as the caller just loaded it (it is not changed): the first attempt applies
+        the reply to a copy of it instead of loading it again; a save that finds it outdated loads it anew.
 
         `is_admin` may be a function: it is asked (once) only when someone other than the facilitator replies.
 
@@ -197,8 +204,11 @@ class ReviewService:
             return admin[0]
 
         aimed_at = expect_key
-        for _ in range(self.max_attempts):
-            review = self.load(review_id, team_id)
+        for attempt in range(self.max_attempts):
+            if attempt == 0 and loaded is not None and loaded.id == review_id:
+                review = _copy(loaded)
+            else:
+                review = self.load(review_id, team_id)
             if aimed_at is None:
                 prompt = current_prompt(review)
                 aimed_at = prompt.key if prompt else None
@@ -402,6 +412,12 @@ class ReviewService:
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         return self.store.list_reviews(team_id, limit)
+
+
+def _copy(review: Review) -> Review:
+    """A copy to apply a reply to: the reply reassigns the review's fields and never mutates their values
+    in place, so sharing the values with the original is safe."""
+    return replace(review)
 
 
 def _safe_report(review: Review) -> Report | None:

@@ -82,17 +82,22 @@ class Presenter:
         receipt: str | None = None,
         channel: str | None = None,
         enterprise_id: str | None = None,
+        loaded: Review | None = None,
     ) -> Turn | None:
         """Apply a reply from Slack to the review it names, if this request may.
 
         `channel` is where the request comes from (None when it carries none: then only members of the
         review's channel may answer); `receipt` is the delivery's key, claimed with the saved answer.
+        `loaded` is the review when the listener has just loaded it (by its thread, for this team): it is
+        not loaded again.
         """
         note(review=review_id)
-        try:
-            review = self.service.load(review_id, team_id)
-        except ReviewNotFound:
-            review = None
+        review: Review | None = loaded
+        if review is None or review.id != review_id or review.team_id != team_id:
+            try:
+                review = self.service.load(review_id, team_id)
+            except ReviewNotFound:
+                review = None
         if review is None or other_enterprise(review, enterprise_id):
             self.refuse(client, user, channel, OTHER_WORKSPACE, "other_workspace")
             return None
@@ -108,6 +113,7 @@ class Presenter:
             expect_key=self.expected_key(review, token),
             receipt=receipt,
             is_admin=lambda: self.access.is_admin(client, team_id, user),
+            loaded=review,
         )
         note(outcome=_outcome(turn))
         self.show_turn(client, turn, user)
@@ -189,7 +195,7 @@ class Presenter:
             if not posted:
                 return False
         if review.id is not None:
-            self.service.mark_posted(review.id, prompt.key)
+            self.service.mark_posted(review.id, prompt.key, seen=review)
         return True
 
     def post_report(self, client: WebClient, review: Review, user: str | None = None) -> bool:

@@ -48,6 +48,7 @@ def register(app: App, presenter: Presenter) -> None:
             text=event.get("text") or "",
             channel=event["channel"],
             receipt=receipt_key(body),
+            loaded=review,
         )
 
     @app.event("app_mention")
