@@ -29,7 +29,8 @@ class SqlReviewStore:
 
     `outcome`, when given, is asked for the report of every review written (before the transaction opens);
     the review's rows in the projection tables (process, rating, metric) are then replaced by that report's,
-    or removed when it returns None, so they always describe the review as saved.
+    or removed when it returns None, so they always describe the review as saved. (Removing costs one SELECT
+    when there is nothing to remove: a review without a report is saved on every answer.)
     """
 
     def __init__(self, engine: Engine, outcome: Outcome | None = None) -> None:
@@ -117,7 +118,7 @@ class SqlReviewStore:
                     raise DuplicateDelivery(f"receipt {receipt!r} was claimed before") from None
             if records:
                 session.exec(insert(AnswerRow), params=[_answer_values(record) for record in records])
-            if self.outcome is not None:
+            if self.outcome is not None and (projection is not None or _has_projection(session, review.id)):
                 _replace_projection(session, saved, projection)
         return saved
 
@@ -263,6 +264,12 @@ def _to_record(row: AnswerRow) -> AnswerRecord:
         value=row.value,
         at=row.at,
     )
+
+
+def _has_projection(session: Session, review_id: str) -> bool:
+    """Whether the review has rows in the projection (rating and metric rows go with a process row)."""
+    query = select(ProcessRow.id).where(ProcessRow.review_id == review_id).limit(1)
+    return session.exec(query).first() is not None
 
 
 def _replace_projection(session: Session, review: Review, report: Report | None) -> None:
