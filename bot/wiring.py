@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.interview import build_report
+from flows.method import Stage
 from flows.model import Review
 from flows.report import Report
 from flows.service import ReviewService
@@ -11,8 +12,14 @@ from storage.migrate import ensure_schema
 from storage.repository import SqlReviewStore
 
 
-def report_if_ready(review: Review) -> Report | None:
-    """The report once every remaining candidate is rated; None before (storage keeps no projection then)."""
+def report_if_finished(review: Review) -> Report | None:
+    """For storage's projection: the report of a finished review, None before (no projection then).
+
+    The projection answers questions across a workspace's finished reviews (what they shortlisted). Kept for
+    open reviews too, it was rewritten on every answer from step 7 on: 300 processes rated by 10 people are
+    18,000 rating rows, deleted and inserted twice an answer."""
+    if review.state is not Stage.DONE:
+        return None
     try:
         return build_report(review)
     except (ValueError, KeyError):
@@ -22,4 +29,4 @@ def report_if_ready(review: Review) -> Report | None:
 def open_service(database_url: str | None) -> ReviewService:
     engine = make_engine(database_url)
     ensure_schema(engine)
-    return ReviewService(SqlReviewStore(engine, outcome=report_if_ready))
+    return ReviewService(SqlReviewStore(engine, outcome=report_if_finished))
