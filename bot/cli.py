@@ -32,6 +32,7 @@ from flows.method import Stage
 from flows.model import Review, utcnow
 from flows.prompts import ReplyError, WeightsAnswer, parse_weights
 from flows.render import RENDERERS
+from flows.report import Report
 from flows.service import ReviewService
 from flows.versions import compare, previous_version_id, render_comparison, version_of
 from storage.db import make_engine
@@ -127,9 +128,9 @@ def note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def render(review: Review, fmt: str) -> str:
+def render(report: Report, fmt: str) -> str:
     renderer: Callable[..., str] = RENDERERS[fmt]
-    return renderer(report_of(review))
+    return renderer(report)
 
 
 # ---------------------------------------------------------------- commands
@@ -165,30 +166,31 @@ def weights_option(value: str | None) -> WeightsAnswer | None:
 
 def save_file_review(
     settings: Settings, text: str, source: str, title: str, weights: WeightsAnswer | None = None
-) -> tuple[Review, ReviewService]:
+) -> tuple[Review, Report]:
+    """Save the review an answers file describes; it and its full report (with the ledger)."""
     data = load_answers(text, source)  # AnswersError: nothing touched yet
     if weights is not None:  # --weights replaces the file's weights
         data.weights, data.weights_source = dict(weights.weights), weights.source
         data.directions = {**data.directions, **weights.directions}
     with open_service(settings) as service:
         review = save_answers(service, data, source, local_user(), title)
-    return review, service
+        return review, service.full_report(review)
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     check_out(args.out)
     weights = weights_option(args.weights)
     text = read_answers_file(args.answers)
-    review, _ = save_file_review(settings, text, args.answers, Path(args.answers).stem, weights)
-    emit(render(review, format_for(args.format, args.out)), args.out)
+    review, report = save_file_review(settings, text, args.answers, Path(args.answers).stem, weights)
+    emit(render(report, format_for(args.format, args.out)), args.out)
     note(f"Saved as review {review.id}. Show it again with: outsource-review export {review.id}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     text = resources.files("bot").joinpath("data", "demo.yml").read_text(encoding="utf-8")
-    review, _ = save_file_review(settings, text, "demo.yml", "Demo review")
-    emit(render(review, "md"), None)
+    review, report = save_file_review(settings, text, "demo.yml", "Demo review")
+    emit(render(report, "md"), None)
     note(f"Saved as review {review.id}. See your reviews with: outsource-review list")
     note(f"Draw its priority chart with: outsource-review export {review.id} --format png")
     return 0
@@ -254,8 +256,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     if png:
         write_chart(review, args.out or f"review-{review.id}.png")
     else:
-        renderer: Callable[..., str] = RENDERERS[format_for(args.format, args.out)]
-        emit(renderer(report), args.out)
+        emit(render(report, format_for(args.format, args.out)), args.out)
     return 0
 
 
