@@ -20,11 +20,11 @@ from pathlib import Path
 from types import ModuleType
 
 from pydantic import ValidationError
-from sqlalchemy import Engine
 
+from bot import wiring
 from bot.checkin_terminal import ask_values, plain, result_lines
 from bot.config import MissingSetting, Settings
-from bot.terminal import chat, finish_chat, report_of, report_or_none, save_answers, std_console
+from bot.terminal import chat, finish_chat, report_of, save_answers, std_console
 from flows.answers import AnswersError, load_answers
 from flows.checkin import CheckinError, checkable, parse_period
 from flows.interview import progress
@@ -36,8 +36,7 @@ from flows.report import Report
 from flows.service import ReviewService
 from flows.versions import compare, previous_version_id, render_comparison, version_of
 from storage.db import make_engine
-from storage.migrate import current_revision, ensure_schema, upgrade
-from storage.repository import SqlReviewStore
+from storage.migrate import current_revision, upgrade
 
 FORMATS = tuple(RENDERERS)
 PREVIOUS = "previous"
@@ -61,12 +60,12 @@ class Failure(Exception):
 
 @contextmanager
 def open_service(settings: Settings) -> Iterator[ReviewService]:
-    engine: Engine = make_engine(settings.database_url)
+    """The review service on the configured database (migrated), closed again afterwards."""
+    store = wiring.open_store(settings.database_url)
     try:
-        ensure_schema(engine)
-        yield ReviewService(SqlReviewStore(engine, outcome=report_or_none))
+        yield ReviewService(store)
     finally:
-        engine.dispose()
+        store.engine.dispose()
 
 
 def find_review(service: ReviewService, ref: str) -> Review:

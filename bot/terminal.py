@@ -39,7 +39,6 @@ from flows.report import Report
 from flows.service import ReviewService, Turn
 from flows.similarity import name_key
 
-REPORT_STAGES = (Stage.METRICS, Stage.REPORT, Stage.DONE, Stage.CANCELLED)
 ROC_SOURCE = "ranked factors (rank-order centroid)"  # flows.prompts.parse_weights' source for `rank ...`
 
 
@@ -49,16 +48,6 @@ ROC_SOURCE = "ranked factors (rank-order centroid)"  # flows.prompts.parse_weigh
 def report_of(review: Review) -> Report:
     """The review's report; ValueError while a ranked candidate has no ratings."""
     return build_report(review)
-
-
-def report_or_none(review: Review) -> Report | None:
-    """For storage's projection: the report once the ratings are complete, None before."""
-    if review.state not in REPORT_STAGES:
-        return None
-    try:
-        return report_of(review)
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------- answers files as typed replies

@@ -26,7 +26,12 @@ def report_if_finished(review: Review) -> Report | None:
         return None
 
 
-def open_service(database_url: str | None) -> ReviewService:
+def open_store(database_url: str | None) -> SqlReviewStore:
+    """The store on the database at `database_url` (default: a SQLite file here), migrated to the latest."""
     engine = make_engine(database_url)
     ensure_schema(engine)
-    return ReviewService(SqlReviewStore(engine, outcome=report_if_finished))
+    return SqlReviewStore(engine, outcome=report_if_finished)
+
+
+def open_service(database_url: str | None) -> ReviewService:
+    return ReviewService(open_store(database_url))

@@ -103,6 +103,22 @@ def sift(data: ReviewInput) -> tuple[list[str], list[Exclusion], list[str]]:
     return processes, excluded, in_play
 
 
+def ranking(data: ReviewInput) -> list[str]:
+    """Just the shortlist's order, without building the report (step 7 walks the tasks in this order)."""
+    _, _, in_play = sift(data)
+    weights = effective_weights(data.weights)
+    directions = effective_directions(data.directions)
+    ratings_by_key = {name_key(p): r for p, r in data.ratings.items()}
+    keyed = []
+    for process in in_play:
+        ratings = ratings_by_key.get(name_key(process))
+        if not ratings:
+            raise ValueError(f"{process} has no ratings")
+        medians = factor_medians(ratings)
+        keyed.append((rank_key(process, medians, score(medians, weights, directions)), process))
+    return [process for _, process in sorted(keyed)]
+
+
 def decide(data: ReviewInput) -> Report:
     """Apply the seven steps to a review's answers. Names in `data` must already be canonical."""
     processes, excluded, in_play = sift(data)

@@ -17,7 +17,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from flows.decision import decide, sift
+from flows.decision import decide, ranking, sift
 from flows.method import (
     ACTIVE_STAGES,
     FACTORS,
@@ -430,8 +430,8 @@ def _rating_prompt(review: Review, process: str) -> Prompt:
 def _metrics(review: Review) -> QuestionPlan:
     if not in_play(review, Stage.PRIORITISE):
         return
-    for task in decide(review_input(review, upto=Stage.METRICS)).shortlist:
-        yield K_METRICS + task.process, partial(_metrics_prompt, review, task.process)
+    for process in ranking(review_input(review, upto=Stage.METRICS)):
+        yield K_METRICS + process, partial(_metrics_prompt, review, process)
 
 
 def _metrics_prompt(review: Review, process: str) -> Prompt:
