@@ -103,32 +103,15 @@ def sift(data: ReviewInput) -> tuple[list[str], list[Exclusion], list[str]]:
     return processes, excluded, in_play
 
 
-def ranking(data: ReviewInput) -> list[str]:
-    """Just the shortlist's order, without building the report (step 7 walks the tasks in this order)."""
-    _, _, in_play = sift(data)
-    weights = effective_weights(data.weights)
-    directions = effective_directions(data.directions)
+Scored = tuple[tuple[float, float, float, str], str, dict[str, float], float, Mapping[str, Mapping[str, int]]]
+
+
+def _scored(
+    data: ReviewInput, in_play: list[str], weights: Mapping[str, float], directions: Mapping[str, str]
+) -> list[Scored]:
+    """(rank key, process, medians, exact score, ratings) for each candidate, best first."""
     ratings_by_key = {name_key(p): r for p, r in data.ratings.items()}
-    keyed = []
-    for process in in_play:
-        ratings = ratings_by_key.get(name_key(process))
-        if not ratings:
-            raise ValueError(f"{process} has no ratings")
-        medians = factor_medians(ratings)
-        keyed.append((rank_key(process, medians, score(medians, weights, directions)), process))
-    return [process for _, process in sorted(keyed)]
-
-
-def decide(data: ReviewInput) -> Report:
-    """Apply the seven steps to a review's answers. Names in `data` must already be canonical."""
-    processes, excluded, in_play = sift(data)
-    weights = effective_weights(data.weights)
-    directions = effective_directions(data.directions)
-    ratings_by_key = {name_key(p): r for p, r in data.ratings.items()}
-    service_levels = {name_key(p): s for p, s in data.service_levels.items()}
-    metrics = {name_key(p): m for p, m in data.metrics.items()}
-
-    scored = []
+    scored: list[Scored] = []
     for process in in_play:
         ratings = ratings_by_key.get(name_key(process))
         if not ratings:
@@ -136,7 +119,24 @@ def decide(data: ReviewInput) -> Report:
         medians = factor_medians(ratings)
         exact = score(medians, weights, directions)
         scored.append((rank_key(process, medians, exact), process, medians, exact, ratings))
-    scored.sort(key=lambda item: item[0])
+    return sorted(scored, key=lambda item: item[0])
+
+
+def ranking(data: ReviewInput) -> list[str]:
+    """Just the shortlist's order, without building the report (step 7 walks the tasks in this order)."""
+    _, _, in_play = sift(data)
+    weights, directions = effective_weights(data.weights), effective_directions(data.directions)
+    return [process for _, process, *_ in _scored(data, in_play, weights, directions)]
+
+
+def decide(data: ReviewInput) -> Report:
+    """Apply the seven steps to a review's answers. Names in `data` must already be canonical."""
+    processes, excluded, in_play = sift(data)
+    weights = effective_weights(data.weights)
+    directions = effective_directions(data.directions)
+    service_levels = {name_key(p): s for p, s in data.service_levels.items()}
+    metrics = {name_key(p): m for p, m in data.metrics.items()}
+    scored = _scored(data, in_play, weights, directions)
 
     shortlist = [
         RankedTask(
