@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from bot.slack.listeners.commands import split_command
 from flows.method import Stage
 from tests.slack.helpers import (
     RATING,
@@ -353,3 +354,19 @@ def test_export_before_the_report_is_ready(slack: Slack) -> None:
     _, _, calls = talk.command("export json")
     assert "nothing to export yet" in only_response(calls)["text"]
     assert not [c for c in calls if c.method.startswith("files.")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("status", ("status", "")),
+        ("Status check", ("start", "Status check")),
+        ("reopen the agency question", ("start", "reopen the agency question")),
+        ("export csv", ("export", "csv")),
+        ("Export plan for Q3", ("start", "Export plan for Q3")),
+        ("Q3 review", ("start", "Q3 review")),
+        ("", ("start", "")),
+    ],
+)
+def test_a_title_may_start_with_a_subcommand_word(text: str, expected: tuple[str, str]) -> None:
+    assert split_command(text) == expected

@@ -37,10 +37,17 @@ log = logging.getLogger("outsource_review.slack")
 
 
 def split_command(text: str) -> tuple[str, str]:
-    """('status', '') for `status`; ('start', 'Q3 review') for anything that is not a subcommand."""
+    """('status', '') for `status`; ('start', 'Q3 review') for anything that is not a subcommand.
+
+    A title may start with a subcommand's word ("Status check", "Reopen the agency question"): only the
+    bare word, or `export` with one word (its format), is taken as the subcommand.
+    """
     words = text.strip().split(maxsplit=1)
-    if words and words[0].lower() in SUBCOMMANDS:
-        return words[0].lower(), words[1] if len(words) > 1 else ""
+    if not words or words[0].lower() not in SUBCOMMANDS:
+        return "start", text.strip()
+    sub, rest = words[0].lower(), words[1].strip() if len(words) > 1 else ""
+    if not rest or (sub == "export" and len(rest.split()) == 1):
+        return sub, rest
     return "start", text.strip()
 
 
