@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -66,6 +66,16 @@ class PairSensitivity:
         return self.sentence()
 
 
+NAMES_SHOWN = 5  # a sentence names this many tasks, then says how many more (`crossed_by` keeps them all)
+
+
+def _some(names: Sequence[str], name: Callable[[str], str]) -> str:
+    """`A, B, C, D, E and 12 more`: in a large review one weight can move a task past dozens of others, and
+    listing them all made the report grow with the square of the number of processes."""
+    shown = ", ".join(name(n) for n in names[:NAMES_SHOWN])
+    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+
+
 @dataclass(frozen=True)
 class Stability:
     """Whether a ranked task keeps its place when any one weight is moved by ±50%, the others fixed."""
@@ -86,10 +96,10 @@ class Stability:
         """The label and why, in words; `name` shows a task name (escaping it for Markdown or Slack)."""
         if self.stable:
             return "stable: keeps its place with any one weight 50% lower or higher"
-        rising = [name(n) for n in self.crossed_by if n not in self.passes]
-        parts = [f"{', '.join(rising)} {'move' if len(rising) > 1 else 'moves'} above it"] if rising else []
+        rising = [n for n in self.crossed_by if n not in self.passes]
+        parts = [f"{_some(rising, name)} {'move' if len(rising) > 1 else 'moves'} above it"] if rising else []
         if self.passes:
-            parts.append(f"it moves above {', '.join(name(n) for n in self.passes)}")
+            parts.append(f"it moves above {_some(self.passes, name)}")
         return f"fragile: {self.condition}, {' and '.join(parts)}"
 
     @property

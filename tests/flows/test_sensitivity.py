@@ -312,3 +312,22 @@ def test_stable_and_fragile_labels() -> None:
     )
     assert beta.text == "fragile: with risk at 1.5 (+50%), Gamma moves above it"
     assert gamma.text == "fragile: with risk at 1.5 (+50%), it moves above Beta"
+
+
+def test_a_fragile_sentence_names_five_tasks_and_counts_the_rest() -> None:
+    """In a large review one weight can move a task past dozens of others: the sentence names five and says how
+    many more (`crossed_by` keeps them all), so the report grows with the number of processes, not its square."""
+    from flows.report import Stability
+
+    names = tuple(f"Task {i}" for i in range(12))
+    rising = Stability(False, "risk", 1.5, "+50%", names[:7], (), "with risk at 1.5 (+50%)")
+    assert (
+        rising.text
+        == "fragile: with risk at 1.5 (+50%), Task 0, Task 1, Task 2, Task 3, Task 4 and 2 more move above it"
+    )
+    both = Stability(False, "risk", 0.5, "-50%", names, names[5:], "with risk at 0.5 (-50%)")
+    assert both.sentence(str.upper) == (
+        "fragile: with risk at 0.5 (-50%), TASK 0, TASK 1, TASK 2, TASK 3, TASK 4 move above it "
+        "and it moves above TASK 5, TASK 6, TASK 7, TASK 8, TASK 9 and 2 more"
+    )
+    assert len(both.crossed_by) == 12
