@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from flows.model import Merge, Metric
@@ -120,9 +121,9 @@ class RankedTask:
     metrics: tuple[Metric, ...] = ()
     stability: Stability | None = None  # flows.sensitivity
 
-    @property
+    @cached_property
     def spread(self) -> dict[str, tuple[int, int]]:
-        """Per factor, the lowest and the highest rating given."""
+        """Per factor, the lowest and the highest rating given (worked out once: every renderer asks)."""
         if not self.ratings:
             return {}
         factors = next(iter(self.ratings.values())).keys()

@@ -122,12 +122,15 @@ class _Crossing:
         return abs(self.threshold - self.now)
 
 
-def _crossing(a: _Task, b: _Task, weights: _Weights, k: str) -> _Crossing | None:
-    """Where moving weight k alone puts b above a, if anywhere in x ≥ 0 (with Σ w > 0)."""
+def _crossing(a: _Task, b: _Task, weights: _Weights, k: str, s: int | None = None) -> _Crossing | None:
+    """Where moving weight k alone puts b above a, if anywhere in x ≥ 0 (with Σ w > 0).
+
+    `s` is a's numerator minus b's (computed here when not given)."""
     d_k = a.values[k] - b.values[k]
     if d_k == 0:
         return None
-    s = _numerator(a, weights.scaled) - _numerator(b, weights.scaled)
+    if s is None:
+        s = _numerator(a, weights.scaled) - _numerator(b, weights.scaled)
     w_k = weights.scaled[k]
     others = sum(weights.scaled.values()) - w_k
     threshold = weights.true(w_k - Fraction(s, d_k))
@@ -162,7 +165,8 @@ def condition(crossing: _Crossing | None) -> str:
 
 def pair_sensitivity(higher: _Task, lower: _Task, weights: _Weights) -> PairSensitivity:
     """The nearest single-weight change that puts `lower` above `higher` (first factor wins a tie)."""
-    found = [c for k in FACTOR_IDS if (c := _crossing(higher, lower, weights, k)) is not None]
+    s = _numerator(higher, weights.scaled) - _numerator(lower, weights.scaled)
+    found = [c for k in FACTOR_IDS if (c := _crossing(higher, lower, weights, k, s)) is not None]
     best = min(found, key=lambda c: c.distance, default=None)
     if best is None:
         return PairSensitivity(higher.name, lower.name, condition(None))
