@@ -8,6 +8,7 @@ the answer is already saved, and the user is told what to do.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_sdk import WebClient
@@ -58,6 +59,7 @@ class Presenter:
     def __init__(self, service: ReviewService, access: Access | None = None):
         self.service = service
         self.access = access or Access()
+        self.uploads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="report-files")
 
     # ------------------------------------------------------------ answering
 
@@ -209,10 +211,17 @@ class Presenter:
                 client.chat_postMessage, channel=review.channel_id, unfurl_links=False, **message.as_kwargs()
             ):
                 return True
-        if report.shortlist:
-            self.upload_chart(client, review, report)
-        self.upload(client, review, "md")
+        # The files take a chart drawing and three calls each: they follow after Slack has its answer.
+        self.uploads.submit(self._upload_report_files, client, review, report)
         return True
+
+    def _upload_report_files(self, client: WebClient, review: Review, report: Report) -> None:
+        try:
+            if report.shortlist:
+                self.upload_chart(client, review, report)
+            self.upload(client, review, "md", report)
+        except Exception:
+            log.exception("the report files could not be uploaded")
 
     def upload_chart(self, client: WebClient, review: Review, report: Report | None = None) -> bool:
         """The priority chart (PNG) in the channel, with the shortlist; a chart that fails to draw is logged."""
@@ -237,8 +246,8 @@ class Presenter:
             "orange ranks are fragile (see *How stable is this ranking?*).",
         )
 
-    def upload(self, client: WebClient, review: Review, fmt: str) -> bool:
-        report = self.service.full_report(review)
+    def upload(self, client: WebClient, review: Review, fmt: str, report: Report | None = None) -> bool:
+        report = report or self.service.full_report(review)
         content = RENDERERS[fmt](report)
         return self.call(
             client.files_upload_v2,

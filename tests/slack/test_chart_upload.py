@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 
 from tests.slack.conftest import Bot
-from tests.slack.helpers import Conversation
+from tests.slack.helpers import Conversation, wait_for_file
 from tests.slack.test_review_in_thread import REPLIES
 from tests.support import FakeSlack
 from tests.support import payloads as p
@@ -27,6 +27,7 @@ def test_the_chart_is_uploaded_with_the_shortlist(bot: Bot, fake_slack: FakeSlac
     for text, user in REPLIES:
         calls = talk.say(text, user)
 
+    wait_for_file(fake_slack, p.CHANNEL_ID, ".md")  # the files follow the shortlist, after Slack's 200
     files = fake_slack.uploaded_files()
     charts = [f for f in files if f.filename.endswith(".png")]
     assert len(charts) == 1, [f.filename for f in files]
@@ -39,7 +40,7 @@ def test_the_chart_is_uploaded_with_the_shortlist(bot: Bot, fake_slack: FakeSlac
     # after the shortlist messages, before the Markdown report
     assert files.index(chart) == len(files) - 2 and files[-1].filename.endswith(".md")
     shortlist = [c for c in calls if c.method == "chat.postMessage" and not c.get("thread_ts")]
-    uploads = [c for c in calls if c.method == "files.completeUploadExternal"]
+    uploads = fake_slack.calls("files.completeUploadExternal")
     assert shortlist and uploads and shortlist[-1].seq < uploads[0].seq
 
     # the shortlist itself says how stable it is and how far apart the raters were
@@ -56,6 +57,7 @@ def test_export_png_uploads_the_chart_again(bot: Bot, fake_slack: FakeSlack) -> 
     talk.start("Q3 review")
     for text, user in REPLIES:
         talk.say(text, user)
+    wait_for_file(fake_slack, p.CHANNEL_ID, ".md")
     before = len(fake_slack.uploaded_files())
     status, _, _ = talk.command("export png")
     assert status == 200

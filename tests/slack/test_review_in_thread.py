@@ -11,7 +11,14 @@ from flows.render import to_json_dict
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
 from tests.slack.conftest import Bot
-from tests.slack.helpers import Conversation, blocks_json, ephemerals, last_question, mrkdwn_texts
+from tests.slack.helpers import (
+    Conversation,
+    blocks_json,
+    ephemerals,
+    last_question,
+    mrkdwn_texts,
+    wait_for_file,
+)
 from tests.support import FakeSlack
 from tests.support import payloads as p
 
@@ -105,8 +112,8 @@ def test_a_whole_review_by_typed_replies(bot: Bot, fake_slack: FakeSlack, tmp_pa
     assert "Website relaunch: still in progress" in text
     assert "Paid search ads: not a candidate" in text
     assert "Writing blog posts → Blog writing" in text
-    files = fake_slack.uploaded_files()
-    assert files and files[-1].content.decode().startswith("# Q3 review")
+    markdown = wait_for_file(fake_slack, p.CHANNEL_ID, ".md")
+    assert markdown.content.decode().startswith("# Q3 review")
 
     # Every answer is stored with its author; Bob's answer counts like anyone's.
     store, review = stored_review(bot, thread)
