@@ -91,6 +91,17 @@ def to_json_dict(report: Report) -> dict[str, Any]:
             }
             for e in report.ledger
         ],
+        "checkins": [{"process": r.process, **r.as_dict()} for r in report.checkins],
+        "early_warnings": [
+            {
+                "level": str(w.level),
+                "process": w.process,
+                "metric": w.metric,
+                "period": w.period,
+                "text": w.text,
+            }
+            for w in report.warnings
+        ],
         "reconsidered": [
             {
                 "process": r.process,
@@ -246,6 +257,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
             lines.append(f"- {', '.join(esc(s) for s in merge.sources)} → {esc(merge.into)}")
         lines.append("")
     lines += _ledger_lines(report, esc)
+    lines += _checkin_lines(report, esc)
     if report.merge_suggestions:
         lines += ["## Possible duplicates to check", ""]
         for s in report.merge_suggestions:
@@ -292,6 +304,23 @@ def _ledger_lines(report: Report, esc: Any) -> list[str]:
             lines.append(
                 f"- {esc(r.process)} (was {was}) was reconsidered by {esc(r.by)} on {r.at:%Y-%m-%d}; now {r.now}."
             )
+        lines.append("")
+    return lines
+
+
+def _checkin_lines(report: Report, esc: Any) -> list[str]:
+    """Actual metric values since the review, and the early warnings they raise."""
+    if not report.checkins:
+        return []
+    lines = ["## Check-ins", "", "| task | metric | period | value | by |", "|---|---|---|---:|---|"]
+    for r in report.checkins:
+        lines.append(
+            f"| {esc(r.process)} | {esc(r.metric)} | {r.period} | {plain_number(r.value)} | {esc(r.author)} |"
+        )
+    lines.append("")
+    for w in report.warnings:
+        lines.append(f"- {str(w.level).upper()} early warning: {esc(w.text)}")
+    if report.warnings:
         lines.append("")
     return lines
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from flows.model import Merge, Metric
 
 if TYPE_CHECKING:
+    from flows.checkin import EarlyWarning, Reading
     from flows.ledger import LedgerEntry, Reconsideration
 
 
@@ -153,6 +154,8 @@ class Report:
     sensitivity: list[PairSensitivity] = field(default_factory=list)  # one per adjacent pair, top first
     ledger: list[LedgerEntry] = field(default_factory=list)  # filled from the answer history
     reconsidered: list[Reconsideration] = field(default_factory=list)
+    checkins: list[Reading] = field(default_factory=list)  # actual metric values, per period
+    warnings: list[EarlyWarning] = field(default_factory=list)  # early warnings standing now
 
     def fate_of(self, process: str) -> str:
         """'ranked', 'excluded at step N' or 'merged into X'."""

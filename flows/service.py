@@ -11,7 +11,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from flows.checkin import K_CHECKIN, K_REMINDER, CheckinResult, number_text, record_checkins
+from flows.checkin import (
+    K_CHECKIN,
+    K_REMINDER,
+    CheckinResult,
+    early_warnings,
+    number_text,
+    record_checkins,
+    series,
+    tracked_metrics,
+)
 from flows.interview import (
     K_CANDIDATES,
     Outcome,
@@ -361,6 +370,12 @@ class ReviewService:
         history = self.store.history(review.id or "")
         report.ledger = build_ledger(report, history)
         report.reconsidered = reconsiderations(report, history)
+        report.checkins = [
+            reading
+            for tracked in tracked_metrics(review)
+            for reading in series(review, tracked.process, tracked.metric.name)
+        ]
+        report.warnings = early_warnings(review)
         return report
 
     def participants(self, review: Review) -> list[str]:

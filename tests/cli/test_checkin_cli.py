@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -176,3 +177,25 @@ def test_a_review_without_metrics_exits_2(cli: Cli, write) -> None:  # type: ign
     result = cli("checkin", match.group(1), stdin="1\n")
     assert result.code == 2
     assert "has no metrics to check in yet" in result.err
+
+
+def test_exports_carry_the_check_ins_and_warnings(cli: Cli, demo: str) -> None:
+    cli.ok("checkin", demo, "--metric", SESSIONS, "--value", "6000", "--period", "2026-10", "--name", "tom")
+    report = json.loads(cli.ok("export", demo, "--format", "json").out)
+    assert report["checkins"] == [
+        {
+            "process": "SEO audits",
+            "metric": SESSIONS,
+            "period": "2026-10",
+            "value": 6000,
+            "author": "tom",
+            "at": report["checkins"][0]["at"],
+        }
+    ]
+    (warning,) = report["early_warnings"]
+    assert (warning["level"], warning["process"], warning["metric"]) == ("red", "SEO audits", SESSIONS)
+    markdown = cli.ok("export", demo).out
+    assert (
+        "## Check-ins" in markdown
+        and "| SEO audits | organic sessions per month | 2026-10 | 6000 | tom |" in markdown
+    )
