@@ -557,10 +557,15 @@ def apply_reply(
     author: str,
     text: str,
     *,
-    is_facilitator: bool = False,
+    is_facilitator: bool | Callable[[], bool] = False,
     expect_key: str | None = None,
 ) -> Outcome:
-    """Apply one typed reply to the review in place."""
+    """Apply one typed reply to the review in place.
+
+    `is_facilitator` may be a function: it is asked (at most once) only by the steps only the facilitator may
+    take, so that a transport checks who someone is (a Web API call) only when it matters.
+    """
+    facilitator = _once(is_facilitator)
     if not review.is_open:
         state = "finished" if review.state is Stage.DONE else "cancelled"
         return Outcome(
@@ -571,7 +576,7 @@ def apply_reply(
     if command:
         verb, argument = (g for g in command.groups() if g is not None)
         if _is_command(verb.lower(), argument.strip(), prompt):
-            return _apply_global(review, verb.lower(), argument.strip(), is_facilitator)
+            return _apply_global(review, verb.lower(), argument.strip(), facilitator)
     if prompt is None:
         return _finish_or_hint(review, text)
     if expect_key is not None and expect_key != prompt.key:
@@ -582,7 +587,7 @@ def apply_reply(
         )
     try:
         reply = parse_reply(prompt, text)
-        outcome = _apply(review, prompt, author, reply.command, reply.value, is_facilitator)
+        outcome = _apply(review, prompt, author, reply.command, reply.value, facilitator)
     except ReplyError as exc:
         return Outcome(prompt=prompt, error=str(exc), question=prompt.key)
     return _after(review, outcome, prompt.key)
@@ -613,9 +618,23 @@ def _finish_or_hint(review: Review, text: str) -> Outcome:
     )
 
 
-def _apply_global(review: Review, verb: str, argument: str, facilitator: bool) -> Outcome:
+def _once(answer: bool | Callable[[], bool]) -> Callable[[], bool]:
+    """`answer` as a function that asks it (when it is one) only the first time."""
+    if not callable(answer):
+        return lambda: answer
+    known: list[bool] = []
+
+    def ask() -> bool:
+        if not known:
+            known.append(bool(answer()))
+        return known[0]
+
+    return ask
+
+
+def _apply_global(review: Review, verb: str, argument: str, facilitator: Callable[[], bool]) -> Outcome:
     """`change N`, `reconsider NAME` and `weights ...` work whatever question is open."""
-    if verb in FACILITATOR_ONLY and not facilitator:
+    if verb in FACILITATOR_ONLY and not facilitator():
         return Outcome(prompt=current_prompt(review), error=f"Only the facilitator can use `{verb}`.")
     value: Any = {verb: argument}
     try:
@@ -768,7 +787,12 @@ def rewind(review: Review) -> None:
 
 
 def _apply(
-    review: Review, prompt: Prompt, author: str, command: str | None, value: Any, facilitator: bool
+    review: Review,
+    prompt: Prompt,
+    author: str,
+    command: str | None,
+    value: Any,
+    facilitator: Callable[[], bool],
 ) -> Outcome:
     key = prompt.key
     if command == "help":
@@ -779,7 +803,7 @@ def _apply(
         return Outcome(
             prompt=None, changed=True, message="Going back one question.", value={"back": reopened}
         )
-    if prompt.kind is Kind.WEIGHTS and not facilitator:
+    if prompt.kind is Kind.WEIGHTS and not facilitator():
         raise ReplyError("Only the facilitator (or a workspace admin) sets the weights; everyone rates.")
     if command == "skip":
         commit(review, key, _skipped(prompt))
@@ -841,10 +865,10 @@ def _skipped(prompt: Prompt) -> Any:
     return None
 
 
-def _close(review: Review, prompt: Prompt, facilitator: bool) -> Outcome:
+def _close(review: Review, prompt: Prompt, facilitator: Callable[[], bool]) -> Outcome:
     draft = review.drafts.get(prompt.key)
     if prompt.kind is Kind.RATINGS:
-        if not facilitator:
+        if not facilitator():
             raise ReplyError("Only the facilitator closes a rating round. Your ratings are saved.")
         if not draft:
             raise ReplyError("No one has rated this yet; send six ratings first, like `2 4 2 3 5 2`.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 
 from flows.checkin import (
     K_CHECKIN,
@@ -187,7 +188,8 @@ class ReviewService:
         `loaded` is the review as the caller just loaded it (it is not changed): the first attempt applies
         the reply to a copy of it instead of loading it again; a save that finds it outdated loads it anew.
 
-        `is_admin` may be a function: it is asked (once) only when someone other than the facilitator replies.
+        `is_admin` may be a function: it is asked (once) only when someone other than the facilitator takes a
+        step only the facilitator may take (setting weights, closing a rating round, `reconsider`).
 
         `receipt` makes the reply idempotent. The key of its delivery (a Slack event id, a click's action_ts)
         is claimed in the same transaction that saves the answer, so a retried delivery is applied once (the
@@ -222,7 +224,11 @@ class ReviewService:
                 prompt = current_prompt(review)
                 aimed_at = prompt.key if prompt else None
             outcome = apply_reply(
-                review, author, text, is_facilitator=is_facilitator(review), expect_key=aimed_at
+                review,
+                author,
+                text,
+                is_facilitator=partial(is_facilitator, review),
+                expect_key=aimed_at,
             )
             try:
                 return self._save(review, author, text, outcome, aimed_at, receipt)
