@@ -70,6 +70,7 @@ class Turn:
     late: bool = False  # the reply reached a question someone else had just answered
     question: str | None = None  # the key of the question the reply went to
     duplicate: bool = False  # this delivery (its receipt) was applied before: nothing was done now
+    before: Review | None = None  # the review as it was when the reply was applied to it (replies only)
 
     @property
     def finished(self) -> bool:
@@ -220,6 +221,7 @@ class ReviewService:
                 review = _copy(loaded)
             else:
                 review = self.load(review_id, team_id)
+            before = _copy(review)
             if aimed_at is None:
                 prompt = current_prompt(review)
                 aimed_at = prompt.key if prompt else None
@@ -231,12 +233,14 @@ class ReviewService:
                 expect_key=aimed_at,
             )
             try:
-                return self._save(review, author, text, outcome, aimed_at, receipt)
+                turn = self._save(review, author, text, outcome, aimed_at, receipt)
             except VersionConflict:
                 continue
             except DuplicateDelivery:
                 saved = self.load(review_id, team_id)
                 return Turn(review=saved, prompt=current_prompt(saved), duplicate=True)
+            turn.before = before
+            return turn
         raise VersionConflict(review_id)
 
     def _unsaved(self, turn: Turn, receipt: str | None) -> Turn:

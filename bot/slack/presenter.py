@@ -18,7 +18,7 @@ from bot.slack import blocks, checkin
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.requestlog import note
 from bot.slack.text import escape, mention, question_token
-from flows.interview import current_prompt
+from flows.interview import Progress, current_prompt
 from flows.model import Review
 from flows.render import RENDERERS
 from flows.report import Report
@@ -146,7 +146,7 @@ class Presenter:
                 self.whisper(client, review, user, turn.message)
             self.ensure_posted(client, review)
             return
-        self.refresh_kickoff(client, review)
+        self.refresh_kickoff(client, review, before=turn.before)
         moved_on = turn.prompt is not None and turn.prompt.key != turn.question
         if turn.late:
             return  # whoever answered first posts the next question
@@ -162,10 +162,18 @@ class Presenter:
 
     # ------------------------------------------------------------ messages
 
-    def refresh_kickoff(self, client: WebClient, review: Review) -> None:
+    def refresh_kickoff(self, client: WebClient, review: Review, before: Review | None = None) -> None:
+        """Show the review's progress in its kickoff message; not when `before` (the review as the answer
+        found it) shows the same: most answers (a rating into an open round, one more list item) change
+        nothing there, and the update would cost a Web API call for the same message."""
         if not (review.channel_id and review.thread_ts):
             return
-        message = blocks.kickoff_message(review, self.service.progress(review))
+        progress = self.service.progress(review)
+        if before is not None and _kickoff_of(before, self.service.progress(before)) == _kickoff_of(
+            review, progress
+        ):
+            return
+        message = blocks.kickoff_message(review, progress)
         self.call(client.chat_update, channel=review.channel_id, ts=review.thread_ts, **message.as_kwargs())
 
     def ensure_posted(self, client: WebClient, review: Review, note: str | None = None) -> bool:
@@ -312,6 +320,11 @@ class Presenter:
         log.log(level, "slack call failed method=%s error=%s: %s", name, error, fix)
         note(slack_error=error)
         return False
+
+
+def _kickoff_of(review: Review, progress: Progress) -> tuple[object, ...]:
+    """What the kickoff message shows (`blocks.kickoff_message`)."""
+    return (review.title, review.facilitator, progress)
 
 
 def _outcome(turn: Turn) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from flows.answers import load_answers
@@ -97,9 +98,11 @@ def test_a_whole_review_by_typed_replies(bot: Bot, fake_slack: FakeSlack, tmp_pa
     for text, user in REPLIES:
         calls = talk.say(text, user)
 
-    # The kickoff message was updated in place, and ends finished.
+    # The kickoff message was updated in place whenever what it shows changed (never to the same), and ends
+    # finished.
     updates = [c for c in fake_slack.calls("chat.update") if c["ts"] == thread]
-    assert len(updates) >= len(REPLIES)
+    shown = [c.all_text() for c in updates]
+    assert len(updates) >= 8 and all(a != b for a, b in pairwise(shown))
     assert "Finished" in updates[-1].all_text()
 
     # The shortlist went to the channel (not the thread), with reasons, and the Markdown file was uploaded.
