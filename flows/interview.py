@@ -920,12 +920,13 @@ def progress(review: Review) -> Progress:
     facts: list[str] = []
     processes = listed_processes(review)
     if processes:
-        facts.append(f"{len(processes)} processes listed")
+        facts.append(f"{len(processes)} process{'es' if len(processes) != 1 else ''} listed")
     merges = sum(len(m.sources) for m in accepted_merges(review))
     if merges:
         facts.append(f"{merges} merged")
     if K_CANDIDATES in answers:
-        facts.append(f"{len(picked(answers[K_CANDIDATES]))} candidates")
+        count = len(picked(answers[K_CANDIDATES]))
+        facts.append(f"{count} candidate{'s' if count != 1 else ''}")
     order = list(INTERVIEW_PATH)
     if review.state in order and order.index(review.state) > order.index(Stage.NOT_SHORT_TERM):
         remaining = in_play(review, Stage.PRIORITISE)
