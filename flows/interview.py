@@ -72,7 +72,8 @@ def _stage_complete(event: EventData) -> bool:
     return current_prompt(review) is None
 
 
-def _build_machine() -> Machine:
+def transitions_table() -> list[dict[str, Any]]:
+    """The interview's transitions, as `transitions` takes them (also drawn in docs/interview-flow.md)."""
     transitions: list[dict[str, Any]] = []
     for here, following in itertools.pairwise(INTERVIEW_PATH):
         transitions.append(
@@ -84,10 +85,14 @@ def _build_machine() -> Machine:
         {"trigger": "cancel", "source": sorted(ACTIVE_STAGES), "dest": Stage.CANCELLED},
         {"trigger": "reopen", "source": [Stage.DONE, Stage.CANCELLED], "dest": Stage.REPORT},
     ]
+    return transitions
+
+
+def _build_machine() -> Machine:
     return Machine(
         model=None,
         states=Stage,
-        transitions=transitions,
+        transitions=transitions_table(),
         initial=Stage.INTAKE,
         auto_transitions=False,
         send_event=True,
