@@ -1,0 +1,52 @@
+"""The fake Slack Web API in a process of its own, for load: `python -m tests.benchmarks.fake_server`.
+
+It prints its API URL on the first line of stdout and serves until stdin closes (or it is terminated). It
+counts calls per method instead of keeping them: under load the call log would grow by thousands of bodies a
+minute. `GET /bench/counts` answers the counts as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections import Counter
+from typing import Any
+
+from tests.support.fake_slack import Call, FakeSlack
+
+
+class LeanFakeSlack(FakeSlack):
+    """FakeSlack that counts calls per method (and their failures) without keeping them."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.counts: Counter[str] = Counter()
+        self.counts_lock = threading.Lock()
+
+    def _finish(self, call: Call, status: int, answer: dict[str, Any] | None) -> None:
+        call.status = status
+        call.response = answer
+        with self.counts_lock:
+            self.counts[call.method] += 1
+            if not call.ok:
+                self.counts[f"{call.method}:failed"] += 1
+
+    def _handle(self, req: Any) -> None:
+        if req.path == "/bench/counts":
+            with self.counts_lock:
+                body = dict(self.counts)
+            req.send_answer(200, body, {})
+            return
+        super()._handle(req)
+
+
+def main() -> None:
+    with LeanFakeSlack() as fake:
+        print(fake.api_url, flush=True)
+        sys.stdin.read()  # until the parent closes our stdin
+        print(json.dumps(dict(fake.counts)), file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""1. The answer path against the floor, side by side in one run.
+
+Ours: a signed typed reply in a review's thread, through the real app (`create_app` + `build_wsgi`, SQLite
+file, the real store), until the answer is saved and the next question posted. The app answers Slack only
+after its listener has finished (`process_before_response=True`, as it runs in production), so the end of
+the request is the end of the work; each answer is checked afterwards (its row saved, the next question
+posted to the fake, the review marked as having it posted).
+
+The floor: a bare Bolt app (`Floor`) whose listener does one SQLite insert and commit and one
+chat.postMessage, also with `process_before_response=True`, against the same FakeSlack.
+
+Both run in this process, two ways: dispatched straight into the WSGI callable, and over HTTP through
+waitress (8 threads, as `serve` runs). Requests alternate ours / floor (ABBA), so drift hits both alike.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.interview import current_prompt
+from flows.model import Review
+from tests.benchmarks import results
+from tests.benchmarks.harness import (
+    FACILITATOR,
+    RATING,
+    SIGNING_SECRET,
+    Floor,
+    Ours,
+    median_ms,
+    percentile,
+    review_at_candidates,
+    review_at_rating,
+    thread_reply,
+    timed,
+    waitress_server,
+)
+from tests.support import FakeSlack, SignedClient
+
+ANSWERS = int(os.environ.get("BENCH_ANSWERS", "40"))  # measured answers per size and way
+WARMUP = 3
+TARGET = 1.5
+CASES = [  # (what, processes, build the review, the typed reply)
+    ("rating, round closes, next question", 12, review_at_rating, RATING),
+    ("rating, round closes, next question", 300, review_at_rating, RATING),
+    ("step 2 pick `all`, next: a list of n", 12, review_at_candidates, "all"),
+    ("step 2 pick `all`, next: a list of n", 300, review_at_candidates, "all"),
+]
+
+
+def _check(ours: Ours, fake: FakeSlack, review: Review, mark: int) -> None:
+    """The answer was saved, the next question posted and remembered as posted."""
+    assert review.id is not None
+    saved = ours.service.store.get(review.id)
+    assert saved is not None and saved.version == review.version + 2, (review.version, saved)
+    assert len(ours.service.store.history(review.id)) == 1
+    prompt = current_prompt(saved)
+    assert prompt is not None and saved.posted_question == prompt.key
+    posts = [
+        c
+        for c in fake.calls("chat.postMessage")
+        if c.seq > mark and c.get("thread_ts") == review.thread_ts and c.ok
+    ]
+    assert posts, "the next question was not posted"
+
+
+def _measure(
+    ours: Ours, floor: Floor, fake: FakeSlack, reviews: list[Review], text: str, way: str, floor_thread: str
+) -> tuple[list[float], list[float]]:
+    ours_times: list[float] = []
+    floor_times: list[float] = []
+    if way == "in-process":
+
+        def answer_ours(review: Review) -> None:
+            assert ours.answer(review, text) == 200
+
+        def answer_floor() -> None:
+            assert floor.answer("C0FLOOR00", floor_thread, text) == 200
+
+        return _alternate(answer_ours, answer_floor, ours, fake, reviews, ours_times, floor_times)
+    with waitress_server(ours.wsgi) as ours_url, waitress_server(floor.wsgi) as floor_url:
+        ours_http = SignedClient(ours_url, SIGNING_SECRET)
+        floor_http = SignedClient(floor_url, SIGNING_SECRET)
+
+        def answer_ours_http(review: Review) -> None:
+            assert review.channel_id and review.thread_ts
+            reply = ours_http.event(thread_reply(text, review.channel_id, review.thread_ts))
+            assert reply.status == 200, reply
+
+        def answer_floor_http() -> None:
+            reply = floor_http.event(thread_reply(text, "C0FLOOR00", floor_thread))
+            assert reply.status == 200, reply
+
+        return _alternate(answer_ours_http, answer_floor_http, ours, fake, reviews, ours_times, floor_times)
+
+
+def _alternate(
+    answer_ours: Callable[[Review], None],
+    answer_floor: Callable[[], None],
+    ours: Ours,
+    fake: FakeSlack,
+    reviews: list[Review],
+    ours_times: list[float],
+    floor_times: list[float],
+) -> tuple[list[float], list[float]]:
+    for i, review in enumerate(reviews):
+        mark = fake.mark()
+        if i % 2 == 0:
+            took_ours = timed(partial(answer_ours, review))
+            took_floor = timed(answer_floor)
+        else:
+            took_floor = timed(answer_floor)
+            took_ours = timed(partial(answer_ours, review))
+        _check(ours, fake, review, mark)
+        if i >= WARMUP:
+            ours_times.append(took_ours)
+            floor_times.append(took_floor)
+    return ours_times, floor_times
+
+
+@pytest.mark.slow
+def test_answer_path_against_the_floor(benchmark: Any, tmp_path: Path) -> None:
+    table = results.table(
+        "1. Answer path against the floor (median time of one answer, ours / floor)",
+        ["answer", "processes", "way", "ours ms", "floor ms", "ours/floor", "ours p90 ms", "floor p90 ms"],
+        target=f"median ours / floor ≤ {TARGET} at 12 and 300 processes",
+    )
+    ratios: dict[tuple[str, int, str], float] = {}
+
+    def run() -> None:
+        with FakeSlack() as fake:
+            ours = Ours.start(fake, f"sqlite:///{tmp_path / 'ours.db'}")
+            floor = Floor(fake, str(tmp_path / "floor.db"))
+            floor_thread = str(fake.client().chat_postMessage(channel="C0FLOOR00", text="floor")["ts"])
+            for what, n, build, text in CASES:
+                template = build(n)
+                for way in ("in-process", "over HTTP (waitress)"):
+                    reviews = [ours.seat(template, f"C0B{n:04d}{i:03d}") for i in range(ANSWERS + WARMUP)]
+                    mine, bare = _measure(ours, floor, fake, reviews, text, way, floor_thread)
+                    ratio = median_ms(mine) / median_ms(bare)
+                    ratios[(what, n, way)] = ratio
+                    table.add(
+                        what,
+                        n,
+                        way,
+                        median_ms(mine),
+                        median_ms(bare),
+                        ratio,
+                        percentile(mine, 90) * 1000,
+                        percentile(bare, 90) * 1000,
+                    )
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    headline = {k: v for k, v in ratios.items() if k[0].startswith("rating")}
+    table.met = all(v <= TARGET for v in headline.values())
+    table.notes += [
+        f"{ANSWERS} answers per row after {WARMUP} warm-up ones, ours and the floor alternating; "
+        "each answer goes to a review of its own, seated at the same question.",
+        "Ours is timed to the end of the request: the app runs its listener before it answers "
+        "(process_before_response=True), and every answer is checked afterwards: its row saved, the next "
+        "question posted to the fake and remembered as posted.",
+        "The target is judged on the rating rows; the step-2 rows answer a pick and post a list of n options.",
+        f"Reviews are answered by {FACILITATOR}, their facilitator and only rater.",
+    ]
+    benchmark.extra_info["ratios"] = {f"{w} {n} {way}": round(r, 2) for (w, n, way), r in ratios.items()}

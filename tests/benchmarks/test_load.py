@@ -1,0 +1,87 @@
+"""3. Under load: see `tests.benchmarks.load` (also runnable on its own). BENCH_LOAD_SECONDS shortens the runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg2
+import pytest
+
+from tests.benchmarks import results
+from tests.benchmarks.load import DEFAULT_SECONDS, POSTGRES_URL, TARGET_P99_MS, LoadResult, run_load
+
+RUNS = [("sqlite", 1), ("postgres", 2)]
+
+
+def _postgres_answers() -> str | None:
+    try:
+        psycopg2.connect(
+            POSTGRES_URL.replace("postgresql+psycopg2://", "postgresql://"), connect_timeout=3
+        ).close()
+    except psycopg2.OperationalError as error:
+        return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+    return None
+
+
+@pytest.mark.slow
+def test_fifty_reviews_answered_at_once(benchmark: Any) -> None:
+    table = results.table(
+        f"3. Under load: 50 reviews, 100 requests a second for {DEFAULT_SECONDS:.0f} s, time to the HTTP 200",
+        [
+            "database",
+            "serve processes",
+            "sent",
+            "acknowledged",
+            "lost",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "achieved req/s",
+            "bot CPU ms / request",
+            "fake CPU ms / request",
+            "Web API calls",
+        ],
+        target=f"p99 ≤ {TARGET_P99_MS:.0f} ms, no answer lost",
+    )
+    found: list[LoadResult] = []
+
+    def run() -> None:
+        for db, processes in RUNS:
+            if db == "postgres" and (why := _postgres_answers()) is not None:
+                table.notes.append(f"PostgreSQL skipped: {POSTGRES_URL} does not answer ({why}).")
+                continue
+            found.append(run_load(db=db, processes=processes))
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    for r in found:
+        calls = ", ".join(f"{k} {v}" for k, v in sorted(r.web_api.items()) if not k.endswith(":failed"))
+        table.add(
+            r.database,
+            r.processes,
+            r.sent,
+            r.acknowledged,
+            r.lost,
+            r.p50_ms,
+            r.p90_ms,
+            r.p99_ms,
+            r.max_ms,
+            r.achieved_rate,
+            r.bot_cpu_ms,
+            r.fake_cpu_ms,
+            calls,
+        )
+        if r.errors:
+            table.notes.append(f"{r.database}: Web API calls the bot logged as failed: {r.errors}")
+    table.met = bool(found) and all(r.met for r in found)
+    table.notes += [
+        "Open loop: request i is due at start + i/100 s whatever happened before; its time runs from when it "
+        "was due to its HTTP 200 (the bot answers once its listener is done), so waiting in the generator or "
+        "in the bot's queue counts. Every reply is a rating into an open round (saved as an answer row).",
+        "Lost: replies acknowledged with 200 that have no answer row afterwards (compared by review, author "
+        "and text).",
+        "CPU per request: user + system time of the serve processes and of the fake Web API during the run, "
+        "divided by the requests. Everything (bots, fake, generator, PostgreSQL) shares the machine's CPUs.",
+    ]
+    benchmark.extra_info["load"] = [r.__dict__ for r in found]
+    assert all(r.lost == 0 for r in found), [(r.database, r.lost) for r in found]
