@@ -98,7 +98,8 @@ class Stability:
         """The label and why, in words; `name` shows a task name (escaping it for Markdown or Slack)."""
         if self.stable:
             return "stable: keeps its place with any one weight 50% lower or higher"
-        rising = [n for n in self.crossed_by if n not in self.passes]
+        passes = set(self.passes)
+        rising = [n for n in self.crossed_by if n not in passes]
         parts = [f"{_some(rising, name)} {'move' if len(rising) > 1 else 'moves'} above it"] if rising else []
         if self.passes:
             parts.append(f"it moves above {_some(self.passes, name)}")
