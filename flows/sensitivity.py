@@ -213,8 +213,8 @@ def stabilities(tasks: Sequence[_Task], weights: _Weights) -> list[Stability]:
 
     Each weighting orders the tasks once (scores, then tie-breaks), and a task keeps its place exactly when
     the tasks above it are the same set in both orders: the first p tasks of both orders are the same set
-    (p its place) and it is at p in both. That takes a sort per weighting; only a fragile task's crossings,
-    listed in its sentence, are looked for one by one (comparing every pair for every weighting made a
+    (p its place) and it is at p in both. That takes a sort per weighting; a fragile task's crossings are
+    the tasks above it in one order and not in the other (comparing every pair for every weighting made a
     1,000-process report take seconds).
     """
     by_tie = sorted(range(len(tasks)), key=lambda i: tasks[i].tie_key)
@@ -224,16 +224,17 @@ def stabilities(tasks: Sequence[_Task], weights: _Weights) -> list[Stability]:
     now = _places(tasks, weights.scaled, ties)
     moved = [(k, change, x, _places(tasks, w, ties)) for k, change, x, w in _moves(weights)]
     keeps = [_keeps_place(now, places) for _, _, _, places in moved]
+    order_now = _order(now)
+    orders = [_order(places) for _, _, _, places in moved]
 
     found = []
     for me in range(len(tasks)):
         result = Stability(True)
-        for (k, change, x, places), kept in zip(moved, keeps, strict=True):
+        for (k, change, x, places), kept, order in zip(moved, keeps, orders, strict=True):
             if kept[me]:
                 continue
-            crossed = [
-                o for o in range(len(tasks)) if o != me and (places[o] < places[me]) != (now[o] < now[me])
-            ]
+            # those above it in one order and not in the other, in the shortlist's order
+            crossed = sorted(set(order_now[: now[me]]).symmetric_difference(order[: places[me]]))
             result = Stability(
                 stable=False,
                 factor=k,
@@ -258,12 +259,18 @@ def _places(tasks: Sequence[_Task], weights: Mapping[str, int], ties: list[int])
     return places
 
 
+def _order(places: list[int]) -> list[int]:
+    """The tasks (their indexes) from the top place down."""
+    by_place = [0] * len(places)
+    for i, place in enumerate(places):
+        by_place[place] = i
+    return by_place
+
+
 def _keeps_place(now: list[int], moved: list[int]) -> list[bool]:
     """Per task: the same tasks are above it in both orders (given as each task's place)."""
     count = len(now)
-    by_place = [0] * count
-    for i, place in enumerate(now):
-        by_place[place] = i
+    by_place = _order(now)
     # same_top[p]: the first p tasks of both orders are the same set (their places after the move are 0..p-1)
     same_top = [True] * (count + 1)
     highest = -1
