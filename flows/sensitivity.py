@@ -83,19 +83,28 @@ class _Weights:
 
 
 def _tasks(shortlist: Sequence[RankedTask], directions: Mapping[str, str]) -> list[_Task]:
-    values = [
-        {
-            f: (m - 1) / 4 if directions[f] == "+" else (5 - m) / 4
-            for f, m in ((f, Fraction(t.factors[f])) for f in FACTOR_IDS)
-        }
-        for t in shortlist
-    ]
-    unit = math.lcm(1, *(v.denominator for vs in values for v in vs.values()))
+    # Medians take few values (1, 1.5, ... 5): each is made a fraction once, not once per task and factor.
+    exact: dict[float, Fraction] = {}
+    normal: dict[tuple[float, str], Fraction] = {}
+
+    def fraction(m: float) -> Fraction:
+        if m not in exact:
+            exact[m] = Fraction(m)
+        return exact[m]
+
+    def value(m: float, direction: str) -> Fraction:
+        if (m, direction) not in normal:
+            normal[(m, direction)] = (fraction(m) - 1) / 4 if direction == "+" else (5 - fraction(m)) / 4
+        return normal[(m, direction)]
+
+    values = [{f: value(t.factors[f], directions[f]) for f in FACTOR_IDS} for t in shortlist]
+    unit = math.lcm(1, *(v.denominator for v in normal.values()))
+    scaled = {v: int(v * unit) for v in normal.values()}
     return [
         _Task(
             t.process,
-            {f: int(v * unit) for f, v in vs.items()},
-            (-Fraction(t.factors["benefits"]), Fraction(t.factors["risk"]), t.process.casefold()),
+            {f: scaled[v] for f, v in vs.items()},
+            (-fraction(t.factors["benefits"]), fraction(t.factors["risk"]), t.process.casefold()),
         )
         for t, vs in zip(shortlist, values, strict=True)
     ]
