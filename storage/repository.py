@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, insert, select, update
 
@@ -57,21 +57,19 @@ class SqlReviewStore:
 
     def get(self, review_id: str, team_id: str | None = None) -> Review | None:
         """The review, or None (also None when `team_id` is given and the review belongs to another team)."""
-        query = select(ReviewRow).where(ReviewRow.id == review_id)
-        if team_id is not None:
-            query = query.where(ReviewRow.team_id == team_id)
+        query, params = (
+            (_BY_ID, {"w_id": review_id})
+            if team_id is None
+            else (_BY_ID_AND_TEAM, {"w_id": review_id, "w_team": team_id})
+        )
         with self.engine.connect() as session:
-            row = session.execute(query).first()
+            row = session.execute(query, params).first()
             return _to_review(row) if row is not None else None
 
     def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
-        query = select(ReviewRow).where(
-            ReviewRow.team_id == team_id,
-            ReviewRow.channel_id == channel_id,
-            ReviewRow.thread_ts == thread_ts,
-        )
+        params = {"w_team": team_id, "w_channel": channel_id, "w_thread": thread_ts}
         with self.engine.connect() as session:
-            row = session.execute(query).first()
+            row = session.execute(_BY_THREAD, params).first()
             return _to_review(row) if row is not None else None
 
     def save(
@@ -99,26 +97,20 @@ class SqlReviewStore:
         saved = replace(review, version=review.version + 1, updated_at=utcnow())
         projection = self._projection(saved)
         values = _review_values(saved)
-        for fixed in ("id", "team_id", "enterprise_id", "created_at"):
-            del values[fixed]
-        values["version"] = col(ReviewRow.version) + 1
+        params = {f"v_{name}": values[name] for name in _SAVED_COLUMNS}
+        params |= {"w_id": review.id, "w_seen": review.version}
         with self.engine.begin() as session:
-            result = session.execute(
-                update(ReviewRow)
-                .where(col(ReviewRow.id) == review.id, col(ReviewRow.version) == review.version)
-                .values(values)
-                .execution_options(synchronize_session=False)
-            )
+            result = session.execute(_SAVE, params)
             if result.rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
             if receipt is not None:
                 try:
-                    session.execute(_receipt(review.team_id, receipt))
+                    session.execute(_CLAIM, _receipt(review.team_id, receipt))
                 except IntegrityError:
                     # Leaving the block rolls the whole transaction back: the update above is undone too.
                     raise DuplicateDelivery(f"receipt {receipt!r} was claimed before") from None
             if records:
-                session.execute(insert(AnswerRow), [_answer_values(record) for record in records])
+                session.execute(_ADD_ANSWER, [_answer_values(record) for record in records])
             if self.outcome is not None and (projection is not None or _has_projection(session, review.id)):
                 _replace_projection(session, saved, projection)
         return saved
@@ -149,7 +141,7 @@ class SqlReviewStore:
         """
         try:
             with self.engine.begin() as session:
-                session.execute(_receipt(team_id, key))
+                session.execute(_CLAIM, _receipt(team_id, key))
         except IntegrityError:
             return False
         return True
@@ -195,8 +187,42 @@ class SqlReviewStore:
         return self.outcome(review) if self.outcome is not None else None
 
 
-def _receipt(team_id: str, key: str) -> Any:
-    return insert(ReceiptRow).values(team_id=team_id, key=key, created_at=utcnow())
+# The statements of an answer's path, built once: building one costs more than running it (an UPDATE of a
+# review: 500 µs built each time, 60 µs prebuilt). Their parameters are named apart from the columns.
+_REVIEW = ReviewRow.__table__  # type: ignore[attr-defined]
+_BY_ID = select(_REVIEW).where(_REVIEW.c.id == bindparam("w_id"))
+_BY_ID_AND_TEAM = _BY_ID.where(_REVIEW.c.team_id == bindparam("w_team"))
+_BY_THREAD = select(_REVIEW).where(
+    _REVIEW.c.team_id == bindparam("w_team"),
+    _REVIEW.c.channel_id == bindparam("w_channel"),
+    _REVIEW.c.thread_ts == bindparam("w_thread"),
+)
+# Every column but the key, the team, the enterprise and the creation time (which never change) and the
+# version (which goes up by one, in SQL).
+_SAVED_COLUMNS = [
+    c.name
+    for c in _REVIEW.columns
+    if c.name not in ("id", "team_id", "enterprise_id", "created_at", "version")
+]
+_SAVE = (
+    update(_REVIEW)
+    .where(_REVIEW.c.id == bindparam("w_id"), _REVIEW.c.version == bindparam("w_seen"))
+    .values(
+        {name: bindparam(f"v_{name}", type_=_REVIEW.c[name].type) for name in _SAVED_COLUMNS}
+        | {"version": _REVIEW.c.version + 1}
+    )
+)
+_CLAIM = insert(ReceiptRow.__table__)  # type: ignore[attr-defined]
+_ADD_ANSWER = insert(AnswerRow.__table__)  # type: ignore[attr-defined]
+_HAS_PROJECTION = (
+    select(ProcessRow.__table__.c.id)  # type: ignore[attr-defined]
+    .where(ProcessRow.__table__.c.review_id == bindparam("w_review"))  # type: ignore[attr-defined]
+    .limit(1)
+)
+
+
+def _receipt(team_id: str, key: str) -> dict[str, Any]:
+    return {"team_id": team_id, "key": key, "created_at": utcnow()}
 
 
 def _utc(moment: datetime) -> datetime:
@@ -270,8 +296,7 @@ def _to_record(row: Any) -> AnswerRecord:
 
 def _has_projection(session: Connection, review_id: str) -> bool:
     """Whether the review has rows in the projection (rating and metric rows go with a process row)."""
-    query = select(ProcessRow.id).where(ProcessRow.review_id == review_id).limit(1)
-    return session.execute(query).first() is not None
+    return session.execute(_HAS_PROJECTION, {"w_review": review_id}).first() is not None
 
 
 def _replace_projection(session: Connection, review: Review, report: Report | None) -> None:
