@@ -9,6 +9,7 @@ checks: 50 blocks, 3,000 characters a section, 150 a header) and our own 12,000 
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -28,7 +29,7 @@ from tests.support.fake_slack import block_problems
 
 SIZES = (12, 100, 300, 1000)
 RATERS = 10
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 TARGET_MS_AT_300 = 100.0
 SLACK = 1.25  # allowance for noise when comparing growth with n log n
 
@@ -100,6 +101,7 @@ def test_report_time_and_size_as_reviews_grow(benchmark: Any) -> None:
             "Markdown",
             "Slack blocks",
             "total",
+            "fastest total",
             "total / total(12)",
             "n log n / (12 log 12)",
             "messages",
@@ -118,9 +120,16 @@ def test_report_time_and_size_as_reviews_grow(benchmark: Any) -> None:
     def run() -> None:
         for n in SIZES:  # warm-up: caches and imports
             report_parts(reviews[n], histories[n])
-        for _ in range(ROUNDS):
-            for n in SIZES:
-                times[n].append(report_parts(reviews[n], histories[n]))
+        # The four reviews stay alive for the whole run: kept out of the garbage collector's full passes, or
+        # whichever size is being timed pays for scanning all of them (the bot holds one review at a time).
+        gc.collect()
+        gc.freeze()
+        try:
+            for _ in range(ROUNDS):
+                for n in SIZES:
+                    times[n].append(report_parts(reviews[n], histories[n]))
+        finally:
+            gc.unfreeze()
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     medians = {n: {k: statistics.median(t[k] for t in times[n]) * 1000 for k in times[n][0]} for n in SIZES}
@@ -139,6 +148,7 @@ def test_report_time_and_size_as_reviews_grow(benchmark: Any) -> None:
             m["markdown"],
             m["slack"],
             m["total"],
+            min(t["total"] for t in times[n]) * 1000,
             m["total"] / base,
             nlogn(n) / nlogn(SIZES[0]),
             s["messages"],
