@@ -70,7 +70,9 @@ class Presenter:
         prompt = current_prompt(review)
         if prompt is not None and question_token(prompt.key) == token:
             return prompt.key
-        return f"stale:{token}"
+        # Answered a moment ago by someone else: name that question, so the late answer is kept under it.
+        answered = (key for key in reversed(review.answered) if question_token(key) == token)
+        return next(answered, f"stale:{token}")
 
     def answer(
         self,

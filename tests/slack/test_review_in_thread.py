@@ -193,6 +193,10 @@ def test_a_stale_button_is_answered_once(bot: Bot, fake_slack: FakeSlack) -> Non
     talk.click(question, "Skip")
     calls = talk.click(question, "Skip", user=BOB)
     assert "answered already" in " ".join(ephemerals(calls))
+    # Bob's click is kept in the history, under the question he answered
+    store, review = stored_review(bot, talk.thread_ts or "")
+    late = [(r.question, r.author) for r in store.history(review.id or "") if r.value == {"late": True}]
+    assert late == [("intake.organisation", BOB)]
 
 
 def test_user_text_is_escaped(bot: Bot, fake_slack: FakeSlack) -> None:
