@@ -16,6 +16,18 @@ def finish_review(talk: Conversation) -> None:
         talk.say(text, user)
 
 
+def to_the_first_rating(talk: Conversation) -> Call:
+    """One process (Bob answered too), no exclusions, equal weights: the rating question of step 6."""
+    for text, user in [("skip", p.USER_ID), ("Blog writing", p.USER_ID), ("done", p.USER_ID), ("all", BOB)]:
+        talk.say(text, user)
+    for _ in range(12):
+        calls = talk.say("none")
+        if "Step 6 of 7" in last_question(calls).all_text():
+            break
+    talk.say("ok")
+    return last_question(talk.say("skip"))
+
+
 def said(calls: list[Call]) -> str:
     return "\n".join(c.all_text() for c in calls)
 
@@ -69,15 +81,7 @@ def test_a_new_version_and_what_changed(bot: Bot, fake_slack: FakeSlack) -> None
 def test_nudge_names_whoever_has_not_rated(bot: Bot, fake_slack: FakeSlack) -> None:
     talk = Conversation(bot, fake_slack, channel="C0NUDGE")
     talk.start("Nudges")
-    for text, user in [("skip", p.USER_ID), ("Blog writing", p.USER_ID), ("done", p.USER_ID), ("all", BOB)]:
-        talk.say(text, user)
-    for _ in range(12):
-        calls = talk.say("none")
-        if "Step 6 of 7" in last_question(calls).all_text():
-            break
-    talk.say("ok")
-    calls = talk.say("skip")
-    rate = last_question(calls)
+    rate = to_the_first_rating(talk)
     talk.say("1 1 1 1 1 1")  # the facilitator rates; Bob has not
     calls = talk.click(rate, "Nudge who hasn't rated", user=BOB)
     assert "Only the facilitator can nudge" in said(calls)
@@ -101,18 +105,10 @@ def test_ratings_stay_blind_until_the_round_closes(bot: Bot, fake_slack: FakeSla
     """No message, ephemeral or view shows one rater's values to anyone before `done`."""
     talk = Conversation(bot, fake_slack, channel="C0BLIND")
     talk.start("Blind")
-    for text, user in [("skip", p.USER_ID), ("Blog writing", p.USER_ID), ("done", p.USER_ID), ("all", BOB)]:
-        talk.say(text, user)
-    for _ in range(12):
-        calls = talk.say("none")
-        if "Step 6 of 7" in last_question(calls).all_text():
-            break
-    talk.say("ok")
-    calls = talk.say("skip")
-    rate = last_question(calls)
+    rate = to_the_first_rating(talk)
     mark = fake_slack.mark()
     talk.say("5 4 1 2 3 1")  # the facilitator's ratings: an order no question text contains
-    calls = talk.click(rate, "Rate in a form", user=BOB)
+    talk.click(rate, "Rate in a form", user=BOB)
     talk.command("status", user=BOB)
     shown = [c for c in fake_slack.calls() if c.seq > mark]
     assert any(c.method == "views.open" for c in shown)
