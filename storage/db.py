@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
@@ -25,6 +26,8 @@ def make_engine(url: str | None = None) -> Engine:
     (`sqlite://`) keeps one shared connection, or every connection would see its own empty database.
     PostgreSQL: connections are checked before use, so a restarted server costs no failed request.
     `postgresql://` and `postgres://` (as some hosts hand it out) use psycopg2, the driver we depend on.
+    JSON columns go through orjson: a review of 300 processes is about 100 kB of JSON, read and written on
+    every answer, and the standard library takes ten times as long over it.
     """
     parsed = make_url(url or default_database_url())
     if parsed.drivername in ("postgres", "postgresql"):
@@ -32,7 +35,14 @@ def make_engine(url: str | None = None) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg2")
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **JSON_CODEC)
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+JSON_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
 
 
 def _is_memory(url: URL) -> bool:
@@ -41,9 +51,11 @@ def _is_memory(url: URL) -> bool:
 
 def _sqlite_engine(url: URL) -> Engine:
     if _is_memory(url):
-        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}, **JSON_CODEC
+        )
     else:
-        engine = create_engine(url)
+        engine = create_engine(url, **JSON_CODEC)
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
 
