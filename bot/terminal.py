@@ -269,7 +269,7 @@ def show_prompt(prompt: Prompt, console: Console) -> None:
         console.write(text.replace("`", ""))  # flows marks typed words with backticks, for chat apps
 
     out("")
-    out(prompt.text)
+    out(f"{prompt.counter}: {prompt.text}" if prompt.counter else prompt.text)
     for line in prompt.details:
         out(f"  {line}")
     for i, option in enumerate(prompt.options, start=1):

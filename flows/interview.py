@@ -412,9 +412,10 @@ def _prioritise(review: Review) -> QuestionPlan:
     if not processes:
         return
     yield K_WEIGHTS, _weights_prompt
-    for process in processes:
-        yield K_SERVICE_LEVEL + process, partial(_service_level_prompt, process)
-        yield K_RATE + process, partial(_rating_prompt, review, process)
+    for k, process in enumerate(processes, start=1):
+        position = (k, len(processes))
+        yield K_SERVICE_LEVEL + process, partial(_service_level_prompt, process, position)
+        yield K_RATE + process, partial(_rating_prompt, review, process, position)
 
 
 def _weights_prompt() -> Prompt:
@@ -428,7 +429,7 @@ def _weights_prompt() -> Prompt:
     )
 
 
-def _service_level_prompt(process: str) -> Prompt:
+def _service_level_prompt(process: str, position: tuple[int, int] | None = None) -> Prompt:
     return Prompt(
         K_SERVICE_LEVEL + process,
         Kind.TEXT,
@@ -436,10 +437,11 @@ def _service_level_prompt(process: str) -> Prompt:
         f"What service level do you get for “{process}” today (for example “monthly, 5 working days”)?",
         optional=True,
         subject=process,
+        position=position,
     )
 
 
-def _rating_prompt(review: Review, process: str) -> Prompt:
+def _rating_prompt(review: Review, process: str, position: tuple[int, int] | None = None) -> Prompt:
     key = K_RATE + process
     draft = review.drafts.get(key) or {}
     awaiting = tuple(r for r in review.raters if r not in draft)
@@ -453,17 +455,19 @@ def _rating_prompt(review: Review, process: str) -> Prompt:
         details=tuple(f"{i}. {f.id}: {f.question}" for i, f in enumerate(FACTORS, start=1)),
         collected=tuple(draft),
         awaiting=awaiting,
+        position=position,
     )
 
 
 def _metrics(review: Review) -> QuestionPlan:
     if not in_play(review, Stage.PRIORITISE):
         return
-    for process in ranking(review_input(review, upto=Stage.METRICS)):
-        yield K_METRICS + process, partial(_metrics_prompt, review, process)
+    shortlist = ranking(review_input(review, upto=Stage.METRICS))
+    for k, process in enumerate(shortlist, start=1):
+        yield K_METRICS + process, partial(_metrics_prompt, review, process, (k, len(shortlist)))
 
 
-def _metrics_prompt(review: Review, process: str) -> Prompt:
+def _metrics_prompt(review: Review, process: str, position: tuple[int, int] | None = None) -> Prompt:
     key = K_METRICS + process
     suggestion = suggest_metrics(process)
     draft = review.drafts.get(key) or []
@@ -481,6 +485,7 @@ def _metrics_prompt(review: Review, process: str) -> Prompt:
             "If you leave out `warn at`, the warning sits 10% worse than the baseline.",
         ),
         collected=tuple(m["name"] for m in draft),
+        position=position,
     )
 
 
@@ -926,10 +931,19 @@ def reopen(review: Review) -> None:
 
 @dataclass(frozen=True)
 class Progress:
+    """Where a review stands. `answered` changes from step to step; `rated` ("3 of 12 rated", in step 6)
+    moves with every closed rating round, so the kickoff message leaves it to the questions ("task 3 of
+    12") rather than being edited after every answer."""
+
     stage: Stage
     step: int | None
     title: str
     answered: tuple[str, ...]
+    rated: str | None = None
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        return (*self.answered, self.rated) if self.rated else self.answered
 
     @property
     def headline(self) -> str:
@@ -944,7 +958,8 @@ class Progress:
         return f"Step {self.step} of 7 · {self.title}"
 
 
-def progress(review: Review) -> Progress:
+def progress(review: Review, count_rated: bool = True) -> Progress:
+    """The review's progress; without `count_rated`, `rated` stays None (and costs nothing)."""
     answers = review.answers
     facts: list[str] = []
     processes = listed_processes(review)
@@ -957,11 +972,13 @@ def progress(review: Review) -> Progress:
         count = len(picked(answers[K_CANDIDATES]))
         facts.append(f"{count} candidate{'s' if count != 1 else ''}")
     order = list(INTERVIEW_PATH)
+    rated: str | None = None
     if review.state in order and order.index(review.state) > order.index(Stage.NOT_SHORT_TERM):
-        remaining = in_play(review, Stage.PRIORITISE)
-        rated = sum(1 for p in remaining if K_RATE + p in answers)
-        facts.append(f"{rated} of {len(remaining)} rated")
+        if count_rated:
+            remaining = in_play(review, Stage.PRIORITISE)
+            done = sum(1 for p in remaining if K_RATE + p in answers)
+            rated = f"{done} of {len(remaining)} rated"
     elif review.state in (Stage.DONE, Stage.CANCELLED, Stage.REPORT) and processes:
         facts.append(f"{len(in_play(review, Stage.PRIORITISE))} shortlisted")
     info = STEPS.get(review.state)
-    return Progress(review.state, review.state.step_number, info.title if info else "", tuple(facts))
+    return Progress(review.state, review.state.step_number, info.title if info else "", tuple(facts), rated)

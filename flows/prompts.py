@@ -52,6 +52,12 @@ class Prompt:
     collected: tuple[str, ...] = ()  # items or raters gathered so far (lists and rating rounds)
     awaiting: tuple[str, ...] = ()  # raters the round still waits for
     help: str = ""
+    position: tuple[int, int] | None = None  # (k, n): the question is about task k of the step's n
+
+    @property
+    def counter(self) -> str | None:
+        """"Task 3 of 12" for a question asked once per task."""
+        return f"Task {self.position[0]} of {self.position[1]}" if self.position else None
 
     @property
     def step_number(self) -> int | None:

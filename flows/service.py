@@ -432,8 +432,8 @@ class ReviewService:
             review.state is Stage.CANCELLED and _safe_report(review) is not None
         )
 
-    def progress(self, review: Review) -> Progress:
-        return progress(review)
+    def progress(self, review: Review, count_rated: bool = True) -> Progress:
+        return progress(review, count_rated)
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         return self.store.list_reviews(team_id, limit)

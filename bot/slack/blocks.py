@@ -139,7 +139,8 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     token = question_token(prompt.key)
     step = f"Step {prompt.step_number} of 7 · " if prompt.step_number else ""
     stage_title = step_title(prompt.step_number) if prompt.step_number else "Getting started"
-    head = f"*{step}{stage_title}*\n{escape(prompt.text)}"
+    counter = f" · {prompt.counter}" if prompt.counter else ""
+    head = f"*{step}{stage_title}*{counter}\n{escape(prompt.text)}"
     blocks: list[Block] = []
     if note:
         blocks.append(_context(note))

@@ -166,14 +166,15 @@ class Presenter:
 
     def refresh_kickoff(self, client: WebClient, review: Review, before: Review | None = None) -> None:
         """Show the review's progress in its kickoff message; not when `before` (the review as the answer
-        found it) shows the same: most answers (a rating into an open round, one more list item) change
-        nothing there, and the update would cost a Web API call for the same message."""
+        found it) shows the same. The kickoff changes from step to step, not with every answer (the count of
+        rated tasks is in the questions): an edit per answer would cost a Web API call each time, and
+        chat.update's rate limit is shared by every review in the workspace."""
         if not (review.channel_id and review.thread_ts):
             return
-        progress = self.service.progress(review)
-        if before is not None and _kickoff_of(before, self.service.progress(before)) == _kickoff_of(
-            review, progress
-        ):
+        progress = self.service.progress(review, count_rated=False)
+        if before is not None and _kickoff_of(
+            before, self.service.progress(before, count_rated=False)
+        ) == _kickoff_of(review, progress):
             return
         message = blocks.kickoff_message(review, progress)
         self.call(client.chat_update, channel=review.channel_id, ts=review.thread_ts, **message.as_kwargs())

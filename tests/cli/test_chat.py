@@ -85,6 +85,7 @@ def test_a_piped_transcript_completes_a_review(cli: Cli, write: Callable[[str, s
     assert out.count("What kind of organisation is this review for?") == 2
     assert out.count("Rate “Blog writing” on each factor") == 2
     assert out.count("What service level do you get for “SEO audits” today") == 2
+    assert "Task 1 of 2: Rate “Blog writing”" in out and "Task 2 of 2: What service level" in out
     assert "  3. Online shop (B2C product)" in out
     assert "All seven steps are done" in out
     assert "# Q3 marketing review" in out and "| 1 | Blog writing | 82.1 |" in out

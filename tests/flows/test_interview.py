@@ -586,11 +586,12 @@ def test_progress_headline_at_every_stage() -> None:
 def test_progress_facts() -> None:
     iv = Interview("t")
     run(iv, CONTRACT_PLAN, until="prioritise.rate:SEO audits")
-    facts = progress(iv.review).answered
-    assert "6 processes listed" in facts
-    assert "1 merged" in facts
-    assert "5 candidates" in facts
-    assert "1 of 2 rated" in facts
+    now = progress(iv.review)
+    assert "6 processes listed" in now.answered
+    assert "1 merged" in now.answered
+    assert "5 candidates" in now.answered
+    assert now.rated == "1 of 2 rated" and now.facts[-1] == now.rated
+    assert progress(iv.review, count_rated=False).rated is None
 
 
 # ---------------------------------------------------------------- help, errors and stale replies

@@ -95,8 +95,10 @@ def test_a_whole_review_by_typed_replies(bot: Bot, fake_slack: FakeSlack, tmp_pa
     assert kickoff.get("thread_ts") is None and kickoff["channel"] == p.CHANNEL_ID
 
     calls = []
+    replies = []
     for text, user in REPLIES:
         calls = talk.say(text, user)
+        replies.append(calls)
 
     # The kickoff message was updated in place whenever what it shows changed (never to the same), and ends
     # finished.
@@ -104,6 +106,12 @@ def test_a_whole_review_by_typed_replies(bot: Bot, fake_slack: FakeSlack, tmp_pa
     shown = [c.all_text() for c in updates]
     assert len(updates) >= 8 and all(a != b for a, b in pairwise(shown))
     assert "Finished" in updates[-1].all_text()
+    # Within step 6 it stays as it is: closing Blog writing's round moves on to task 2 of 2, which the
+    # question says, without an edit of the kickoff.
+    closing = replies[REPLIES.index(("done", p.USER_ID), 20)]
+    assert not [c for c in closing if c.method == "chat.update"]
+    (question,) = [c for c in closing if c.method == "chat.postMessage"]
+    assert "Task 2 of 2" in question.all_text() and "SEO audits" in question.all_text()
 
     # The shortlist went to the channel (not the thread), with reasons, and the Markdown file was uploaded.
     posted = [c for c in calls if c.method == "chat.postMessage" and not c.get("thread_ts")]

@@ -146,7 +146,7 @@ def _start(
 
 def _status_text(presenter: Presenter, review: Review) -> str:
     progress = presenter.service.progress(review)
-    facts = ", ".join(progress.answered) or "nothing answered yet"
+    facts = ", ".join(progress.facts) or "nothing answered yet"
     return f"*{escape(review.title)}*: {escape(progress.headline)}. So far: {escape(facts)}."
 
 
