@@ -56,7 +56,7 @@ class Prompt:
 
     @property
     def counter(self) -> str | None:
-        """"Task 3 of 12" for a question asked once per task."""
+        """The "Task 3 of 12" of a question asked once per task."""
         return f"Task {self.position[0]} of {self.position[1]}" if self.position else None
 
     @property
