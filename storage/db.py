@@ -42,7 +42,12 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-JSON_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
+def _loads(value: Any) -> Any:
+    # SQLite gives a JSON column numeric affinity: a stored `1` comes back as the number, not as text.
+    return value if isinstance(value, int | float) else orjson.loads(value)
+
+
+JSON_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": _loads}
 
 
 def _is_memory(url: URL) -> bool:

@@ -132,6 +132,20 @@ def test_stale_save_raises_version_conflict_and_saves_nothing(store: SqlReviewSt
     assert [r.question for r in store.history(created.id or "")] == ["a"]
 
 
+def test_mark_posted_writes_the_mark_alone_and_guards_the_version(store: SqlReviewStore) -> None:
+    created = store.create(full_review())
+    saved = store.save(replace(created, title="Saved"), [record(created, "a", 1)])
+    marked = store.mark_posted(saved, "prioritise.rate:SEO audits")
+    assert marked == replace(saved, posted_question="prioritise.rate:SEO audits", version=saved.version + 1)
+    assert store.get(created.id or "") == marked  # every other field as saved, updated_at included
+    with pytest.raises(VersionConflict):
+        store.mark_posted(saved, "metrics:SEO audits")  # someone saved (or marked) since `saved`
+    with pytest.raises(VersionConflict):
+        store.save(replace(saved, title="Stale"))  # a save that read the review before the mark
+    assert store.get(created.id or "") == marked
+    assert [r.question for r in store.history(created.id or "")] == ["a"]
+
+
 def test_saving_a_review_that_was_never_created_fails(store: SqlReviewStore) -> None:
     with pytest.raises(ValueError, match="created first"):
         store.save(full_review())
@@ -151,6 +165,14 @@ def test_answers_are_saved_with_the_review_or_not_at_all(store: SqlReviewStore) 
     saved = store.save(replace(created, title="Whole"), [good])
     assert saved.version == 2
     assert store.history(created.id or "") == [good]
+
+
+@pytest.mark.parametrize("value", [1, 2.5, -3, "text", True, None, [1, "a"], {"picked": ["A"], "asked": []}])
+def test_any_json_value_of_an_answer_reads_back_as_written(store: SqlReviewStore, value: object) -> None:
+    # SQLite hands a JSON column numeric affinity: a number comes back as a number, not as JSON text.
+    created = store.create(full_review())
+    store.save(created, [record(created, "q", value)])
+    assert [r.value for r in store.history(created.id or "")] == [value]
 
 
 def test_answer_records_for_another_review_are_refused(store: SqlReviewStore) -> None:
