@@ -41,6 +41,12 @@ class ReviewStore(Protocol):
         """
         ...
 
+    def mark_posted(self, review: Review, question: str | None) -> Review:
+        """Set only `posted_question`, when the stored version still equals `review.version` (then it goes up
+        by one, so a save that read the review before cannot write the old mark back). Returns `review`
+        with the mark and the new version; raises VersionConflict otherwise, writing nothing."""
+        ...
+
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         """Newest first."""
         ...

@@ -129,12 +129,11 @@ class ReviewService:
         `seen` is the review as just saved (it is not changed): tried first, so the common case costs one
         UPDATE and no SELECT; when someone saved since, the review is loaded again."""
         for attempt in range(self.max_attempts):
-            review = _copy(seen) if attempt == 0 and seen is not None else self.load(review_id)
+            review = seen if attempt == 0 and seen is not None else self.load(review_id)
             if review.posted_question == question:
                 return review
-            review.posted_question = question
             try:
-                return self.store.save(review)
+                return self.store.mark_posted(review, question)
             except VersionConflict:
                 continue
         raise VersionConflict(review_id)

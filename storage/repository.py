@@ -115,6 +115,15 @@ class SqlReviewStore:
                 _replace_projection(session, saved, projection)
         return saved
 
+    def mark_posted(self, review: Review, question: str | None) -> Review:
+        """Write the mark alone: no answers to serialise, no projection to touch, one statement. `updated_at`
+        stays: posting a question is not a change anyone made to the review."""
+        params = {"v_posted": question, "w_id": review.id, "w_seen": review.version}
+        with self.engine.begin() as session:
+            if session.execute(_MARK_POSTED, params).rowcount != 1:
+                raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
+        return replace(review, posted_question=question, version=review.version + 1)
+
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         """Newest first (by `updated_at`)."""
         query = select(ReviewRow)
@@ -211,6 +220,11 @@ _SAVE = (
         {name: bindparam(f"v_{name}", type_=_REVIEW.c[name].type) for name in _SAVED_COLUMNS}
         | {"version": _REVIEW.c.version + 1}
     )
+)
+_MARK_POSTED = (
+    update(_REVIEW)
+    .where(_REVIEW.c.id == bindparam("w_id"), _REVIEW.c.version == bindparam("w_seen"))
+    .values(posted_question=bindparam("v_posted"), version=_REVIEW.c.version + 1)
 )
 _CLAIM = insert(ReceiptRow.__table__)  # type: ignore[attr-defined]
 _ADD_ANSWER = insert(AnswerRow.__table__)  # type: ignore[attr-defined]

@@ -75,6 +75,14 @@ class MemoryStore:
         self.saves += 1
         return copy.deepcopy(saved)
 
+    def mark_posted(self, review: Review, question: str | None) -> Review:
+        stored = self.reviews[review.id or ""]
+        if stored.version != review.version:
+            self.conflicts += 1
+            raise VersionConflict(review.id)
+        stored.posted_question, stored.version = question, stored.version + 1
+        return dataclasses.replace(copy.deepcopy(review), posted_question=question, version=stored.version)
+
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         found = [r for r in self.reviews.values() if team_id is None or r.team_id == team_id]
         return [copy.deepcopy(r) for r in sorted(found, key=lambda r: r.created_at, reverse=True)[:limit]]
