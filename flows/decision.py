@@ -79,22 +79,25 @@ def rank_key(
 
 def sift(data: ReviewInput) -> tuple[list[str], list[Exclusion], list[str]]:
     """Steps 1-5: (processes after merging, exclusions in step order, candidates left to rank)."""
+    key_of = {p: name_key(p) for p in data.processes}
     merged_away = {name_key(src) for m in data.merges for src in m.sources}
-    processes = [p for p in data.processes if name_key(p) not in merged_away]
+    processes = [p for p in data.processes if key_of[p] not in merged_away]
     candidate_keys = None if data.candidates is None else {name_key(c) for c in data.candidates}
 
     excluded: list[Exclusion] = []
     in_play: list[str] = []
     for process in processes:
-        if candidate_keys is not None and name_key(process) not in candidate_keys:
+        if candidate_keys is not None and key_of[process] not in candidate_keys:
             excluded.append(Exclusion(process, STEP_NUMBERS[Stage.CANDIDATES], (NOT_CANDIDATE,)))
         else:
             in_play.append(process)
     for stage in KNOCKOUT_STAGES:
         held = {name_key(p): reasons for p, reasons in data.knockouts.get(stage, {}).items() if reasons}
+        if not held:
+            continue
         survivors = []
         for process in in_play:
-            reasons = held.get(name_key(process))
+            reasons = held.get(key_of[process])
             if reasons:
                 excluded.append(Exclusion(process, STEP_NUMBERS[stage], tuple(reasons)))
             else:

@@ -178,22 +178,26 @@ def pick_answer(chosen: list[str], options: tuple[Option, ...]) -> dict[str, lis
     return {"picked": list(chosen), "asked": [o.value for o in options]}
 
 
-def _holds(answers: dict[str, Any], key: str) -> Callable[[str], bool | None]:
-    """Did the team say `key` holds for a process? None while no one was asked about it.
+def _holders(answers: dict[str, Any], key: str, names: set[str]) -> tuple[set[str], set[str]]:
+    """For the pick answer at `key`: (the listed `names` it holds for, those the team said it does not).
 
-    The answer's lists become sets once, here: asked per process, they would make every reply quadratic in
-    the number of processes (300 processes, 12 criteria: a million comparisons a reply)."""
+    A process the question did not ask about (it came into play later) counts by its own yes/no follow-up
+    (`key@process`), and by neither set while that is unanswered. Worked out with sets: asked process by
+    process, 300 processes and 12 criteria made every reply compare names a million times."""
     value = answers.get(key)
-    asked = set(value.get("asked") or []) if isinstance(value, dict) else None
-    chosen = set(picked(value))
-
-    def holds(process: str) -> bool | None:
-        if value is not None and (asked is None or process in asked):
-            return process in chosen
+    if value is None:
+        asked: set[str] = set()
+    elif isinstance(value, dict):
+        asked = names & set(value.get("asked") or [])
+    else:
+        asked = names  # a plain list asked about everything
+    chosen = asked & set(picked(value))
+    holds, not_holds = set(chosen), asked - chosen
+    for process in names - asked:
         follow_up = answers.get(f"{key}@{process}")
-        return None if follow_up is None else bool(follow_up)
-
-    return holds
+        if follow_up is not None:
+            (holds if follow_up else not_holds).add(process)
+    return holds, not_holds
 
 
 def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
@@ -205,24 +209,29 @@ def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
         return order.index(stage) < limit
 
     answers = review.answers
+    listed = listed_processes(review)
+    names = set(listed)
     knockouts: dict[Stage, dict[str, list[str]]] = {}
     for stage in KNOCKOUT_STAGES:
         if not known(stage):
             continue
-        held: dict[str, list[str]] = {}
-        for criterion in criteria_for(stage):
-            holds = _holds(answers, f"{stage.value}:{criterion.id}")
-            for process in listed_processes(review):
-                if holds(process):
-                    held.setdefault(process, []).append(criterion.id)
-        knockouts[stage] = held
+        holders = [
+            (criterion.id, _holders(answers, f"{stage.value}:{criterion.id}", names)[0])
+            for criterion in criteria_for(stage)
+        ]
+        knocked_out = set().union(*(held for _, held in holders))
+        knockouts[stage] = {
+            process: [criterion for criterion, held in holders if process in held]
+            for process in listed
+            if process in knocked_out
+        }
     weights_answer = answers.get(K_WEIGHTS) or {}
     candidates = None
     if known(Stage.CANDIDATES) and K_CANDIDATES in answers:
-        candidate = _holds(answers, K_CANDIDATES)
-        candidates = [p for p in listed_processes(review) if candidate(p) is not False]
+        _, not_candidates = _holders(answers, K_CANDIDATES, names)
+        candidates = [p for p in listed if p not in not_candidates]
     data = ReviewInput(
-        processes=listed_processes(review),
+        processes=list(listed),
         title=review.title,
         organisation=answers.get(K_ORGANISATION),
         merges=accepted_merges(review) if known(Stage.SIMPLIFY) else [],
