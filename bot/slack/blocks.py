@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -49,12 +51,21 @@ class Message:
     text: str
     blocks: list[Block]
 
+    @cached_property
+    def block_dicts(self) -> list[dict[str, Any]]:
+        """The blocks as Slack takes them, worked out once: slack_sdk validates the whole tree each time."""
+        return [b.to_dict() for b in self.blocks]
+
     def as_kwargs(self) -> dict[str, object]:
-        return {"text": self.text, "blocks": [b.to_dict() for b in self.blocks]}
+        return {"text": self.text, "blocks": self.block_dicts}
 
     @property
     def size(self) -> int:
-        return len(json.dumps([b.to_dict() for b in self.blocks]))
+        return len(json.dumps(self.block_dicts))
+
+    @property
+    def chars(self) -> int:
+        return _chars_of(self.block_dicts)
 
 
 def _section(text: str, block_id: str | None = None) -> SectionBlock:
@@ -163,8 +174,9 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     ]
     text = f"{step}{escape(prompt.text)}"
     room = MAX_BLOCKS - len(blocks) - len(tail)
-    if len(option_sections) <= room and _chars(blocks + option_sections + tail) <= MESSAGE_TEXT_LIMIT:
-        return [Message(text=text, blocks=blocks + option_sections + tail)]
+    whole = Message(text=text, blocks=blocks + option_sections + tail)
+    if len(option_sections) <= room and whole.chars <= MESSAGE_TEXT_LIMIT:
+        return [whole]
     # Too many options for one message: the list follows in as many messages as it needs.
     messages = [Message(text=text, blocks=blocks)]
     for group in _pack(option_sections):
@@ -245,9 +257,13 @@ def _options(prompt: Prompt) -> list[Option]:
 
 
 def _chars(blocks: Sequence[Block]) -> int:
+    return _chars_of([block.to_dict() for block in blocks])
+
+
+def _chars_of(blocks: Sequence[dict[str, Any]]) -> int:
+    """The text the blocks hold, as Slack counts it against a message's limit."""
     total = 0
-    for block in blocks:
-        data = block.to_dict()
+    for data in blocks:
         total += len(json.dumps(data.get("text", ""))) + sum(
             len(json.dumps(e)) for e in data.get("elements", [])
         )
