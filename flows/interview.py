@@ -285,6 +285,26 @@ def in_play(review: Review, stage: Stage) -> list[str]:
     return list(remaining)
 
 
+def _carry_in_play(before: dict[str, Any], after: dict[str, Any], changed: Stage) -> None:
+    """`after` is `before` with an answer of the stage `changed` set: what is in play when a stage from
+    `changed` on starts cannot differ (it is worked out from the answers of earlier stages alone), so those
+    results are remembered for `after` too. A rating need not sift 300 processes again."""
+    order = {stage: i for i, stage in enumerate(INTERVIEW_PATH)}
+    with _IN_PLAY_LOCK:
+        carried = [
+            (stage, seen[1])
+            for (answers_id, stage), seen in _IN_PLAY.items()
+            if answers_id == id(before)
+            and seen[0] is before
+            and order[changed] >= order.get(stage, len(order))
+        ]
+        for stage, remaining in carried:
+            _IN_PLAY[(id(after), stage)] = (after, remaining)
+            _IN_PLAY.move_to_end((id(after), stage))
+        while len(_IN_PLAY) > _IN_PLAY_KEPT:
+            _IN_PLAY.popitem(last=False)
+
+
 def build_report(review: Review) -> Report:
     """The report of a review whose ratings are complete (from step 7 on)."""
     return decide(review_input(review))
@@ -563,7 +583,9 @@ def settle(review: Review, finish: bool = False) -> list[Stage]:
 
 
 def commit(review: Review, key: str, value: Any) -> None:
-    review.answers = {**review.answers, key: value}
+    before = review.answers
+    review.answers = {**before, key: value}
+    _carry_in_play(before, review.answers, stage_of(key))
     review.drafts = {k: v for k, v in review.drafts.items() if k != key}
     review.answered = [*[k for k in review.answered if k != key], key]
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from flows import interview
 from flows.answers import load_answers
 from flows.decision import decide
 from flows.interview import (
@@ -18,7 +19,9 @@ from flows.interview import (
     apply_reply,
     build_report,
     cancel,
+    commit,
     current_prompt,
+    in_play,
     picked,
     progress,
     reopen,
@@ -581,6 +584,26 @@ def test_progress_headline_at_every_stage() -> None:
         assert headlines[stage] == f"Step {stage.step_number} of 7 · {info.title}"
     assert progress(iv.review).headline == "Finished"
     assert progress(iv.review).step is None
+
+
+def test_what_is_in_play_is_remembered_across_later_answers_only() -> None:
+    iv = Interview("t")
+    run(iv, CONTRACT_PLAN, until="prioritise.rate:Blog writing")
+    review = iv.review
+    shortlist = in_play(review, Stage.PRIORITISE)
+    assert shortlist == ["Blog writing", "SEO audits"]
+
+    commit(review, "prioritise.service_level:Blog writing", "weekly")  # step 6 itself: cannot change it
+    assert (id(review.answers), Stage.PRIORITISE) in interview._IN_PLAY  # carried, not worked out again
+    assert in_play(review, Stage.PRIORITISE) == shortlist
+
+    # A step-3 answer can: SEO audits is now kept in-house (given, as a plain list, for every process).
+    commit(review, "keep_inhouse:competitive_advantage", ["SEO audits", "Brand strategy"])
+    assert (id(review.answers), Stage.PRIORITISE) not in interview._IN_PLAY
+    assert in_play(review, Stage.PRIORITISE) == ["Blog writing"]
+    assert in_play(Review(**{**vars(review), "answers": dict(review.answers)}), Stage.PRIORITISE) == [
+        "Blog writing"
+    ]
 
 
 def test_progress_facts() -> None:
