@@ -62,9 +62,9 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
         "Connections: taken from the pool during the answer; on PostgreSQL the engine checks each with a "
         "`SELECT 1` first (`pool_pre_ping`), a round trip the execution events do not see.",
         "An answer that moves on: 1 SELECT (the review, by its thread), the answer's transaction (UPDATE with "
-        "the version guard, the receipt, the answer row, 1 SELECT for a projection to clear), then the "
-        "UPDATE that remembers the next question as posted and its projection SELECT. The kickoff message is "
-        "updated only when what it shows changes.",
+        "the version guard, the receipt, the answer row, 1 SELECT for a projection to clear), then one "
+        "UPDATE of `posted_question` and the version, which remembers the next question as posted. The "
+        "kickoff message is edited when the step changes.",
     ]
 
 
