@@ -278,11 +278,17 @@ def in_play(review: Review, stage: Stage) -> list[str]:
             return list(seen[1])
     _, _, remaining = sift(review_input(review, upto=stage))
     with _IN_PLAY_LOCK:
-        _IN_PLAY[key] = (answers, remaining)
-        _IN_PLAY.move_to_end(key)
-        while len(_IN_PLAY) > _IN_PLAY_KEPT:
-            _IN_PLAY.popitem(last=False)
+        _remember(answers, stage, remaining)
     return list(remaining)
+
+
+def _remember(answers: dict[str, Any], stage: Stage, remaining: list[str]) -> None:
+    """Keep an in_play result (the caller holds _IN_PLAY_LOCK), forgetting the oldest beyond the last few."""
+    key = (id(answers), stage)
+    _IN_PLAY[key] = (answers, remaining)
+    _IN_PLAY.move_to_end(key)
+    while len(_IN_PLAY) > _IN_PLAY_KEPT:
+        _IN_PLAY.popitem(last=False)
 
 
 def _carry_in_play(before: dict[str, Any], after: dict[str, Any], changed: Stage) -> None:
@@ -299,10 +305,7 @@ def _carry_in_play(before: dict[str, Any], after: dict[str, Any], changed: Stage
             and order[changed] >= order.get(stage, len(order))
         ]
         for stage, remaining in carried:
-            _IN_PLAY[(id(after), stage)] = (after, remaining)
-            _IN_PLAY.move_to_end((id(after), stage))
-        while len(_IN_PLAY) > _IN_PLAY_KEPT:
-            _IN_PLAY.popitem(last=False)
+            _remember(after, stage, remaining)
 
 
 def build_report(review: Review) -> Report:

@@ -52,10 +52,10 @@ class Message:
     blocks: list[Block]
 
     @classmethod
-    def measured(cls, text: str, blocks: list[Block], dicts: list[dict[str, Any]]) -> Message:
-        """A message whose blocks were turned into dicts already (to measure them): kept, not made again."""
-        message = cls(text=text, blocks=blocks)
-        vars(message)["block_dicts"] = dicts  # the cached_property's own slot
+    def measured(cls, text: str, group: Sequence[tuple[Block, dict[str, Any]]]) -> Message:
+        """A message of blocks turned into dicts already (by `_pack`, to measure them): kept, not made again."""
+        message = cls(text=text, blocks=[block for block, _ in group])
+        vars(message)["block_dicts"] = [data for _, data in group]  # the cached_property's own slot
         return message
 
     @cached_property
@@ -65,10 +65,6 @@ class Message:
 
     def as_kwargs(self) -> dict[str, object]:
         return {"text": self.text, "blocks": self.block_dicts}
-
-    @property
-    def size(self) -> int:
-        return len(json.dumps(self.block_dicts))
 
     @property
     def chars(self) -> int:
@@ -187,9 +183,7 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     # Too many options for one message: the list follows in as many messages as it needs.
     messages = [Message(text=text, blocks=blocks)]
     for group in _pack(option_sections):
-        messages.append(
-            Message.measured("Options (continued)", [b for b, _ in group], [data for _, data in group])
-        )
+        messages.append(Message.measured("Options (continued)", group))
     messages.append(Message(text="How to answer", blocks=tail))
     return messages
 
@@ -263,10 +257,6 @@ def _options(prompt: Prompt) -> list[Option]:
         Option(value=str(i), text=shorten(f"{i}. {o.label}", MAX_OPTION_TEXT))
         for i, o in enumerate(prompt.options[:MAX_SELECT_OPTIONS], start=1)
     ]
-
-
-def _chars(blocks: Sequence[Block]) -> int:
-    return _chars_of([block.to_dict() for block in blocks])
 
 
 def _chars_of(blocks: Sequence[dict[str, Any]]) -> int:
@@ -389,9 +379,7 @@ def report_messages(review: Review, report: Report) -> list[Message]:
     groups = _pack(blocks)
     return [
         Message.measured(
-            f"Shortlist: {escape(title)}" + (f" ({i}/{len(groups)})" if len(groups) > 1 else ""),
-            [block for block, _ in group],
-            [data for _, data in group],
+            f"Shortlist: {escape(title)}" + (f" ({i}/{len(groups)})" if len(groups) > 1 else ""), group
         )
         for i, group in enumerate(groups, start=1)
     ]

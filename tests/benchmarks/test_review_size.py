@@ -72,7 +72,7 @@ def message_sizes(review: Review) -> dict[str, Any]:
         found = data["blocks"]
         assert isinstance(found, list)
         problems += block_problems(found)
-        chars = blocks._chars(message.blocks)
+        chars = message.chars
         if chars > MESSAGE_TEXT_LIMIT:
             problems.append(f"{chars} characters of text in one message")
         largest_blocks = max(largest_blocks, len(found))
