@@ -158,15 +158,26 @@ class Report:
     checkins: list[Reading] = field(default_factory=list)  # actual metric values, per period
     warnings: list[EarlyWarning] = field(default_factory=list)  # early warnings standing now
 
-    def fate_of(self, process: str) -> str:
-        """'ranked', 'excluded at step N' or 'merged into X'."""
+    def place_of(self, process: str) -> RankedTask | Exclusion | Merge | None:
+        """Where the process ended up: its ranked task, its exclusion or the merge that took it in."""
         for task in self.shortlist:
             if task.process == process:
-                return "ranked"
+                return task
         for exclusion in self.excluded:
             if exclusion.process == process:
-                return f"excluded at step {exclusion.step}"
+                return exclusion
         for merge in self.merged:
             if process in merge.sources:
-                return f"merged into {merge.into}"
+                return merge
+        return None
+
+    def fate_of(self, process: str) -> str:
+        """'ranked', 'excluded at step N' or 'merged into X'."""
+        match self.place_of(process):
+            case RankedTask():
+                return "ranked"
+            case Exclusion(step=step):
+                return f"excluded at step {step}"
+            case Merge(into=into):
+                return f"merged into {into}"
         return "unknown"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flows.method import FACTOR_IDS, FACTORS_BY_ID, Stage
-from flows.model import Review
+from flows.model import Merge, Review
 from flows.render import plain_number, reason_text, shown_score
-from flows.report import Report
+from flows.report import Exclusion, RankedTask, Report
 
 META_PREVIOUS = "meta.previous_version"
 META_VERSION = "meta.version"
@@ -37,15 +37,13 @@ def next_version(review: Review, facilitator: str) -> Review:
 
 
 def _fate(report: Report, process: str) -> str:
-    for task in report.shortlist:
-        if task.process == process:
+    match report.place_of(process):
+        case RankedTask() as task:
             return f"rank {task.rank} ({shown_score(task)})"
-    for exclusion in report.excluded:
-        if exclusion.process == process:
+        case Exclusion() as exclusion:
             return f"excluded at step {exclusion.step}: {reason_text(exclusion.reasons)}"
-    for merge in report.merged:
-        if process in merge.sources:
-            return f"merged into {merge.into}"
+        case Merge(into=into):
+            return f"merged into {into}"
     return "not listed"
 
 

@@ -27,7 +27,7 @@ from slack_sdk.models.views import View
 
 from bot.charts import metrics_chart
 from bot.slack import ids
-from bot.slack.text import escape, mention, question_token, shorten
+from bot.slack.text import escape, mention, question_token, shorten, slug
 from flows.checkin import (
     K_REMINDER,
     CheckinError,
@@ -272,13 +272,12 @@ def upload_charts(presenter: Presenter, client: WebClient, review: Review, resul
         if item is None or len({r.period for r in values}) < CHART_MIN_PERIODS:
             continue
         png = chart_png(item, values)
-        slug = "".join(ch if ch.isalnum() else "-" for ch in f"{item.process}-{item.metric.name}".lower())
         if presenter.call(
             client.files_upload_v2,
             channel=review.channel_id,
             thread_ts=review.thread_ts,
             content=png,
-            filename=f"{slug.strip('-')[:60] or 'metric'}.png",
+            filename=f"{slug(f'{item.process}-{item.metric.name}', 60, 'metric')}.png",
             title=shorten(f"{item.process}: {item.metric.name}", 250),
             alt_txt=shorten(f"Chart of {item.metric.name} for {item.process} by month", 1000),
         ):

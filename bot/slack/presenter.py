@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.slack import blocks, checkin
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.requestlog import note
-from bot.slack.text import escape, mention, question_token
+from bot.slack.text import escape, mention, question_token, slug
 from flows.interview import Progress, current_prompt
 from flows.model import Review
 from flows.render import RENDERERS
@@ -342,5 +342,4 @@ def _outcome(turn: Turn) -> str:
 
 def _slug(review: Review) -> str:
     """A file name from the review's title."""
-    slug = "".join(c if c.isalnum() else "-" for c in (review.title or "review").lower()).strip("-")[:40]
-    return slug or "review"
+    return slug(review.title or "review", 40, "review")

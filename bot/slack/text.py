@@ -27,3 +27,9 @@ def shorten(text: str, limit: int) -> str:
 def question_token(key: str) -> str:
     """A short, stable stand-in for a question key inside Slack ids and values."""
     return hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def slug(text: str, limit: int, fallback: str) -> str:
+    """A file name from `text`: lower case, letters and digits kept, the rest dashes, at most `limit` long."""
+    name = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:limit]
+    return name or fallback
