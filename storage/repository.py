@@ -32,11 +32,15 @@ class SqlReviewStore:
     the review's rows in the projection tables (process, rating, metric) are then replaced by that report's,
     or removed when it returns None, so they always describe the review as saved. (Removing costs one SELECT
     when there is nothing to remove: a review without a report is saved on every answer.)
+
+    `hints`, when given, is an engine on the same database for writes whose loss is harmless, which need not
+    wait for the disk (`storage.db.hint_engine`): the posted-question mark. Default: `engine`.
     """
 
-    def __init__(self, engine: Engine, outcome: Outcome | None = None) -> None:
+    def __init__(self, engine: Engine, outcome: Outcome | None = None, hints: Engine | None = None) -> None:
         self.engine = engine
         self.outcome = outcome
+        self.hints = hints or engine
 
     def create(self, review: Review) -> Review:
         """Save a new review; returns it with `id` set (a new uuid4 hex unless given) and `version` 1."""
@@ -116,10 +120,11 @@ class SqlReviewStore:
         return saved
 
     def mark_posted(self, review: Review, question: str | None) -> Review:
-        """Write the mark alone: no answers to serialise, no projection to touch, one statement. `updated_at`
-        stays: posting a question is not a change anyone made to the review."""
+        """Write the mark alone: no answers to serialise, no projection to touch, one statement, through
+        `hints` (a lost mark costs one question posted twice, never an answer). `updated_at` stays: posting a
+        question is not a change anyone made to the review."""
         params = {"v_posted": question, "w_id": review.id, "w_seen": review.version}
-        with self.engine.begin() as session:
+        with self.hints.begin() as session:
             if session.execute(_MARK_POSTED, params).rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
         return replace(review, posted_question=question, version=review.version + 1)

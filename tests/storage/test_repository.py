@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, col, select
 
@@ -12,7 +12,7 @@ from flows.method import Stage
 from flows.model import AnswerRecord, Merge, Metric, Review
 from flows.ports import ReviewStore, VersionConflict
 from flows.report import Disagreement, Exclusion, RankedTask, Report
-from storage.db import make_engine
+from storage.db import hint_engine, make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlReviewStore
 from storage.tables import MetricRow, ProcessRow, RatingRow
@@ -144,6 +144,28 @@ def test_mark_posted_writes_the_mark_alone_and_guards_the_version(store: SqlRevi
         store.save(replace(saved, title="Stale"))  # a save that read the review before the mark
     assert store.get(created.id or "") == marked
     assert [r.question for r in store.history(created.id or "")] == ["a"]
+
+
+def test_the_mark_goes_through_the_hint_engine_and_everyone_sees_it(engine: Engine) -> None:
+    hints = hint_engine(engine)
+    through_hints: list[str] = []
+    event.listen(hints, "before_cursor_execute", lambda *a: through_hints.append(a[2].split()[0]))
+    store, other = SqlReviewStore(engine, hints=hints), SqlReviewStore(engine)
+    try:
+        created = store.create(full_review())
+        marked = store.mark_posted(created, "candidates")
+        assert through_hints == ["UPDATE"]
+        assert other.get(created.id or "") == marked  # read through the durable engine
+        with pytest.raises(VersionConflict):
+            other.save(replace(created, title="Stale"))  # the mark moved the version on
+        saved = other.save(replace(marked, title="After the mark"))
+        with pytest.raises(VersionConflict):
+            store.mark_posted(
+                marked, "keep_inhouse:competitive_advantage"
+            )  # and a save moves it on for the mark
+        assert store.get(created.id or "") == saved
+    finally:
+        hints.dispose()
 
 
 def test_saving_a_review_that_was_never_created_fails(store: SqlReviewStore) -> None:
