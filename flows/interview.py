@@ -188,11 +188,11 @@ def _holders(answers: dict[str, Any], key: str, names: set[str]) -> tuple[set[st
     if value is None:
         asked: set[str] = set()
     elif isinstance(value, dict):
-        asked = names & set(value.get("asked") or [])
+        asked = names.intersection(value.get("asked") or ())
     else:
         asked = names  # a plain list asked about everything
-    chosen = asked & set(picked(value))
-    holds, not_holds = set(chosen), asked - chosen
+    holds = asked.intersection((value.get("picked") if isinstance(value, dict) else value) or ())
+    not_holds = asked - holds
     for process in names - asked:
         follow_up = answers.get(f"{key}@{process}")
         if follow_up is not None:
