@@ -243,8 +243,12 @@ class Ours:
 
         service = open_service(database_url)
         engine = service.store.engine  # type: ignore[attr-defined]
+        hints = service.store.hints  # type: ignore[attr-defined]
+        counter = SqlCounter().attach(engine)
+        if hints is not engine:
+            counter.attach(hints)  # the posted mark goes through it: counted like every other statement
         app = create_app(settings, service)
-        return cls(fake, service, build_wsgi(app, SIGNING_SECRET), SqlCounter().attach(engine), engine)
+        return cls(fake, service, build_wsgi(app, SIGNING_SECRET), counter, engine)
 
     def seat(self, template: Review, channel: str) -> Review:
         """A copy of `template` saved as a new review in `channel`, its kickoff and open question posted
