@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from transitions import EventData, Machine
@@ -122,8 +122,11 @@ def explicit_merges(review: Review) -> list[tuple[str, str]]:
 
 
 def merge_suggestions(review: Review) -> list[MergeSuggestion]:
-    merged = {name_key(source) for source, _ in explicit_merges(review)}
-    return suggest_merges([p for p in listed_processes(review) if name_key(p) not in merged])
+    listed, explicit = listed_processes(review), explicit_merges(review)
+    if explicit:
+        merged = {name_key(source) for source, _ in explicit}
+        listed = [p for p in listed if name_key(p) not in merged]
+    return suggest_merges(listed)
 
 
 def accepted_merges(review: Review) -> list[Merge]:
@@ -169,9 +172,9 @@ def picked(value: Any) -> list[str]:
     return list(value or [])
 
 
-def was_asked(value: Any, process: str) -> bool:
-    """Whether a pick answer asked about `process` (a plain list asked about everything)."""
-    return not isinstance(value, dict) or process in (value.get("asked") or [])
+def asked_about(value: Any) -> set[str] | None:
+    """The processes a pick answer asked about; None for a plain list, which asked about everything."""
+    return set(value.get("asked") or ()) if isinstance(value, dict) else None
 
 
 def pick_answer(chosen: list[str], options: tuple[Option, ...]) -> dict[str, list[str]]:
@@ -384,8 +387,9 @@ def _follow_ups(
     value = review.answers.get(key)
     if value is None:
         return
+    asked = asked_about(value)
     for process in processes:
-        if not was_asked(value, process):
+        if asked is not None and process not in asked:
             follow_up = f"{key}@{process}"
             yield (
                 follow_up,
@@ -405,10 +409,17 @@ def _candidates_prompt(review: Review, processes: list[str]) -> Prompt:
         Kind.PICK,
         Stage.CANDIDATES,
         "Which of these could be outsourced at all? Compare with what similar organisations outsource.",
-        options=tuple(Option(p, p) for p in processes),
+        options=process_options(tuple(processes)),
         optional=True,
         details=figures,
     )
+
+
+@lru_cache(maxsize=16)
+def process_options(processes: tuple[str, ...]) -> tuple[Option, ...]:
+    """One option per process. Remembered: the plans of a step ask for the same list's options several times
+    a reply (300 processes: 1,200 options made an answer)."""
+    return tuple(Option(p, p) for p in processes)
 
 
 def _knockouts(stage: Stage) -> Callable[[Review], QuestionPlan]:
@@ -416,7 +427,7 @@ def _knockouts(stage: Stage) -> Callable[[Review], QuestionPlan]:
         processes = in_play(review, stage)
         if not processes:
             return
-        options = tuple(Option(p, p) for p in processes)
+        options = process_options(tuple(processes))
         for criterion in criteria_for(stage):
             yield f"{stage.value}:{criterion.id}", partial(_knockout_prompt, criterion, options)
         for criterion in criteria_for(stage):

@@ -457,7 +457,7 @@ def _jsonable(value: object) -> object:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [v if type(v) is str else _jsonable(v) for v in value]  # names: most lists are of them
     if hasattr(value, "as_dict"):
         return value.as_dict()
     return str(value)
