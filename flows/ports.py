@@ -28,9 +28,17 @@ class ReviewStore(Protocol):
     def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None: ...
 
     def save(
-        self, review: Review, records: Sequence[AnswerRecord] = (), receipt: str | None = None
+        self,
+        review: Review,
+        records: Sequence[AnswerRecord] = (),
+        receipt: str | None = None,
+        *,
+        since: Review | None = None,
     ) -> Review:
         """Write the review and its new answer records in one transaction.
+
+        `since`, when given, is the review as it was loaded (same id and version), before the changes: a store
+        may then write only the answers that changed. Answers are replaced, never changed in place.
 
         Only succeeds when the stored version still equals `review.version`; then the version goes up by one
         (returned in the result). Raises VersionConflict otherwise, saving nothing.

@@ -116,9 +116,10 @@ class ReviewService:
     def attach_thread(self, review: Review, channel_id: str, thread_ts: str) -> Review:
         """Remember where the review's kickoff message lives (its thread holds the interview)."""
         for _ in range(self.max_attempts):
+            loaded = _copy(review)
             review.channel_id, review.thread_ts = channel_id, thread_ts
             try:
-                return self.store.save(review)
+                return self.store.save(review, since=loaded)
             except VersionConflict:
                 review = self.load(review.id or "")
         raise VersionConflict(review.id)
@@ -155,13 +156,14 @@ class ReviewService:
             review = self.load(review_id, team_id)
             if not (is_admin or author == review.facilitator):
                 raise NotPermitted(f"Only the facilitator can {action} this review.")
+            loaded = _copy(review)
             try:
                 (cancel if action == "cancel" else reopen)(review)
             except ReplyError as exc:
                 return Turn(review=review, prompt=current_prompt(review), error=str(exc))
             record = AnswerRecord(review.id or "", f"review.{action}", author, action, None)
             try:
-                saved = self.store.save(review, [record])
+                saved = self.store.save(review, [record], since=loaded)
             except VersionConflict:
                 continue
             return Turn(
@@ -232,7 +234,7 @@ class ReviewService:
                 expect_key=aimed_at,
             )
             try:
-                turn = self._save(review, author, text, outcome, aimed_at, receipt)
+                turn = self._save(review, author, text, outcome, aimed_at, receipt, since=before)
             except VersionConflict:
                 continue
             except DuplicateDelivery:
@@ -256,13 +258,14 @@ class ReviewService:
         outcome: Outcome,
         aimed_at: str | None,
         receipt: str | None = None,
+        since: Review | None = None,
     ) -> Turn:
         if outcome.stale:
             # Someone answered this question a moment earlier: keep this answer in the history too.
             record = AnswerRecord(
                 review.id or "", aimed_at or "", author, text[:MAX_RECORDED_TEXT], {"late": True}
             )
-            saved = self.store.save(review, [record], receipt)
+            saved = self.store.save(review, [record], receipt, since=since)
             return Turn(
                 review=saved, prompt=current_prompt(saved), error=outcome.error, recorded=True, late=True
             )
@@ -282,7 +285,7 @@ class ReviewService:
             text[:MAX_RECORDED_TEXT],
             _jsonable(outcome.value),
         )
-        saved = self.store.save(review, [record], receipt)
+        saved = self.store.save(review, [record], receipt, since=since)
         return Turn(
             review=saved,
             prompt=outcome.prompt,
@@ -325,6 +328,7 @@ class ReviewService:
         entries = list(entries)
         for _ in range(self.max_attempts):
             review = self.load(review_id, team_id)
+            loaded = _copy(review)
             result = record_checkins(review, author, entries, period, now or utcnow())
             records = [
                 AnswerRecord(
@@ -337,7 +341,7 @@ class ReviewService:
                 for r in result.readings
             ]
             try:
-                result.review = self.store.save(review, records)
+                result.review = self.store.save(review, records, since=loaded)
             except VersionConflict:
                 continue
             return result
@@ -346,10 +350,12 @@ class ReviewService:
     def note_reminder(self, review_id: str, post_at: int, scheduled_id: str | None = None) -> Review:
         """Remember the next scheduled check-in reminder, so it is scheduled once."""
         for _ in range(self.max_attempts):
-            review = self.load(review_id)
-            review.answers = {**review.answers, K_REMINDER: {"post_at": post_at, "id": scheduled_id}}
+            loaded = self.load(review_id)
+            review = replace(
+                loaded, answers={**loaded.answers, K_REMINDER: {"post_at": post_at, "id": scheduled_id}}
+            )
             try:
-                return self.store.save(review)
+                return self.store.save(review, since=loaded)
             except VersionConflict:
                 continue
         raise VersionConflict(review_id)
@@ -415,7 +421,7 @@ class ReviewService:
             )
         created = self.store.create(next_version(review, author))
         record = AnswerRecord(created.id or "", "review.rerun", author, "rerun", {"previous": review.id})
-        saved = self.store.save(created, [record])
+        saved = self.store.save(created, [record], since=created)
         return Turn(review=saved, prompt=current_prompt(saved), recorded=True)
 
     def compare_with_previous(self, review: Review) -> list[str] | None:

@@ -7,12 +7,15 @@ run on SQLAlchemy Core connections, not ORM sessions: an answer's few statements
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, Engine, bindparam
+import orjson
+from sqlalchemy import Connection, Engine, bindparam, literal_column
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, insert, select, update
 
@@ -20,7 +23,15 @@ from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import DuplicateDelivery, VersionConflict
 from flows.report import Report
-from storage.tables import AnswerRow, MetricRow, ProcessRow, RatingRow, ReceiptRow, ReviewRow
+from storage.tables import (
+    AnswerRow,
+    CurrentAnswerRow,
+    MetricRow,
+    ProcessRow,
+    RatingRow,
+    ReceiptRow,
+    ReviewRow,
+)
 
 Outcome = Callable[[Review], Report | None]
 
@@ -41,6 +52,7 @@ class SqlReviewStore:
         self.engine = engine
         self.outcome = outcome
         self.hints = hints or engine
+        self._sql = _statements(engine.dialect.name)
 
     def create(self, review: Review) -> Review:
         """Save a new review; returns it with `id` set (a new uuid4 hex unless given) and `version` 1."""
@@ -55,6 +67,7 @@ class SqlReviewStore:
         projection = self._projection(created)
         with self.engine.begin() as session:
             session.execute(insert(ReviewRow).values(_review_values(created)))
+            self._write_answers(session, created, None)
             if projection is not None:
                 _replace_projection(session, created, projection)
         return created
@@ -62,9 +75,9 @@ class SqlReviewStore:
     def get(self, review_id: str, team_id: str | None = None) -> Review | None:
         """The review, or None (also None when `team_id` is given and the review belongs to another team)."""
         query, params = (
-            (_BY_ID, {"w_id": review_id})
+            (self._sql.by_id, {"w_id": review_id})
             if team_id is None
-            else (_BY_ID_AND_TEAM, {"w_id": review_id, "w_team": team_id})
+            else (self._sql.by_id_and_team, {"w_id": review_id, "w_team": team_id})
         )
         with self.engine.connect() as session:
             row = session.execute(query, params).first()
@@ -73,13 +86,22 @@ class SqlReviewStore:
     def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
         params = {"w_team": team_id, "w_channel": channel_id, "w_thread": thread_ts}
         with self.engine.connect() as session:
-            row = session.execute(_BY_THREAD, params).first()
+            row = session.execute(self._sql.by_thread, params).first()
             return _to_review(row) if row is not None else None
 
     def save(
-        self, review: Review, records: Sequence[AnswerRecord] = (), receipt: str | None = None
+        self,
+        review: Review,
+        records: Sequence[AnswerRecord] = (),
+        receipt: str | None = None,
+        *,
+        since: Review | None = None,
     ) -> Review:
         """Write the review and its new answer records in one transaction.
+
+        `since` is the review as loaded, before the changes being saved: only the answers that differ from its
+        answers are written (told apart by identity: answers are replaced, never changed in place). Without
+        it, or when it is another review or version, every answer is written again.
 
         Only succeeds when the stored version still equals `review.version`; then the version goes up by one
         (returned in the result, with a new `updated_at`; `review` itself is left as it was). Raises
@@ -113,6 +135,7 @@ class SqlReviewStore:
                 except IntegrityError:
                     # Leaving the block rolls the whole transaction back: the update above is undone too.
                     raise DuplicateDelivery(f"receipt {receipt!r} was claimed before") from None
+            self._write_answers(session, saved, since)
             if records:
                 session.execute(_ADD_ANSWER, [_answer_values(record) for record in records])
             if self.outcome is not None and (projection is not None or _has_projection(session, review.id)):
@@ -131,10 +154,10 @@ class SqlReviewStore:
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         """Newest first (by `updated_at`)."""
-        query = select(ReviewRow)
+        query = self._sql.reviews
         if team_id is not None:
-            query = query.where(ReviewRow.team_id == team_id)
-        query = query.order_by(col(ReviewRow.updated_at).desc(), col(ReviewRow.id)).limit(limit)
+            query = query.where(_REVIEW.c.team_id == team_id)
+        query = query.order_by(_REVIEW.c.updated_at.desc(), _REVIEW.c.id).limit(limit)
         with self.engine.connect() as session:
             return [_to_review(row) for row in session.execute(query)]
 
@@ -200,17 +223,85 @@ class SqlReviewStore:
     def _projection(self, review: Review) -> Report | None:
         return self.outcome(review) if self.outcome is not None else None
 
+    def _write_answers(self, session: Connection, review: Review, since: Review | None) -> None:
+        """Bring the review's current_answer rows in line with `review.answers`: the changes since `since`
+        (see `save`), or all of them. A new question goes after every earlier one: its position starts
+        from the version being written, which only grows."""
+        answers, review_id = review.answers, review.id
+        if since is None or since.id != review_id or since.version != review.version - 1:
+            session.execute(self._sql.clear_answers, {"w_review": review_id})
+            changed, gone, start = list(answers.items()), [], 0
+        else:
+            before = since.answers
+            if before is answers:
+                return
+            missing = object()
+            changed = [(k, v) for k, v in answers.items() if before.get(k, missing) is not v]
+            gone = [k for k in before if k not in answers]
+            start = review.version << 20
+        if gone:
+            session.execute(self._sql.drop_answers, {"w_review": review_id, "w_keys": gone})
+        if changed:
+            rows = [
+                {"review_id": review_id, "key": key, "value": _json(value), "position": start + i}
+                for i, (key, value) in enumerate(changed)
+            ]
+            session.execute(self._sql.put_answers, rows)
+
 
 # The statements of an answer's path, built once: building one costs more than running it (an UPDATE of a
 # review: 500 µs built each time, 60 µs prebuilt). Their parameters are named apart from the columns.
 _REVIEW = ReviewRow.__table__  # type: ignore[attr-defined]
-_BY_ID = select(_REVIEW).where(_REVIEW.c.id == bindparam("w_id"))
-_BY_ID_AND_TEAM = _BY_ID.where(_REVIEW.c.team_id == bindparam("w_team"))
-_BY_THREAD = select(_REVIEW).where(
-    _REVIEW.c.team_id == bindparam("w_team"),
-    _REVIEW.c.channel_id == bindparam("w_channel"),
-    _REVIEW.c.thread_ts == bindparam("w_thread"),
-)
+_CURRENT = CurrentAnswerRow.__table__  # type: ignore[attr-defined]
+
+# A review's answers as one JSON object, put together by the database from its current_answer rows in their
+# order (each value is JSON text already): one string to parse instead of a row per question.
+_ANSWERS_SQL = {
+    "sqlite": "(SELECT '{' || coalesce(group_concat(json_quote(a.key) || ':' || a.value, ','), '') || '}' "
+    "FROM (SELECT key, value FROM current_answer WHERE review_id = review.id ORDER BY position) AS a)",
+    "postgresql": "(SELECT '{' || coalesce(string_agg(to_json(a.key)::text || ':' || a.value, ',' "
+    "ORDER BY a.position), '') || '}' FROM current_answer AS a WHERE a.review_id = review.id)",
+}
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The statements that differ by database: reading a review with its answers, upserting answers."""
+
+    reviews: Any
+    by_id: Any
+    by_id_and_team: Any
+    by_thread: Any
+    put_answers: Any
+    clear_answers: Any
+    drop_answers: Any
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    reviews: Any = select(_REVIEW, literal_column(_ANSWERS_SQL[dialect]).label("answers"))
+    by_id = reviews.where(_REVIEW.c.id == bindparam("w_id"))
+    upsert = (postgresql if dialect == "postgresql" else sqlite).insert(_CURRENT)
+    current_review = _CURRENT.c.review_id == bindparam("w_review")
+    return _Statements(
+        reviews=reviews,
+        by_id=by_id,
+        by_id_and_team=by_id.where(_REVIEW.c.team_id == bindparam("w_team")),
+        by_thread=reviews.where(
+            _REVIEW.c.team_id == bindparam("w_team"),
+            _REVIEW.c.channel_id == bindparam("w_channel"),
+            _REVIEW.c.thread_ts == bindparam("w_thread"),
+        ),
+        put_answers=upsert.on_conflict_do_update(
+            index_elements=[_CURRENT.c.review_id, _CURRENT.c.key], set_={"value": upsert.excluded.value}
+        ),
+        clear_answers=delete(_CURRENT).where(current_review),
+        drop_answers=delete(_CURRENT).where(
+            current_review, _CURRENT.c.key.in_(bindparam("w_keys", expanding=True))
+        ),
+    )
+
+
 # Every column but the key, the team, the enterprise and the creation time (which never change) and the
 # version (which goes up by one, in SQL).
 _SAVED_COLUMNS = [
@@ -244,6 +335,10 @@ def _receipt(team_id: str, key: str) -> dict[str, Any]:
     return {"team_id": team_id, "key": key, "created_at": utcnow()}
 
 
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -258,7 +353,6 @@ def _review_values(review: Review) -> dict[str, Any]:
         "title": review.title,
         "facilitator": review.facilitator,
         "state": Stage(review.state).value,
-        "answers": review.answers,
         "drafts": review.drafts,
         "answered": review.answered,
         "raters": review.raters,
@@ -280,7 +374,7 @@ def _to_review(row: Any) -> Review:
         channel_id=row.channel_id,
         thread_ts=row.thread_ts,
         state=Stage(row.state),
-        answers=row.answers,
+        answers=orjson.loads(row.answers),
         drafts=row.drafts,
         answered=row.answered,
         raters=row.raters,

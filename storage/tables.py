@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -82,7 +83,6 @@ class ReviewRow(StorageModel, table=True):
     title: str = Field(sa_type=Text)
     facilitator: str = Field(sa_type=String)
     state: str = Field(sa_type=String)
-    answers: dict[str, Any] = Field(sa_type=JSON)
     drafts: dict[str, Any] = Field(sa_type=JSON)
     answered: list[str] = Field(sa_type=JSON)
     raters: list[str] = Field(sa_type=JSON)
@@ -90,6 +90,22 @@ class ReviewRow(StorageModel, table=True):
     version: int
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CurrentAnswerRow(StorageModel, table=True):
+    """The review's answer to one question as it stands (an entry of `Review.answers`), one row per question.
+
+    Out of the review row so that an answer writes what it changed: a review of 300 processes holds about
+    120 kB of answers, and SQLite rewrites the whole row on any UPDATE. `value` is the answer as JSON text;
+    `position` keeps the order the questions were first answered in (a new answer to a question keeps its
+    place), as `Review.answers` has it."""
+
+    __tablename__ = "current_answer"
+
+    review_id: str = Field(foreign_key="review.id", ondelete="CASCADE", primary_key=True, sa_type=String)
+    key: str = Field(primary_key=True, sa_type=String)
+    value: str = Field(sa_type=Text)
+    position: int = Field(sa_type=BigInteger)
 
 
 class AnswerRow(StorageModel, table=True):

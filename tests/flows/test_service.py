@@ -51,7 +51,12 @@ class MemoryStore:
         return None
 
     def save(
-        self, review: Review, records: Sequence[AnswerRecord] = (), receipt: str | None = None
+        self,
+        review: Review,
+        records: Sequence[AnswerRecord] = (),
+        receipt: str | None = None,
+        *,
+        since: Review | None = None,
     ) -> Review:
         if self.before_next_save:
             self.before_next_save.pop(0)()

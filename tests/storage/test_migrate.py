@@ -1,5 +1,6 @@
 """Alembic owns the schema: upgrades are repeatable, concurrent-safe, and produce exactly the table models."""
 
+import json
 import multiprocessing
 import shutil
 import subprocess
@@ -30,7 +31,7 @@ from storage.tables import metadata
 from tests.storage.workers import upgrade_in_process
 
 REPO = Path(__file__).resolve().parents[2]
-TABLES = {"review", "answer", "receipt", "process", "rating", "metric"}
+TABLES = {"review", "current_answer", "answer", "receipt", "process", "rating", "metric"}
 SLACK_OAUTH_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}  # Bolt's OAuth stores (0003)
 
 
@@ -39,7 +40,7 @@ def _tables(engine: Engine) -> set[str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert head_revision() == "0003"
+    assert head_revision() == "0004"
 
 
 def test_empty_database_has_no_revision(database_url: str) -> None:
@@ -105,6 +106,60 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
     assert _tables(engine) == set()
     upgrade(engine)
     assert _tables(engine) == TABLES | SLACK_OAUTH_TABLES
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def test_stored_answers_move_into_rows_and_back_and_nothing_else_is_lost(database_url: str) -> None:
+    """0004 moves each review's answers out of the review row into current_answer, in their order; its
+    downgrade brings them back. Neither, nor 0002's downgrade, takes the answer history with it (a copy of
+    the review table would: dropping the old one deletes every row that refers to it)."""
+    engine = make_engine(database_url)
+    answers = {
+        "simplify.processes": ["Ads", "SEO"],
+        "candidates": {"picked": ["Ads"]},
+        "intake.organisation": None,
+    }
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO review (id, team_id, title, facilitator, state, answers, drafts, answered, "
+                    "raters, version, created_at, updated_at) VALUES ('r1', 'T1', 'Kept', 'U1', 'candidates', "
+                    ":answers, '{}', '[]', '[]', 3, :at, :at)"
+                ),
+                {"answers": json.dumps(answers), "at": "2026-11-27 10:00:00+00:00"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO answer (review_id, question, author, text, at) VALUES ('r1', 'q', 'U1', 'x', :at)"
+                ),
+                {"at": "2026-11-27 10:00:00+00:00"},
+            )
+        upgrade(engine)
+        moved = SqlReviewStore(engine).get("r1")
+        assert moved is not None and list(moved.answers.items()) == list(answers.items())
+        assert moved.version == 3 and moved.title == "Kept"
+
+        _downgrade(engine, "0003")
+        with engine.connect() as connection:
+            back = connection.execute(text("SELECT answers FROM review WHERE id = 'r1'")).scalar()
+            assert (json.loads(back) if isinstance(back, str) else back) == answers
+            assert connection.execute(text("SELECT count(*) FROM answer")).scalar() == 1
+        _downgrade(engine, "0001")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM answer")).scalar() == 1
+        upgrade(engine)
+        again = SqlReviewStore(engine).get("r1")
+        assert again is not None and list(again.answers.items()) == list(answers.items())
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.slow

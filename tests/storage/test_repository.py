@@ -2,9 +2,10 @@
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, col, select
 
@@ -195,6 +196,88 @@ def test_any_json_value_of_an_answer_reads_back_as_written(store: SqlReviewStore
     created = store.create(full_review())
     store.save(created, [record(created, "q", value)])
     assert [r.value for r in store.history(created.id or "")] == [value]
+
+
+def _answer_writes(engine: Engine) -> list[tuple[str, object]]:
+    """(statement, parameters) of every write to current_answer on `engine`, from now on."""
+    seen: list[tuple[str, object]] = []
+
+    def watch(conn: Any, cursor: Any, statement: str, parameters: object, *rest: Any) -> None:
+        words = statement.split()
+        if words[0] in ("INSERT", "DELETE") and "current_answer" in words[:3]:
+            seen.append((words[0], parameters))
+
+    event.listen(engine, "before_cursor_execute", watch)
+    return seen
+
+
+def test_a_save_since_the_loaded_review_writes_only_the_answers_that_changed(
+    store: SqlReviewStore,
+) -> None:
+    created = store.create(full_review())
+    writes = _answer_writes(store.engine)
+    answers = {k: v for k, v in created.answers.items() if k != "nothing"}  # one answer withdrawn
+    answers |= {"weights": {"risk": 3}, "new": [1]}  # one changed (it keeps its place), one added
+    saved = store.save(replace(created, answers=answers), since=created)
+    assert [kind for kind, _ in writes] == ["DELETE", "INSERT"]
+    assert "nothing" in str(writes[0][1])
+    rows: Any = writes[1][1]  # tuples on SQLite, dicts on PostgreSQL
+    assert [row["key"] if isinstance(row, dict) else row[1] for row in rows] == ["weights", "new"]
+    loaded = store.get(created.id or "")
+    assert loaded == saved and list(loaded.answers) == ["processes", "keep_inhouse", "weights", "new"]
+
+    writes.clear()
+    store.save(replace(saved, title="Renamed"), since=saved)  # the same answers: nothing to write
+    assert writes == []
+
+
+@pytest.mark.parametrize("since", ["none", "another version", "another review"])
+def test_without_a_matching_since_every_answer_is_written_again(store: SqlReviewStore, since: str) -> None:
+    created = store.create(full_review())
+    other = store.create(replace(full_review(), id=None, thread_ts="1715000000.000200", answers={}))
+    saved = store.save(created, since=created)
+    stale = {"none": None, "another version": created, "another review": other}[since]
+    writes = _answer_writes(store.engine)
+    answers = {"fresh": 1, **saved.answers, "processes": ["Blog writing"]}
+    again = store.save(replace(saved, answers=answers), since=stale)
+    assert [kind for kind, _ in writes] == ["DELETE", "INSERT"]  # all of them cleared and written
+    loaded = store.get(created.id or "")
+    assert loaded == again and list(loaded.answers) == list(answers)
+    assert store.get(other.id or "") == other
+
+
+def test_answers_keep_their_order_across_many_saves(store: SqlReviewStore) -> None:
+    """The order the questions were first answered in, as Python keeps a dict's: a new answer to a
+    question keeps its place, a withdrawn and re-given one goes to the end."""
+    review = store.create(replace(full_review(), answers={"z": 0, "a": 0}))
+    for step in range(1, 25):
+        answers = dict(review.answers)
+        if step % 5 == 0:
+            answers.pop(next(iter(answers)))  # withdraw the first
+        answers[f"q{(step * 7) % 11:02d}"] = step  # new, or a new value in place
+        saved = store.save(replace(review, answers=answers), since=review)
+        assert list(store.get(review.id or "").answers.items()) == list(answers.items())  # type: ignore[union-attr]
+        review = saved
+
+
+@pytest.mark.parametrize("key", ['say "hi"', "back\\slash", "ünïcode ✓", "rate:Ads @ scale", "new\nline", ""])
+def test_any_question_key_reads_back_as_written(store: SqlReviewStore, key: str) -> None:
+    created = store.create(replace(full_review(), answers={key: {"v": [key]}, "after": 1}))
+    assert store.get(created.id or "") == created
+    assert list(store.list_reviews()[0].answers) == [key, "after"]
+
+
+def test_a_review_without_answers_reads_back_with_none(store: SqlReviewStore) -> None:
+    created = store.create(replace(full_review(), answers={}))
+    assert store.get(created.id or "") == created and created.answers == {}
+
+
+def test_deleting_a_review_deletes_its_answers(store: SqlReviewStore) -> None:
+    created = store.create(full_review())
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM review WHERE id = :id"), {"id": created.id})
+        left = connection.execute(text("SELECT count(*) FROM current_answer")).scalar()
+    assert left == 0
 
 
 def test_answer_records_for_another_review_are_refused(store: SqlReviewStore) -> None:
