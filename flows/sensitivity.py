@@ -126,10 +126,6 @@ class _Crossing:
     direction: str  # "more" or "less"
     inclusive: bool
 
-    @property
-    def distance(self) -> Fraction:
-        return abs(self.threshold - self.now)
-
 
 def _crossing(a: _Task, b: _Task, weights: _Weights, k: str, s: int | None = None) -> _Crossing | None:
     """Where moving weight k alone puts b above a, if anywhere in x ≥ 0 (with Σ w > 0).
@@ -172,11 +168,22 @@ def condition(crossing: _Crossing | None) -> str:
     return f"if {label} weighs {bound} (now {now})"
 
 
+def _nearest_crossing(a: _Task, b: _Task, weights: _Weights) -> _Crossing | None:
+    """The crossing nearest to the weights as they are (the first factor in FACTOR_IDS wins a tie), or None.
+
+    Moving weight k to its crossing moves it by |S / d_k| (over the common unit), so the nearer crossings are
+    those of the larger |d_k|: candidates are tried in that order, and the first that exists is the nearest.
+    One crossing is worked out in fractions instead of one per factor."""
+    s = _numerator(a, weights.scaled) - _numerator(b, weights.scaled)
+    differing = [k for k in FACTOR_IDS if a.values[k] != b.values[k]]
+    if s:  # with S = 0 every crossing is where the weights are now: all tie, and factor order decides
+        differing.sort(key=lambda k: -abs(a.values[k] - b.values[k]))  # stable: ties keep factor order
+    return next((c for k in differing if (c := _crossing(a, b, weights, k, s)) is not None), None)
+
+
 def pair_sensitivity(higher: _Task, lower: _Task, weights: _Weights) -> PairSensitivity:
     """The nearest single-weight change that puts `lower` above `higher` (first factor wins a tie)."""
-    s = _numerator(higher, weights.scaled) - _numerator(lower, weights.scaled)
-    found = [c for k in FACTOR_IDS if (c := _crossing(higher, lower, weights, k, s)) is not None]
-    best = min(found, key=lambda c: c.distance, default=None)
+    best = _nearest_crossing(higher, lower, weights)
     if best is None:
         return PairSensitivity(higher.name, lower.name, condition(None))
     return PairSensitivity(
