@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
+import orjson
 import sqlalchemy as sa
 from alembic import op
 
@@ -47,7 +48,7 @@ def upgrade() -> None:
     connection = op.get_bind()
     for review_id, answers in connection.execute(sa.select(_review.c.id, _review.c.answers)):
         rows = [
-            {"review_id": review_id, "key": key, "value": json.dumps(value), "position": position}
+            {"review_id": review_id, "key": key, "value": _json(value), "position": position}
             for position, (key, value) in enumerate((answers or {}).items())
         ]
         if rows:
@@ -56,6 +57,11 @@ def upgrade() -> None:
     # our connections have them) the drop deletes every row that refers to a review. SQLite drops a column
     # in place since 3.35.
     op.drop_column("review", "answers")
+
+
+def _json(value: object) -> str:
+    """As the store writes values (orjson): strict JSON, so NaN, which older rows may hold, becomes null."""
+    return orjson.dumps(value).decode()
 
 
 def _require_drop_column() -> None:
