@@ -125,9 +125,12 @@ class SqlReviewStore:
         values = _review_values(saved)
         params = {f"v_{name}": values[name] for name in _SAVED_COLUMNS}
         params |= {"w_id": review.id, "w_seen": review.version}
+        # Whether there is a projection to clear is asked in the UPDATE itself (RETURNING), not in a SELECT.
+        check_projection = self.outcome is not None and projection is None
         with self.engine.begin() as session:
-            result = session.execute(_SAVE, params)
-            if result.rowcount != 1:
+            result = session.execute(_SAVE_SEEING_PROJECTION if check_projection else _SAVE, params)
+            updated = result.first() if check_projection else (True,) if result.rowcount == 1 else None
+            if updated is None:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
             if receipt is not None:
                 try:
@@ -138,7 +141,7 @@ class SqlReviewStore:
             self._write_answers(session, saved, since)
             if records:
                 session.execute(_ADD_ANSWER, [_answer_values(record) for record in records])
-            if self.outcome is not None and (projection is not None or _has_projection(session, review.id)):
+            if projection is not None or (check_projection and updated[0]):
                 _replace_projection(session, saved, projection)
         return saved
 
@@ -324,10 +327,12 @@ _MARK_POSTED = (
 )
 _CLAIM = insert(ReceiptRow.__table__)  # type: ignore[attr-defined]
 _ADD_ANSWER = insert(AnswerRow.__table__)  # type: ignore[attr-defined]
-_HAS_PROJECTION = (
-    select(ProcessRow.__table__.c.id)  # type: ignore[attr-defined]
-    .where(ProcessRow.__table__.c.review_id == bindparam("w_review"))  # type: ignore[attr-defined]
-    .limit(1)
+# The save that also says whether the review has a projection (rating and metric rows go with a process row).
+# Spelled out: SQLite's RETURNING names columns unqualified, and inside the subquery `id` would be process.id.
+_SAVE_SEEING_PROJECTION: Any = _SAVE.returning(
+    literal_column("EXISTS (SELECT 1 FROM process WHERE process.review_id = review.id)").label(
+        "has_projection"
+    )
 )
 
 
@@ -405,11 +410,6 @@ def _to_record(row: Any) -> AnswerRecord:
         value=row.value,
         at=row.at,
     )
-
-
-def _has_projection(session: Connection, review_id: str) -> bool:
-    """Whether the review has rows in the projection (rating and metric rows go with a process row)."""
-    return session.execute(_HAS_PROJECTION, {"w_review": review_id}).first() is not None
 
 
 def _replace_projection(session: Connection, review: Review, report: Report | None) -> None:

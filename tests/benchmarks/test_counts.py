@@ -62,10 +62,11 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
         "and on the fake Web API, for one signed thread reply through the real app, after a warm-up answer.",
         "Connections: taken from the pool during the answer; on PostgreSQL the engine checks each with a "
         "`SELECT 1` first (`pool_pre_ping`), a round trip the execution events do not see.",
-        "An answer that moves on: 1 SELECT (the review, by its thread), the answer's transaction (UPDATE with "
-        "the version guard, the receipt, the answer row, 1 SELECT for a projection to clear), then one "
-        "UPDATE of `posted_question` and the version, which remembers the next question as posted. The "
-        "kickoff message is edited when the step changes.",
+        "An answer that moves on: 1 SELECT (the review with its answers, by its thread), the answer's "
+        "transaction (UPDATE with the version guard, which also says whether there is a projection to clear; "
+        "the receipt; the changed answers, one upsert; the answer row), then one UPDATE of `posted_question` "
+        "and the version (on an engine that does not wait for the disk), which remembers the next question "
+        "as posted. The kickoff message is edited when the step changes.",
     ]
 
 
