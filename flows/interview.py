@@ -181,12 +181,24 @@ def pick_answer(chosen: list[str], options: tuple[Option, ...]) -> dict[str, lis
     return {"picked": list(chosen), "asked": [o.value for o in options]}
 
 
-def _holders(answers: dict[str, Any], key: str, names: set[str]) -> tuple[set[str], set[str]]:
+def _follow_up_answers(answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The yes/no follow-ups given (`key@process`), by the key of the pick answer they follow up."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, value in answers.items():
+        if "@" in name and value is not None:
+            key, _, process = name.partition("@")  # criteria never hold an "@"; process names may
+            found.setdefault(key, {})[process] = value
+    return found
+
+
+def _holders(
+    answers: dict[str, Any], key: str, names: set[str], follow_ups: dict[str, dict[str, Any]]
+) -> tuple[set[str], set[str]]:
     """For the pick answer at `key`: (the listed `names` it holds for, those the team said it does not).
 
     A process the question did not ask about (it came into play later) counts by its own yes/no follow-up
-    (`key@process`), and by neither set while that is unanswered. Worked out with sets: asked process by
-    process, 300 processes and 12 criteria made every reply compare names a million times."""
+    (`key@process`, in `follow_ups`), and by neither set while that is unanswered. Worked out with sets:
+    asked process by process, 300 processes and 12 criteria made every reply compare names a million times."""
     value = answers.get(key)
     if value is None:
         asked: set[str] = set()
@@ -196,11 +208,21 @@ def _holders(answers: dict[str, Any], key: str, names: set[str]) -> tuple[set[st
         asked = names  # a plain list asked about everything
     holds = asked.intersection((value.get("picked") if isinstance(value, dict) else value) or ())
     not_holds = asked - holds
-    for process in names - asked:
-        follow_up = answers.get(f"{key}@{process}")
-        if follow_up is not None:
-            (holds if follow_up else not_holds).add(process)
+    for process, said in follow_ups.get(key, {}).items():
+        if process in names and process not in asked:
+            (holds if said else not_holds).add(process)
     return holds, not_holds
+
+
+def _held(
+    answers: dict[str, Any], key: str, names: set[str], follow_ups: dict[str, dict[str, Any]]
+) -> set[str]:
+    """`_holders`' first set. Most knock-out answers pick nothing and have no follow-ups: they hold for no
+    one, whatever they asked about, and the 300 names they asked about need not be looked at."""
+    value = answers.get(key)
+    if isinstance(value, dict) and not value.get("picked") and key not in follow_ups:
+        return set()
+    return _holders(answers, key, names, follow_ups)[0]
 
 
 def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
@@ -214,24 +236,25 @@ def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
     answers = review.answers
     listed = listed_processes(review)
     names = set(listed)
+    follow_ups = _follow_up_answers(answers)
     knockouts: dict[Stage, dict[str, list[str]]] = {}
     for stage in KNOCKOUT_STAGES:
         if not known(stage):
             continue
         holders = [
-            (criterion.id, _holders(answers, f"{stage.value}:{criterion.id}", names)[0])
+            (criterion.id, _held(answers, f"{stage.value}:{criterion.id}", names, follow_ups))
             for criterion in criteria_for(stage)
         ]
         knocked_out = set().union(*(held for _, held in holders))
         knockouts[stage] = {
             process: [criterion for criterion, held in holders if process in held]
-            for process in listed
+            for process in (listed if knocked_out else ())
             if process in knocked_out
         }
     weights_answer = answers.get(K_WEIGHTS) or {}
     candidates = None
     if known(Stage.CANDIDATES) and K_CANDIDATES in answers:
-        _, not_candidates = _holders(answers, K_CANDIDATES, names)
+        _, not_candidates = _holders(answers, K_CANDIDATES, names, follow_ups)
         candidates = [p for p in listed if p not in not_candidates]
     data = ReviewInput(
         processes=list(listed),

@@ -771,3 +771,48 @@ def test_back_after_a_follow_up_question_on_a_reconsidered_candidate() -> None:
     assert iv.review.state is Stage.KEEP_INHOUSE
     iv.say("back")
     assert iv.review.state is Stage.CANDIDATES and iv.key == "candidates@Brand strategy"
+
+
+# ---------------------------------------------------------------- pick answers and their follow-ups
+
+
+@pytest.mark.parametrize("said", [True, False])
+def test_a_process_that_came_later_counts_by_its_follow_up_even_with_an_at_sign_in_its_name(
+    said: bool,
+) -> None:
+    later = "Ads @ scale"  # the follow-up key is `question@process`: the name's own "@" must not confuse it
+    review = Review(
+        title="t",
+        facilitator="U1",
+        answers={
+            interview.K_PROCESSES: ["Blog", later, "Video"],
+            interview.K_CANDIDATES: {"picked": ["Blog", "Video"], "asked": ["Blog", "Video"]},
+            f"{interview.K_CANDIDATES}@{later}": said,
+            "keep_inhouse:competitive_advantage": {"picked": ["Video"], "asked": ["Blog", "Video"]},
+            f"keep_inhouse:competitive_advantage@{later}": said,
+            "keep_inhouse:no_equal_performance": {"picked": [], "asked": ["Blog", "Video"]},
+            "keep_inhouse:low_benefit": {"picked": [], "asked": ["Blog", later, "Video"]},
+        },
+    )
+    data = interview.review_input(review, upto=Stage.CANNOT_OUTSOURCE)
+    assert data.candidates == (["Blog", later, "Video"] if said else ["Blog", "Video"])
+    expected = (
+        {later: ["competitive_advantage"], "Video": ["competitive_advantage"]}
+        if said
+        else {"Video": ["competitive_advantage"]}
+    )
+    assert data.knockouts[Stage.KEEP_INHOUSE] == expected
+
+
+def test_a_knock_out_question_not_yet_answered_about_a_later_process_counts_it_nowhere() -> None:
+    review = Review(
+        title="t",
+        facilitator="U1",
+        answers={
+            interview.K_PROCESSES: ["Blog", "Late"],
+            interview.K_CANDIDATES: ["Blog", "Late"],
+            "keep_inhouse:competitive_advantage": {"picked": ["Blog"], "asked": ["Blog"]},
+        },
+    )
+    data = interview.review_input(review, upto=Stage.CANNOT_OUTSOURCE)
+    assert data.knockouts[Stage.KEEP_INHOUSE] == {"Blog": ["competitive_advantage"]}
