@@ -1,5 +1,7 @@
 """SqlReviewStore against real databases: a SQLite file, and PostgreSQL when it answers."""
 
+import threading
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -506,3 +508,35 @@ def test_shortlist_counts_over_finished_reviews_of_the_team(engine: Engine) -> N
     assert list(counts) == ["blog writing", "SEO audits", "Ads", "Newsletter"]
     assert store.shortlist_counts("T2") == {"Podcast": 1, "SEO audits": 1}
     assert store.shortlist_counts("T9") == {}
+
+
+def test_sqlite_writers_of_one_process_queue_on_one_lock_per_file(sqlite_url: str) -> None:
+    """SQLite's own wait sleeps in steps of up to 100 ms; writers of this process wait on a lock instead,
+    one per file, shared by every store and engine on it (the hint engine's mark included)."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    hints = hint_engine(engine)
+    store, other = SqlReviewStore(engine, hints=hints), SqlReviewStore(make_engine(sqlite_url))
+    created = store.create(full_review())
+    marked = threading.Event()
+    try:
+        with other._writing:  # another store on the same file: the same lock
+            writer = threading.Thread(target=lambda: (store.mark_posted(created, "candidates"), marked.set()))
+            writer.start()
+            assert not marked.wait(0.3)  # queued behind the lock this test holds
+        assert marked.wait(10)
+        writer.join(10)
+        assert other.get(created.id or "").posted_question == "candidates"  # type: ignore[union-attr]
+    finally:
+        hints.dispose()
+        engine.dispose()
+        other.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_writers_take_no_lock_of_ours(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        assert isinstance(SqlReviewStore(engine)._writing, nullcontext)  # rows are locked by the server
+    finally:
+        engine.dispose()
