@@ -360,6 +360,19 @@ class ReviewService:
                 continue
         raise VersionConflict(review_id)
 
+    def forget_reminder(self, review_id: str) -> Review:
+        """Forget the scheduled check-in reminder (withdrawn): the next one is scheduled afresh."""
+        for _ in range(self.max_attempts):
+            loaded = self.load(review_id)
+            if K_REMINDER not in loaded.answers:
+                return loaded
+            kept = {k: v for k, v in loaded.answers.items() if k != K_REMINDER}
+            try:
+                return self.store.save(replace(loaded, answers=kept), since=loaded)
+            except VersionConflict:
+                continue
+        raise VersionConflict(review_id)
+
     # ------------------------------------------------------------ reading
 
     def report(self, review: Review) -> Report:

@@ -308,3 +308,24 @@ def schedule_reminder(
         return False
     presenter.service.note_reminder(review.id, post_at, str(answer.get("scheduled_message_id") or ""))
     return True
+
+
+def withdraw_reminder(presenter: Presenter, client: WebClient, review: Review) -> bool:
+    """Take back the review's scheduled check-in reminder: it was reopened or cancelled, and its metrics may
+    change (finishing again schedules the next one). True when none is left scheduled."""
+    scheduled = review.answers.get(K_REMINDER) or {}
+    if not (review.id and review.channel_id and scheduled):
+        return True
+    if scheduled.get("id"):
+        try:
+            client.chat_deleteScheduledMessage(
+                channel=review.channel_id, scheduled_message_id=scheduled["id"]
+            )
+        except SlackApiError as exc:
+            from bot.slack.presenter import slack_error  # the presenter imports this module
+
+            if slack_error(exc) != "invalid_scheduled_message_id":  # posted already, or deleted: gone
+                log.warning("reminder not withdrawn", extra={"error": slack_error(exc)})
+                return False
+    presenter.service.forget_reminder(review.id)
+    return True

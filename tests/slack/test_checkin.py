@@ -12,7 +12,7 @@ import pytest
 from bot.terminal import check_answers
 from bot.wiring import open_service
 from flows.answers import load_answers
-from flows.checkin import K_CHECKIN, next_reminder
+from flows.checkin import K_CHECKIN, K_REMINDER, next_reminder
 from flows.method import Stage
 from flows.model import Review
 from tests.slack.conftest import Bot
@@ -266,3 +266,38 @@ def test_a_review_finished_in_slack_schedules_the_first_reminder(bot: Bot, fake_
     assert (scheduled["channel"], scheduled["thread_ts"]) == (p.CHANNEL_ID, thread)
     assert datetime.fromtimestamp(int(scheduled["post_at"]), UTC) == next_reminder(before)
     assert "/outsource-review checkin" in scheduled.text
+
+
+def test_reopening_a_finished_review_withdraws_its_reminder_and_finishing_schedules_it_again(
+    bot: Bot, fake_slack: FakeSlack
+) -> None:
+    talk = Conversation(bot, fake_slack)
+    talk.start("Q3 review")
+    for text, user in REPLIES:
+        talk.say(text, user)
+    [scheduled] = fake_slack.calls("chat.scheduleMessage")
+    scheduled_id = scheduled.response["scheduled_message_id"]  # type: ignore[index]
+    assert fake_slack.scheduled_messages() == [scheduled_id]
+
+    status, _, calls = talk.command("reopen")
+    assert status == 200
+    [withdrawn] = [c for c in calls if c.method == "chat.deleteScheduledMessage"]
+    assert withdrawn.ok and withdrawn["scheduled_message_id"] == scheduled_id
+    assert withdrawn["channel"] == p.CHANNEL_ID
+    assert fake_slack.scheduled_messages() == []
+    assert K_REMINDER not in talk.review().answers
+
+    talk.say("done")
+    assert talk.review().state is Stage.DONE
+    assert len(fake_slack.calls("chat.scheduleMessage")) == 2
+    assert len(fake_slack.scheduled_messages()) == 1
+
+
+def test_a_reminder_already_gone_is_forgotten_all_the_same(bot: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot, fake_slack)
+    talk.start("Q3 review")
+    for text, user in REPLIES:
+        talk.say(text, user)
+    fake_slack.fail("chat.deleteScheduledMessage", "invalid_scheduled_message_id")  # posted meanwhile
+    talk.command("reopen")
+    assert K_REMINDER not in talk.review().answers

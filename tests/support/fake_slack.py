@@ -310,6 +310,7 @@ class FakeSlack:
             self._views: dict[str, dict[str, Any]] = {}
             self._home_views: dict[str, str] = {}
             self._files: dict[str, UploadedFile] = {}
+            self._scheduled: dict[str, str] = {}  # scheduled_message_id -> channel, until posted or deleted
             self._revoked: set[str] = set()
             self._token_teams: dict[str, tuple[str, str]] = {}
             self._token_users: dict[str, str] = {}
@@ -1026,6 +1027,19 @@ class FakeSlack:
         self._message_text(call, self._blocks_arg(call, MESSAGE_BLOCK_LIMIT))
         return {"message_ts": self._next_ts()}
 
+    def _api_chat_deleteScheduledMessage(self, call: Call) -> dict[str, Any]:
+        ch = self._resolve_channel(call, posting=True)
+        scheduled_id = str(call.args.get("scheduled_message_id") or "")
+        if self._scheduled.get(scheduled_id) != ch.id:
+            raise SlackError("invalid_scheduled_message_id")
+        del self._scheduled[scheduled_id]
+        return {}
+
+    def scheduled_messages(self) -> list[str]:
+        """Ids of the messages scheduled and not deleted (the fake never posts them)."""
+        with self._lock:
+            return list(self._scheduled)
+
     def _api_chat_scheduleMessage(self, call: Call) -> dict[str, Any]:
         ch = self._resolve_channel(call, posting=True)
         blocks = self._blocks_arg(call, MESSAGE_BLOCK_LIMIT)
@@ -1038,9 +1052,11 @@ class FakeSlack:
             raise SlackError("time_in_past")
         if post_at > int(time.time()) + 120 * 86_400:
             raise SlackError("time_too_far")
+        scheduled_id = self._new_id("Q")
+        self._scheduled[scheduled_id] = ch.id
         return {
             "channel": ch.id,
-            "scheduled_message_id": self._new_id("Q"),
+            "scheduled_message_id": scheduled_id,
             "post_at": post_at,
             "message": {
                 "text": text,

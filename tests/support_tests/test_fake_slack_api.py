@@ -126,6 +126,12 @@ def test_delete_ephemeral_schedule_permalink(client: WebClient, fake_slack: Fake
     with pytest.raises(SlackApiError) as e:
         client.chat_scheduleMessage(channel="C0REVIEW", text="late", post_at=int(time.time()) - 10)
     assert e.value.response["error"] == "time_in_past"
+    client.chat_deleteScheduledMessage(channel="C0REVIEW", scheduled_message_id=sched["scheduled_message_id"])
+    with pytest.raises(SlackApiError) as e:  # deleted already (or posted)
+        client.chat_deleteScheduledMessage(
+            channel="C0REVIEW", scheduled_message_id=sched["scheduled_message_id"]
+        )
+    assert e.value.response["error"] == "invalid_scheduled_message_id"
 
     link = client.chat_getPermalink(channel="C0REVIEW", message_ts="1700000000.000100")
     assert link["permalink"].endswith("/archives/C0REVIEW/p1700000000000100")

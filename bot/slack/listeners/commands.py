@@ -207,6 +207,7 @@ def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: st
     if turn.error:
         return turn.error
     presenter.refresh_kickoff(client, turn.review)
+    checkin.withdraw_reminder(presenter, client, turn.review)  # no check-ins on a review not finished
     if action == "cancel":
         presenter.announce(client, turn.review, f"{mention(user)} cancelled this review.")
     else:
