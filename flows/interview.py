@@ -206,7 +206,7 @@ def _holders(
         asked = names.intersection(value.get("asked") or ())
     else:
         asked = names  # a plain list asked about everything
-    holds = asked.intersection((value.get("picked") if isinstance(value, dict) else value) or ())
+    holds = asked.intersection(picked(value))
     not_holds = asked - holds
     for process, said in follow_ups.get(key, {}).items():
         if process in names and process not in asked:

@@ -56,7 +56,8 @@ def hint_engine(engine: Engine) -> Engine:
     return make_engine(engine.url, durable=False)
 
 
-def _dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """`value` as JSON text, as every JSON the store writes is (orjson)."""
     return orjson.dumps(value).decode()
 
 
@@ -65,7 +66,7 @@ def _loads(value: Any) -> Any:
     return value if isinstance(value, int | float) else orjson.loads(value)
 
 
-JSON_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": _loads}
+JSON_CODEC: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": _loads}
 
 
 def _commit_without_waiting(dbapi_connection: Any, _record: Any) -> None:

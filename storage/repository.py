@@ -25,6 +25,7 @@ from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import DuplicateDelivery, VersionConflict
 from flows.report import Report
+from storage.db import json_text
 from storage.tables import (
     AnswerRow,
     CurrentAnswerRow,
@@ -43,8 +44,8 @@ class SqlReviewStore:
 
     `outcome`, when given, is asked for the report of every review written (before the transaction opens);
     the review's rows in the projection tables (process, rating, metric) are then replaced by that report's,
-    or removed when it returns None, so they always describe the review as saved. (Removing costs one SELECT
-    when there is nothing to remove: a review without a report is saved on every answer.)
+    or removed when it returns None, so they always describe the review as saved. (Whether there are rows to
+    remove is asked by the save's UPDATE itself: a review without a report is saved on every answer.)
 
     `hints`, when given, is an engine on the same database for writes whose loss is harmless, which need not
     wait for the disk (`storage.db.hint_engine`): the posted-question mark. Default: `engine`.
@@ -131,9 +132,12 @@ class SqlReviewStore:
         # Whether there is a projection to clear is asked in the UPDATE itself (RETURNING), not in a SELECT.
         check_projection = self.outcome is not None and projection is None
         with self._writing, self.engine.begin() as session:
-            result = session.execute(_SAVE_SEEING_PROJECTION if check_projection else _SAVE, params)
-            updated = result.first() if check_projection else (True,) if result.rowcount == 1 else None
-            if updated is None:
+            if check_projection:
+                row = session.execute(_SAVE_SEEING_PROJECTION, params).first()
+                updated, had_projection = row is not None, bool(row and row[0])
+            else:
+                updated, had_projection = session.execute(_SAVE, params).rowcount == 1, False
+            if not updated:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
             if receipt is not None:
                 try:
@@ -144,7 +148,7 @@ class SqlReviewStore:
             self._write_answers(session, saved, since)
             if records:
                 session.execute(_ADD_ANSWER, [_answer_values(record) for record in records])
-            if projection is not None or (check_projection and updated[0]):
+            if projection is not None or had_projection:
                 _replace_projection(session, saved, projection)
         return saved
 
@@ -249,7 +253,7 @@ class SqlReviewStore:
             session.execute(self._sql.drop_answers, {"w_review": review_id, "w_keys": gone})
         if changed:
             rows = [
-                {"review_id": review_id, "key": key, "value": _json(value), "position": start + i}
+                {"review_id": review_id, "key": key, "value": json_text(value), "position": start + i}
                 for i, (key, value) in enumerate(changed)
             ]
             session.execute(self._sql.put_answers, rows)
@@ -359,10 +363,6 @@ def _writers_queue(engine: Engine) -> AbstractContextManager[Any]:
 
 def _receipt(team_id: str, key: str) -> dict[str, Any]:
     return {"team_id": team_id, "key": key, "created_at": utcnow()}
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 def _utc(moment: datetime) -> datetime:
