@@ -187,8 +187,11 @@ class ReviewService:
     ) -> Turn:
         """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms).
 
-        `loaded` is the review as the caller just loaded it (it is not changed): the first attempt applies
-        the reply to a copy of it instead of loading it again; a save that finds it outdated loads it anew.
+        `loaded` is the review as the caller has it (it is not changed), possibly outdated (a store's
+        `recall_by_thread`): the first attempt applies the reply to a copy of it instead of loading it again.
+        When that copy turns out outdated (its save conflicts, or the reply would save nothing and the stored
+        version differs), the review is loaded anew; a typed reply then answers the question that was open
+        when it arrived (see `_aim_again`).
 
         `is_admin` may be a function: it is asked (once) only when someone other than the facilitator takes a
         step only the facilitator may take (setting weights, closing a rating round, `reconsider`).
@@ -216,12 +219,16 @@ class ReviewService:
                 admin.append(bool(is_admin() if callable(is_admin) else is_admin))
             return admin[0]
 
+        arrived = utcnow()
         aimed_at = expect_key
+        fresh: Review | None = None
         for attempt in range(self.max_attempts):
-            if attempt == 0 and loaded is not None and loaded.id == review_id:
-                review = _copy(loaded)
+            recalled = attempt == 0 and loaded is not None and loaded.id == review_id
+            if recalled:
+                review = _copy(loaded)  # type: ignore[arg-type]
             else:
-                review = self.load(review_id, team_id)
+                review = fresh if fresh is not None else self.load(review_id, team_id)
+                fresh = None
             before = _copy(review)
             if aimed_at is None:
                 prompt = current_prompt(review)
@@ -233,9 +240,17 @@ class ReviewService:
                 is_facilitator=partial(is_facilitator, review),
                 expect_key=aimed_at,
             )
+            if recalled and not outcome.changed and not outcome.stale:
+                fresh = self.load(review_id, team_id)
+                if fresh.version != review.version:  # `loaded` was outdated: not the reply's fault
+                    aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived)
+                    continue
             try:
                 turn = self._save(review, author, text, outcome, aimed_at, receipt, since=before)
             except VersionConflict:
+                if recalled:
+                    fresh = self.load(review_id, team_id)
+                    aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived)
                 continue
             except DuplicateDelivery:
                 saved = self.load(review_id, team_id)
@@ -455,6 +470,18 @@ class ReviewService:
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         return self.store.list_reviews(team_id, limit)
+
+
+def _aim_again(expect_key: str | None, aimed_at: str | None, fresh: Review, arrived: datetime) -> str | None:
+    """The question a reply answers, once the review it was first applied to proved outdated.
+
+    A button or form names its question (`expect_key`). A typed reply answers the question that was open
+    when it arrived: when every save since was before it arrived (the review was only outdated here, saved
+    by another process), that is the fresh review's; when someone saved after it arrived, it is the one it
+    was first aimed at, and the reply is late."""
+    if expect_key is not None:
+        return expect_key
+    return None if fresh.updated_at <= arrived else aimed_at
 
 
 def _copy(review: Review) -> Review:

@@ -6,7 +6,7 @@ run on SQLAlchemy Core connections, not ORM sessions: an answer's few statements
 """
 
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -49,12 +49,22 @@ class SqlReviewStore:
 
     `hints`, when given, is an engine on the same database for writes whose loss is harmless, which need not
     wait for the disk (`storage.db.hint_engine`): the posted-question mark. Default: `engine`.
+
+    The store keeps the reviews it last wrote or read (`RecentReviews`, at most `recent_answers` answers in
+    all), for `recall_by_thread`: the next answer in a thread usually needs no read at all.
     """
 
-    def __init__(self, engine: Engine, outcome: Outcome | None = None, hints: Engine | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        outcome: Outcome | None = None,
+        hints: Engine | None = None,
+        recent_answers: int = 50_000,
+    ) -> None:
         self.engine = engine
         self.outcome = outcome
         self.hints = hints or engine
+        self.recent = RecentReviews(recent_answers)
         self._sql = _statements(engine.dialect.name)
         self._writing = _writers_queue(engine)
 
@@ -74,6 +84,7 @@ class SqlReviewStore:
             self._write_answers(session, created, None)
             if projection is not None:
                 _replace_projection(session, created, projection)
+        self.recent.remember(created)
         return created
 
     def get(self, review_id: str, team_id: str | None = None) -> Review | None:
@@ -85,13 +96,20 @@ class SqlReviewStore:
         )
         with self.engine.connect() as session:
             row = session.execute(query, params).first()
-            return _to_review(row) if row is not None else None
+        return self.recent.remember(_to_review(row)) if row is not None else None
 
     def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
         params = {"w_team": team_id, "w_channel": channel_id, "w_thread": thread_ts}
         with self.engine.connect() as session:
             row = session.execute(self._sql.by_thread, params).first()
-            return _to_review(row) if row is not None else None
+        return self.recent.remember(_to_review(row)) if row is not None else None
+
+    def recall_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
+        """The thread's review as this store last wrote or read it, without asking the database; else
+        `find_by_thread`. It may be outdated when another process saved it since: its save then raises
+        VersionConflict, and the caller loads it again (see `ReviewService.reply`)."""
+        recalled = self.recent.recall(team_id, channel_id, thread_ts)
+        return recalled if recalled is not None else self.find_by_thread(team_id, channel_id, thread_ts)
 
     def save(
         self,
@@ -150,6 +168,7 @@ class SqlReviewStore:
                 session.execute(_ADD_ANSWER, [_answer_values(record) for record in records])
             if projection is not None or had_projection:
                 _replace_projection(session, saved, projection)
+        self.recent.remember(saved)
         return saved
 
     def mark_posted(self, review: Review, question: str | None) -> Review:
@@ -160,7 +179,7 @@ class SqlReviewStore:
         with self._writing, self.hints.begin() as session:
             if session.execute(_MARK_POSTED, params).rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
-        return replace(review, posted_question=question, version=review.version + 1)
+        return self.recent.remember(replace(review, posted_question=question, version=review.version + 1))
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         """Newest first (by `updated_at`)."""
@@ -341,6 +360,75 @@ _SAVE_SEEING_PROJECTION: Any = _SAVE.returning(
         "has_projection"
     )
 )
+
+
+class RecentReviews:
+    """The reviews a store last wrote or read, least recently used dropped first once they hold more than
+    `budget` answers in all (a review of 300 processes holds about 1,000; one of 12, about 50).
+
+    What it keeps is a copy that shares its values with the review given (reviews are changed by reassigning
+    their fields, never their values in place); what it hands out is a copy again. Only a newer version
+    replaces the one kept. A recalled review may be outdated, so it is only for callers whose save checks
+    the version; nothing is recalled for another team's thread, as nothing is stored under it.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._lock = threading.Lock()
+        self._by_id: OrderedDict[str, Review] = OrderedDict()
+        self._by_thread: dict[tuple[str, str, str], str] = {}
+        self._held = 0
+
+    def remember(self, review: Review) -> Review:
+        """Keep a copy of `review` (when it has an id and is no older than the one kept); returns `review`."""
+        if review.id is None:
+            return review
+        weight = _weight(review)
+        with self._lock:
+            kept = self._by_id.get(review.id)
+            if kept is not None:
+                if kept.version > review.version:
+                    return review
+                self._drop(review.id)
+            if weight > self.budget:
+                return review
+            self._by_id[review.id] = replace(review)
+            self._held += weight
+            if review.channel_id and review.thread_ts:
+                self._by_thread[(review.team_id, review.channel_id, review.thread_ts)] = review.id
+            while self._held > self.budget:
+                self._drop(next(iter(self._by_id)))
+        return review
+
+    def recall(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
+        with self._lock:
+            review_id = self._by_thread.get((team_id, channel_id, thread_ts))
+            kept = self._by_id.get(review_id) if review_id is not None else None
+            if kept is None:
+                return None
+            self._by_id.move_to_end(review_id)  # type: ignore[arg-type]
+            return replace(kept)
+
+    def forget(self, review_id: str | None = None) -> None:
+        """Drop one review (or all): the next use reads it from the database."""
+        with self._lock:
+            for dropped in [review_id] if review_id is not None else list(self._by_id):
+                if dropped in self._by_id:
+                    self._drop(dropped)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def _drop(self, review_id: str) -> None:
+        review = self._by_id.pop(review_id)
+        self._held -= _weight(review)
+        thread = (review.team_id, review.channel_id or "", review.thread_ts or "")
+        if self._by_thread.get(thread) == review_id:
+            del self._by_thread[thread]
+
+
+def _weight(review: Review) -> int:
+    return 1 + len(review.answers) + len(review.drafts)
 
 
 _SQLITE_WRITERS: dict[str, threading.RLock] = {}

@@ -92,8 +92,8 @@ class Presenter:
 
         `channel` is where the request comes from (None when it carries none: then only members of the
         review's channel may answer); `receipt` is the delivery's key, claimed with the saved answer.
-        `loaded` is the review when the listener has just loaded it (by its thread, for this team): it is
-        not loaded again.
+        `loaded` is the review as the listener found it (by its thread, for this team; possibly outdated, see
+        `ReviewService.reply`): it is not loaded again.
         """
         note(review=review_id)
         review: Review | None = loaded

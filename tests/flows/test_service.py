@@ -50,6 +50,9 @@ class MemoryStore:
                 return copy.deepcopy(review)
         return None
 
+    def recall_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
+        return self.find_by_thread(team_id, channel_id, thread_ts)
+
     def save(
         self,
         review: Review,
@@ -216,6 +219,53 @@ def test_raters_rating_at_the_same_moment_are_both_counted(
     review = service.load(review_id)
     assert set(review.answers["prioritise.rate:SEO audits"]) == {"alice", "bob"}
     assert review.state is Stage.METRICS
+
+
+# ---------------------------------------------------------------- a review the caller had (possibly outdated)
+
+
+def test_an_outdated_review_given_is_loaded_again_and_the_reply_answers_the_open_question(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    """Another process moved the review on before the reply arrived: the reply is not late, it answers the
+    question that was open when it came."""
+    review_id = _start(service)
+    for text in ("skip", "SEO audits\nNewsletter\nPaid search ads"):
+        service.reply(review_id, FACILITATOR, text)
+    outdated = service.load(review_id)  # still at the list of processes
+    service.reply(review_id, FACILITATOR, "done")  # saved elsewhere: now at step 2
+    turn = service.reply(review_id, "alice", "1 2", loaded=outdated)
+    assert turn.recorded and not turn.late and turn.error is None
+    assert store.conflicts == 1
+    review = service.load(review_id)
+    assert picked(review.answers[K_CANDIDATES]) == ["SEO audits", "Newsletter"]
+    assert review.answers[K_PROCESSES] == ["SEO audits", "Newsletter", "Paid search ads"]  # not "1 2"
+    assert [r.question for r in store.history(review_id)][-1] == K_CANDIDATES
+
+
+def test_a_reply_that_saves_nothing_is_checked_against_the_stored_review(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _start(service)
+    outdated = service.load(review_id)  # at the organisation question
+    _to_candidates(service, review_id)
+    turn = service.reply(review_id, "alice", "help", loaded=outdated)
+    assert not turn.recorded and turn.message
+    assert turn.prompt is not None and turn.prompt.key == K_CANDIDATES  # help for the open question
+    current = service.load(review_id)
+    assert service.reply(review_id, "alice", "help", loaded=current).prompt == turn.prompt
+
+
+def test_a_current_review_given_and_saved_over_after_the_reply_came_makes_it_late(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _start(service)
+    _to_candidates(service, review_id)
+    current = service.load(review_id)
+    store.before_next_save.append(lambda: service.reply(review_id, "bob", "1 2"))
+    turn = service.reply(review_id, "alice", "3", loaded=current)
+    assert turn.late and turn.recorded
+    assert picked(service.load(review_id).answers[K_CANDIDATES]) == ["SEO audits", "Newsletter"]
 
 
 def test_endless_conflicts_give_up_with_version_conflict(store: MemoryStore) -> None:

@@ -540,3 +540,70 @@ def test_postgresql_writers_take_no_lock_of_ours(postgres_url: str) -> None:
         assert isinstance(SqlReviewStore(engine)._writing, nullcontext)  # rows are locked by the server
     finally:
         engine.dispose()
+
+
+# ---------------------------------------------------------------- reviews recalled from memory
+
+
+def _statements_on(engine: Engine) -> list[str]:
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2].split()[0]))
+    return seen
+
+
+def test_a_thread_s_review_is_recalled_as_last_written_without_a_query(engine: Engine) -> None:
+    store = SqlReviewStore(engine)
+    created = store.create(full_review())
+    saved = store.save(replace(created, title="Saved"))
+    marked = store.mark_posted(saved, "candidates")
+    seen = _statements_on(engine)
+    recalled = store.recall_by_thread("T1", "C1", "1715000000.000100")
+    assert seen == []
+    assert recalled == marked == store.get(created.id or "")
+    assert recalled is not marked  # a copy: reassigning its fields changes nothing kept
+    recalled.title = "Changed here only"
+    assert store.recall_by_thread("T1", "C1", "1715000000.000100") == marked
+    assert store.recall_by_thread("T2", "C1", "1715000000.000100") is None  # another team's thread
+
+
+def test_a_store_that_never_saw_the_review_reads_it_once(engine: Engine) -> None:
+    created = SqlReviewStore(engine).create(full_review())
+    other = SqlReviewStore(engine)
+    seen = _statements_on(engine)
+    assert other.recall_by_thread("T1", "C1", "1715000000.000100") == created
+    assert other.recall_by_thread("T1", "C1", "1715000000.000100") == created
+    assert seen == ["SELECT"]
+    assert other.recall_by_thread("T1", "C1", "no such thread") is None
+
+
+def test_a_recalled_review_saved_elsewhere_since_cannot_be_saved(engine: Engine) -> None:
+    """Two processes: what one recalls may be outdated; its save says so, and a read brings it up to date."""
+    here, elsewhere = SqlReviewStore(engine), SqlReviewStore(engine)
+    created = here.create(full_review())
+    newer = elsewhere.save(replace(elsewhere.get(created.id or "") or created, title="Elsewhere"))
+    outdated = here.recall_by_thread("T1", "C1", "1715000000.000100")
+    assert outdated == created
+    with pytest.raises(VersionConflict):
+        here.save(replace(outdated, title="Here"))
+    assert here.recall_by_thread("T1", "C1", "1715000000.000100") == created  # a failed save keeps nothing
+    assert here.find_by_thread("T1", "C1", "1715000000.000100") == newer
+    assert here.recall_by_thread("T1", "C1", "1715000000.000100") == newer
+
+
+def test_recent_reviews_keep_the_newest_version_and_drop_the_least_recently_used(engine: Engine) -> None:
+    store = SqlReviewStore(engine, recent_answers=3 * (1 + 4 + 2))  # three reviews like full_review()
+    reviews = [store.create(replace(full_review(), thread_ts=f"17150000{i:02d}.0")) for i in range(3)]
+    later = store.save(reviews[0])
+    store.recent.remember(reviews[0])  # an older version read late does not replace the newer one
+    assert store.recall_by_thread("T1", "C1", "1715000000.0") == later
+    assert len(store.recent) == 3
+    store.create(replace(full_review(), thread_ts="1715000003.0"))  # over budget: the oldest in use goes
+    assert len(store.recent) == 3
+    seen = _statements_on(engine)
+    store.recall_by_thread("T1", "C1", "1715000000.0")
+    assert seen == []
+    store.recall_by_thread("T1", "C1", "1715000001.0")  # dropped: read again
+    assert seen == ["SELECT"]
+    store.recent.forget()
+    assert len(store.recent) == 0
+    assert SqlReviewStore(engine, recent_answers=0).recent.remember(later) is later  # too big to keep
