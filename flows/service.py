@@ -71,6 +71,9 @@ class Turn:
     question: str | None = None  # the key of the question the reply went to
     duplicate: bool = False  # this delivery (its receipt) was applied before: nothing was done now
     before: Review | None = None  # the review as it was when the reply was applied to it (replies only)
+    # The save also marked `prompt` as posted (`reply(posting=True)`): the caller posts it now, and takes the
+    # mark back if it cannot (`unmark_posted`).
+    marked: bool = False
 
     @property
     def finished(self) -> bool:
@@ -139,6 +142,23 @@ class ReviewService:
                 continue
         raise VersionConflict(review_id)
 
+    def unmark_posted(self, turn: Turn) -> None:
+        """The post of the question `turn`'s save marked (`Turn.marked`) failed: put the mark back as it was,
+        so the next interaction posts the question. Nothing when someone has changed the mark since."""
+        marked, review = turn.prompt.key if turn.prompt else None, turn.review
+        previous = turn.before.posted_question if turn.before else None
+        for attempt in range(self.max_attempts):
+            if attempt:
+                review = self.load(review.id or "")
+            if review.posted_question != marked:
+                return
+            try:
+                self.store.mark_posted(review, previous)
+                return
+            except VersionConflict:
+                continue
+        raise VersionConflict(review.id)
+
     def cancel(
         self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
     ) -> Turn:
@@ -184,8 +204,15 @@ class ReviewService:
         expect_key: str | None = None,
         receipt: str | None = None,
         loaded: Review | None = None,
+        posting: bool = False,
     ) -> Turn:
         """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms).
+
+        `posting`: the caller posts the open question where the team answers (a Slack thread) as soon as a
+        recorded reply opens one not posted yet. The save then marks it as posted in the same transaction
+        (`Turn.marked`), which spares a write of its own after the post; the caller takes the mark back when
+        the post fails (`unmark_posted`), and checks the thread when a retried delivery finds the answer saved
+        (the first attempt may have died between the save and the post).
 
         `loaded` is the review as the caller has it (it is not changed), possibly outdated (a store's
         `recall_by_thread`): the first attempt applies the reply to a copy of it instead of loading it again.
@@ -246,7 +273,7 @@ class ReviewService:
                     aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived)
                     continue
             try:
-                turn = self._save(review, author, text, outcome, aimed_at, receipt, since=before)
+                turn = self._save(review, author, text, outcome, aimed_at, receipt, before, posting)
             except VersionConflict:
                 if recalled:
                     fresh = self.load(review_id, team_id)
@@ -274,6 +301,7 @@ class ReviewService:
         aimed_at: str | None,
         receipt: str | None = None,
         since: Review | None = None,
+        posting: bool = False,
     ) -> Turn:
         if outcome.stale:
             # Someone answered this question a moment earlier: keep this answer in the history too.
@@ -300,6 +328,10 @@ class ReviewService:
             text[:MAX_RECORDED_TEXT],
             _jsonable(outcome.value),
         )
+        opened = outcome.prompt
+        marked = posting and review.is_open and opened is not None and opened.key != review.posted_question
+        if marked:
+            review.posted_question = opened.key  # type: ignore[union-attr]
         saved = self.store.save(review, [record], receipt, since=since)
         return Turn(
             review=saved,
@@ -308,6 +340,7 @@ class ReviewService:
             stages_passed=outcome.stages_passed,
             recorded=True,
             question=outcome.question,
+            marked=marked,
         )
 
     # ------------------------------------------------------------ check-ins

@@ -172,7 +172,9 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     if status:
         blocks.append(_context(status))
     tail: list[Block] = [
-        ActionsBlock(block_id=f"{review.id}:{token}", elements=_controls(review, prompt, token)),
+        ActionsBlock(
+            block_id=question_block_id(review, prompt.key), elements=_controls(review, prompt, token)
+        ),
         _context(escape(prompt.accepts)),
     ]
     text = f"{step}{escape(prompt.text)}"
@@ -186,6 +188,11 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
         messages.append(Message.measured("Options (continued)", group))
     messages.append(Message(text="How to answer", blocks=tail))
     return messages
+
+
+def question_block_id(review: Review, key: str) -> str:
+    """The block id of a question's buttons: which review, which question (found again in the thread)."""
+    return f"{review.id}:{question_token(key)}"
 
 
 def _collected_line(prompt: Prompt) -> str:

@@ -50,6 +50,9 @@ FIXES = {
 }
 
 
+THREAD_PAGES = 10  # of 1,000 messages: how far a retried delivery looks for its question in the thread
+
+
 def slack_error(exc: SlackApiError) -> str:
     data: Any = exc.response.data if exc.response is not None else {}
     return str(data.get("error", "unknown_error")) if isinstance(data, dict) else "unknown_error"
@@ -87,13 +90,16 @@ class Presenter:
         channel: str | None = None,
         enterprise_id: str | None = None,
         loaded: Review | None = None,
+        typed: bool = False,
     ) -> Turn | None:
         """Apply a reply from Slack to the review it names, if this request may.
 
         `channel` is where the request comes from (None when it carries none: then only members of the
         review's channel may answer); `receipt` is the delivery's key, claimed with the saved answer.
         `loaded` is the review as the listener found it (by its thread, for this team; possibly outdated, see
-        `ReviewService.reply`): it is not loaded again.
+        `ReviewService.reply`): it is not loaded again. `typed`: a reply typed in the review's thread (an
+        event, which Slack retries until it gets a 200): its save marks the question it opens as posted, and
+        a retry looks in the thread for it (`repost_if_missing`).
         """
         note(review=review_id)
         review: Review | None = loaded
@@ -118,9 +124,13 @@ class Presenter:
             receipt=receipt,
             is_admin=lambda: self.access.is_admin(client, team_id, user),
             loaded=review,
+            # Slack retries an event it got no 200 for, and the retry checks the thread (`repost_if_missing`):
+            # a typed reply's save marks the next question too. Clicks and forms are not retried: theirs is
+            # marked after the post, so the next interaction reposts a question a crash kept from Slack.
+            posting=typed,
         )
         note(outcome=_outcome(turn))
-        self.show_turn(client, turn, user)
+        self.show_turn(client, turn, user, typed)
         return turn
 
     def refuse(self, client: WebClient, user: str, channel: str | None, text: str, outcome: str) -> None:
@@ -131,12 +141,15 @@ class Presenter:
         else:
             self.call(client.chat_postMessage, channel=user, text=escape(text))
 
-    def show_turn(self, client: WebClient, turn: Turn, user: str) -> None:
+    def show_turn(self, client: WebClient, turn: Turn, user: str, typed: bool = False) -> None:
         review = turn.review
         if turn.duplicate:
             # A repeat of a delivery applied before. If the first one could not post the next question
             # (Slack failed, or the process died before it could), this is the moment to do it.
-            self.ensure_posted(client, review)
+            if typed:
+                self.repost_if_missing(client, review)
+            else:
+                self.ensure_posted(client, review)
             return
         if turn.error:
             self.whisper(client, review, user, turn.error)
@@ -153,11 +166,11 @@ class Presenter:
         if turn.late:
             return  # whoever answered first posts the next question
         if moved_on and turn.prompt is not None:
-            self.ensure_posted(client, review, note=escape(turn.message) if turn.message else None)
+            self.post_next(client, turn, note=escape(turn.message) if turn.message else None)
         else:
             if turn.message and turn.prompt is not None:
                 self.whisper(client, review, user, turn.message)
-            self.ensure_posted(client, review)
+            self.post_next(client, turn)
         if turn.finished:
             self.post_report(client, review)
             checkin.schedule_reminder(self, client, review)  # the monthly check-in, when it has metrics
@@ -189,6 +202,45 @@ class Presenter:
         if not review.is_open or prompt is None or prompt.key == review.posted_question:
             return True
         return self.post_question(client, review, note=note)
+
+    def post_next(self, client: WebClient, turn: Turn, note: str | None = None) -> None:
+        """After a recorded reply: post the question it opened, which its save marked as posted (taking the
+        mark back if Slack refuses), or whatever question the thread still lacks."""
+        if not turn.marked:
+            self.ensure_posted(client, turn.review, note=note)
+        elif not self.post_question(client, turn.review, note=note):
+            self.service.unmark_posted(turn)
+
+    def repost_if_missing(self, client: WebClient, review: Review) -> None:
+        """A retried delivery of a typed reply: its first attempt may have saved the answer, marked the next
+        question as posted with it, and died before posting it. Post the open question unless the thread
+        has it (when Slack will not say, post it: a question twice beats none)."""
+        prompt = current_prompt(review)
+        if not review.is_open or prompt is None or not review.channel_id:
+            return
+        if prompt.key == review.posted_question and self._in_thread(client, review, prompt.key):
+            return
+        self.post_question(client, review)
+
+    def _in_thread(self, client: WebClient, review: Review, key: str) -> bool:
+        """Whether a message in the review's thread holds the question's buttons (a question asked again,
+        after `back`, has the same ones: then its first post is found)."""
+        wanted = blocks.question_block_id(review, key)
+        cursor = None
+        try:
+            for _ in range(THREAD_PAGES):
+                page = client.conversations_replies(
+                    channel=review.channel_id or "", ts=review.thread_ts or "", limit=1000, cursor=cursor
+                )
+                for message in page.get("messages") or []:
+                    if any(block.get("block_id") == wanted for block in message.get("blocks") or []):
+                        return True
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except SlackApiError as exc:
+            log.warning("conversations.replies failed error=%s", slack_error(exc))
+        return False
 
     def post_question(self, client: WebClient, review: Review, note: str | None = None) -> bool:
         """Post the open question in the review's thread; once every part is posted, remember it in the

@@ -11,6 +11,8 @@ chat.postMessage, also with `process_before_response=True`, against the same Fak
 
 Both run in this process, two ways: dispatched straight into the WSGI callable, and over HTTP through
 waitress (8 threads, as `serve` runs). Requests alternate ours / floor (ABBA), so drift hits both alike.
+The rating rows have a third way: in-process with the app's memory of recent reviews emptied before each
+answer, as after a restart.
 """
 
 from __future__ import annotations
@@ -51,13 +53,16 @@ CASES = [  # (what, processes, build the review, the typed reply)
     ("step 2 pick `all`, next: a list of n", 12, review_at_candidates, "all"),
     ("step 2 pick `all`, next: a list of n", 300, review_at_candidates, "all"),
 ]
+IN_PROCESS, OVER_HTTP, COLD = "in-process", "over HTTP (waitress)", "in-process, review not in memory"
+WAYS = {CASES[0][0]: (IN_PROCESS, OVER_HTTP, COLD), CASES[2][0]: (IN_PROCESS, OVER_HTTP)}
 
 
 def _check(ours: Ours, fake: FakeSlack, review: Review, mark: int) -> None:
-    """The answer was saved, the next question posted and remembered as posted."""
+    """The answer was saved, the next question posted and remembered as posted (with the answer, in one
+    save)."""
     assert review.id is not None
     saved = ours.service.store.get(review.id)
-    assert saved is not None and saved.version == review.version + 2, (review.version, saved)
+    assert saved is not None and saved.version == review.version + 1, (review.version, saved)
     assert len(ours.service.store.history(review.id)) == 1
     prompt = current_prompt(saved)
     assert prompt is not None and saved.posted_question == prompt.key
@@ -74,10 +79,16 @@ def _measure(
 ) -> tuple[list[float], list[float]]:
     ours_times: list[float] = []
     floor_times: list[float] = []
-    if way == "in-process":
+    if way in (IN_PROCESS, COLD):
 
         def answer_ours(review: Review) -> None:
             assert ours.answer(review, text) == 200
+
+        if way == COLD:  # as after a restart, or when another process saved the review last
+
+            def answer_ours(review: Review) -> None:
+                ours.service.store.recent.forget()  # type: ignore[attr-defined]
+                assert ours.answer(review, text) == 200
 
         def answer_floor() -> None:
             assert floor.answer("C0FLOOR00", floor_thread, text) == 200
@@ -139,7 +150,7 @@ def test_answer_path_against_the_floor(benchmark: Any, tmp_path: Path) -> None:
             floor_thread = str(fake.client().chat_postMessage(channel="C0FLOOR00", text="floor")["ts"])
             for what, n, build, text in CASES:
                 template = build(n)
-                for way in ("in-process", "over HTTP (waitress)"):
+                for way in WAYS[what]:
                     reviews = [ours.seat(template, f"C0B{n:04d}{i:03d}") for i in range(ANSWERS + WARMUP)]
                     mine, bare = _measure(ours, floor, fake, reviews, text, way, floor_thread)
                     ratio = median_ms(mine) / median_ms(bare)
@@ -156,7 +167,7 @@ def test_answer_path_against_the_floor(benchmark: Any, tmp_path: Path) -> None:
                     )
 
     benchmark.pedantic(run, rounds=1, iterations=1)
-    headline = {k: v for k, v in ratios.items() if k[0].startswith("rating")}
+    headline = {k: v for k, v in ratios.items() if k[0].startswith("rating") and k[2] != COLD}
     table.met = all(v <= TARGET for v in headline.values())
     table.notes += [
         f"{ANSWERS} answers per row after {WARMUP} warm-up ones, ours and the floor alternating; "
@@ -165,6 +176,10 @@ def test_answer_path_against_the_floor(benchmark: Any, tmp_path: Path) -> None:
         "(process_before_response=True), and every answer is checked afterwards: its row saved, the next "
         "question posted to the fake and remembered as posted.",
         "The target is judged on the rating rows; the step-2 rows answer a pick and post a list of n options.",
+        "The app keeps the reviews it last wrote or read: an answer to a review it saved last needs no read "
+        "(the save's version check catches a review saved elsewhere since). The rows 'review not in memory' "
+        "empty that memory before each answer (inside the timing: microseconds), as a restart or another "
+        "process would: the answer then reads its review first. The target is judged on the other rows.",
         f"Reviews are answered by {FACILITATOR}, their facilitator and only rater.",
     ]
     benchmark.extra_info["ratios"] = {f"{w} {n} {way}": round(r, 2) for (w, n, way), r in ratios.items()}

@@ -268,6 +268,42 @@ def test_a_current_review_given_and_saved_over_after_the_reply_came_makes_it_lat
     assert picked(service.load(review_id).answers[K_CANDIDATES]) == ["SEO audits", "Newsletter"]
 
 
+# ---------------------------------------------------------------- the posted mark, saved with the answer
+
+
+def test_a_reply_that_opens_a_question_marks_it_posted_in_the_same_save(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _start(service)
+    service.mark_posted(review_id, K_ORGANISATION)
+    saves = store.saves
+    turn = service.reply(review_id, FACILITATOR, "skip", posting=True)
+    assert turn.marked and turn.prompt is not None and turn.prompt.key == K_PROCESSES
+    assert store.saves == saves + 1 and service.load(review_id).posted_question == K_PROCESSES
+    # A reply that keeps the same question open (a list item) marks nothing: it is posted already.
+    turn = service.reply(review_id, FACILITATOR, "SEO audits", posting=True)
+    assert not turn.marked and service.load(review_id).posted_question == K_PROCESSES
+    # Without `posting`, the mark is the caller's to write after its post.
+    turn = service.reply(review_id, FACILITATOR, "done")
+    assert not turn.marked and service.load(review_id).posted_question == K_PROCESSES
+
+
+def test_a_mark_whose_post_failed_is_taken_back_unless_changed_since(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _start(service)
+    service.mark_posted(review_id, K_ORGANISATION)
+    turn = service.reply(review_id, FACILITATOR, "skip", posting=True)
+    service.unmark_posted(turn)
+    assert service.load(review_id).posted_question == K_ORGANISATION  # the next interaction reposts
+    turn = service.reply(review_id, FACILITATOR, "SEO audits\nNewsletter\nPaid search ads", posting=True)
+    turn = service.reply(review_id, FACILITATOR, "done", posting=True)
+    assert turn.marked
+    service.mark_posted(review_id, "someone else's")  # posted and marked again since
+    service.unmark_posted(turn)
+    assert service.load(review_id).posted_question == "someone else's"
+
+
 def test_endless_conflicts_give_up_with_version_conflict(store: MemoryStore) -> None:
     service = ReviewService(store, max_attempts=3)
     review_id = _start(service)

@@ -8,12 +8,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from flows.interview import current_prompt
 from tests.reliability.helpers import ALICE, BOB, Chat, last_question
 from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
-from tests.support.fake_slack import Call
+from tests.support.fake_slack import Call, SlackError
 
 KNOCKOUTS = ["none"] * 12
 
@@ -102,9 +104,14 @@ def test_killed_at_each_step_the_review_goes_on_where_it_was(
         stop_bot(chat.bot)
 
 
-def test_killed_while_posting_the_next_question(bot: Bot, fake_slack: FakeSlack, tmp_path: Path) -> None:
-    """The answer is saved before any Web API call; the process dies while posting the next question; Slack
-    retries the delivery it never got a 200 for, and the restarted bot posts the missing question."""
+@pytest.mark.parametrize("reached_slack", [True, False], ids=["post reached Slack", "post lost"])
+def test_killed_while_posting_the_next_question(
+    bot: Bot, fake_slack: FakeSlack, tmp_path: Path, reached_slack: bool
+) -> None:
+    """The answer is saved (and the next question marked as posted with it) before any Web API call; the
+    process dies while posting that question; Slack retries the delivery it never got a 200 for, and the
+    restarted bot looks in the thread: it posts the question only when the dying process's post never got
+    there."""
     chat = Chat(bot, fake_slack)
     chat.start()
     release = threading.Event()
@@ -114,11 +121,16 @@ def test_killed_while_posting_the_next_question(bot: Bot, fake_slack: FakeSlack,
     def slow_post(call: Call) -> Any:
         entered.set()
         release.wait(10)
+        if not reached_slack:
+            raise SlackError("internal_error")
         return post(call)
 
     fake_slack.on("chat.postMessage", slow_post)
     mark = fake_slack.mark()
-    callback = chat.message("skip", event_id="Ev0SLOWPOST")
+    assert chat.thread
+    said = fake_slack.add_message(chat.channel, "skip", user=ALICE, thread_ts=chat.thread)  # in the thread
+    event = p.message_event("skip", user=ALICE, channel=chat.channel, thread_ts=chat.thread, ts=said.ts)
+    callback = p.event_callback(event, team_id=chat.team, event_id="Ev0SLOWPOST")
     sender = threading.Thread(target=lambda: _send_quietly(chat, callback))
     sender.start()
     assert entered.wait(10)
@@ -129,11 +141,17 @@ def test_killed_while_posting_the_next_question(bot: Bot, fake_slack: FakeSlack,
     fake_slack.on("chat.postMessage", post)
     try:
         assert [r.text for r in chat.history()] == ["skip"]  # saved before the post
-        assert chat.review().posted_question == "intake.organisation"  # step 1's question never went out
+        assert chat.review().posted_question == "simplify.processes"  # marked with the answer
         reply, calls = chat.event(callback, retry_num=1, retry_reason="http_timeout")
         assert reply.status == 200
-        posted = chat.questions(calls)
-        assert len(posted) == 1 and "Step 1 of 7" in posted[0].all_text()
+        assert [c.method for c in calls if c.method.startswith("conversations.")] == ["conversations.replies"]
+        in_thread = [
+            m
+            for m in fake_slack.messages(chat.channel, thread_ts=chat.thread)
+            if m.ts != chat.thread and "Step 1 of 7" in m.all_text()  # not the kickoff, which shows the step
+        ]
+        assert len(in_thread) == 1  # the question follows the reply once, whoever posted it
+        assert len(chat.questions(calls)) == (0 if reached_slack else 1)
         assert len(chat.history()) == 1 and chat.review().posted_question == "simplify.processes"
     finally:
         stop_bot(chat.bot)

@@ -1175,10 +1175,26 @@ class FakeSlack:
         msgs = self.messages(ch.id, thread_ts=ts)
         if not msgs:
             raise SlackError("thread_not_found")
+        # The parent first, then the replies in the time range (`oldest`/`latest`, exclusive unless
+        # `inclusive`), a page of `limit` at a time (the cursor is the offset).
+        inclusive = str(call.args.get("inclusive") or "").lower() in ("1", "true")
+        oldest, latest = call.args.get("oldest"), call.args.get("latest")
+
+        def in_range(m: Message) -> bool:
+            at = float(m.ts)
+            if oldest is not None and (at < float(oldest) or (at == float(oldest) and not inclusive)):
+                return False
+            return latest is None or at < float(latest) or (at == float(latest) and inclusive)
+
+        replies = [m for m in msgs if m.ts != ts and in_range(m)]
+        start = int(str(call.args.get("cursor") or "0") or "0")
+        limit = int(str(call.args.get("limit") or "1000"))
+        page = replies[start : start + limit]
+        more = start + limit < len(replies)
         return {
-            "messages": [m.to_slack(self.team_id) for m in msgs],
-            "has_more": False,
-            "response_metadata": {"next_cursor": ""},
+            "messages": [m.to_slack(self.team_id) for m in [*msgs[:1], *page]],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
     def _api_conversations_history(self, call: Call) -> dict[str, Any]:

@@ -254,6 +254,26 @@ def test_replies_and_history(client: WebClient, fake_slack: FakeSlack) -> None:
     assert [m["text"] for m in history] == ["kickoff"]
 
 
+def test_replies_after_a_moment_a_page_at_a_time(client: WebClient, fake_slack: FakeSlack) -> None:
+    parent = client.chat_postMessage(channel="C0REVIEW", text="kickoff")
+    said = [
+        fake_slack.add_message("C0REVIEW", f"reply {i}", user="U0ALICE", thread_ts=parent["ts"]).ts
+        for i in range(5)
+    ]
+    after = client.conversations_replies(channel="C0REVIEW", ts=parent["ts"], oldest=said[1], limit=2)
+    assert [m["text"] for m in after["messages"]] == ["kickoff", "reply 2", "reply 3"]
+    assert after["has_more"] is True
+    cursor = after["response_metadata"]["next_cursor"]
+    rest = client.conversations_replies(
+        channel="C0REVIEW", ts=parent["ts"], oldest=said[1], limit=2, cursor=cursor
+    )
+    assert [m["text"] for m in rest["messages"]] == ["kickoff", "reply 4"] and rest["has_more"] is False
+    inclusive = client.conversations_replies(
+        channel="C0REVIEW", ts=parent["ts"], oldest=said[3], latest=said[4], inclusive=True
+    )
+    assert [m["text"] for m in inclusive["messages"]] == ["kickoff", "reply 3", "reply 4"]
+
+
 def test_unknown_method(client: WebClient, fake_slack: FakeSlack) -> None:
     with pytest.raises(SlackApiError) as e:
         client.api_call("nope.nothing")

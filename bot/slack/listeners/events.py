@@ -50,6 +50,7 @@ def register(app: App, presenter: Presenter) -> None:
             channel=event["channel"],
             receipt=receipt_key(body),
             loaded=review,
+            typed=True,
         )
 
     @app.event("app_mention")
