@@ -29,6 +29,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -102,6 +103,10 @@ class LoadResult:
     fake_cpu_ms: float = 0.0  # CPU time of the fake Web API per request
     web_api: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    # The disk during the run (`disk_probe`): how long a 4 kB write took to be flushed (fsync).
+    fsync_p99_ms: float = 0.0
+    fsync_max_ms: float = 0.0
+    fsync_stalls: int = 0  # flushes over FSYNC_STALL_MS
 
     @property
     def met(self) -> bool:
@@ -109,6 +114,39 @@ class LoadResult:
 
 
 # ---------------------------------------------------------------- the parts
+
+
+FSYNC_STALL_MS = 50.0
+
+
+@contextlib.contextmanager
+def disk_probe(directory: Path, every: float = 0.1) -> Iterator[list[float]]:
+    """Flush a 4 kB write to a file in `directory` every `every` seconds while the block runs; yields the
+    flush times (s). Answers wait for the disk (each commit is flushed): when the disk stalls, every answer
+    waiting behind that commit waits too, and this shows when it did."""
+    flushes: list[float] = []
+    stop = threading.Event()
+    path = directory / "disk-probe"
+
+    def probe() -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            while not stop.wait(every):
+                os.pwrite(fd, b"x" * 4096, 0)
+                started = time.perf_counter()
+                os.fsync(fd)
+                flushes.append(time.perf_counter() - started)
+        finally:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+
+    runner = threading.Thread(target=probe, name="disk-probe", daemon=True)
+    runner.start()
+    try:
+        yield flushes
+    finally:
+        stop.set()
+        runner.join(5)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -351,7 +389,7 @@ def run_load(
             send(clients[i % processes], sent, channel, thread_ts)
         start = time.monotonic() + 0.5
         cpu_before = [cpu_seconds(b.process.pid) for b in bots], cpu_seconds(fake_pid)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") as pool:
+        with disk_probe(work) as flushes, ThreadPoolExecutor(workers, thread_name_prefix="load") as pool:
             for i in range(total):
                 review_id, channel, thread_ts = seeded[i % reviews]
                 sent = Sent(review_id, PEOPLE[(i // reviews) % len(PEOPLE)], _ratings(rng), start + i / rate)
@@ -393,6 +431,9 @@ def run_load(
     result.max_ms = max(latencies, default=float("nan")) * 1000
     result.service_p99_ms = percentile(service, 99) * 1000
     result.achieved_rate = len(sends) / max(finished - start, 1e-9)
+    result.fsync_p99_ms = percentile(flushes, 99) * 1000
+    result.fsync_max_ms = max(flushes, default=float("nan")) * 1000
+    result.fsync_stalls = sum(1 for f in flushes if f * 1000 > FSYNC_STALL_MS)
     return result
 
 
