@@ -37,6 +37,9 @@ from storage.tables import (
 )
 
 Outcome = Callable[[Review], Report | None]
+# How many answers the reviews a store keeps in memory may hold in all: about 200 reviews of 12 processes
+# (some 7 MB), or 10 of 300. Teams answer a few reviews at a time; more only costs a read per answer.
+RECENT_ANSWERS = 10_000
 
 
 class SqlReviewStore:
@@ -48,7 +51,8 @@ class SqlReviewStore:
     remove is asked by the save's UPDATE itself: a review without a report is saved on every answer.)
 
     `hints`, when given, is an engine on the same database for writes whose loss is harmless, which need not
-    wait for the disk (`storage.db.hint_engine`): the posted-question mark. Default: `engine`.
+    wait for the disk (`storage.db.hint_engine`): the posted-question mark written on its own (after a click's
+    post, or a repair; a typed answer's save carries the mark itself). Default: `engine`.
 
     The store keeps the reviews it last wrote or read (`RecentReviews`, at most `recent_answers` answers in
     all), for `recall_by_thread`: the next answer in a thread usually needs no read at all.
@@ -59,7 +63,7 @@ class SqlReviewStore:
         engine: Engine,
         outcome: Outcome | None = None,
         hints: Engine | None = None,
-        recent_answers: int = 50_000,
+        recent_answers: int = RECENT_ANSWERS,
     ) -> None:
         self.engine = engine
         self.outcome = outcome
