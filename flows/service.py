@@ -250,10 +250,10 @@ class ReviewService:
         aimed_at = expect_key
         fresh: Review | None = None
         for attempt in range(self.max_attempts):
-            recalled = attempt == 0 and loaded is not None and loaded.id == review_id
-            if recalled:
-                review = _copy(loaded)  # type: ignore[arg-type]
+            if attempt == 0 and loaded is not None and loaded.id == review_id:
+                recalled, review = True, _copy(loaded)
             else:
+                recalled = False
                 review = fresh if fresh is not None else self.load(review_id, team_id)
                 fresh = None
             before = _copy(review)
@@ -328,10 +328,9 @@ class ReviewService:
             text[:MAX_RECORDED_TEXT],
             _jsonable(outcome.value),
         )
-        opened = outcome.prompt
-        marked = posting and review.is_open and opened is not None and opened.key != review.posted_question
-        if marked:
-            review.posted_question = opened.key  # type: ignore[union-attr]
+        opened, marked = outcome.prompt, False
+        if posting and review.is_open and opened is not None and opened.key != review.posted_question:
+            review.posted_question, marked = opened.key, True
         saved = self.store.save(review, [record], receipt, since=since)
         return Turn(
             review=saved,
