@@ -26,10 +26,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.config import Settings
 from bot.slack import oauth
-from bot.slack.access import complete_requests
+from bot.slack.access import CompleteRequests
 from bot.slack.listeners import actions, checkin, commands, events, views
 from bot.slack.presenter import Presenter
-from bot.slack.receipts import dedupe_deliveries, receipt_key
+from bot.slack.receipts import DedupeDeliveries, receipt_key
 from bot.slack.requestlog import LoggedApp, note
 from flows.service import ReviewService
 
@@ -68,8 +68,8 @@ def create_app(settings: Settings, service: ReviewService) -> App:
         client = make_client(settings, token)
         options = {}
     app = LoggedApp(signing_secret=secret, client=client, process_before_response=True, **options)
-    app.middleware(complete_requests)
-    app.middleware(dedupe_deliveries(service.store))
+    app.middleware(CompleteRequests())
+    app.middleware(DedupeDeliveries(service.store))
     presenter = Presenter(service)
     # Bolt tries listeners in the order they were added, building each one's arguments to match it: thread
     # replies, the bulk of the traffic, come first (the kinds never overlap, so the order changes nothing else).

@@ -9,7 +9,7 @@ exactly one claim succeed across threads, processes and restarts. Where the clai
   impossible: either both are committed or neither is, and Slack's retry of a delivery that was never answered
   with 200 (the app answers only after the work is done, `process_before_response=True`) applies it.
 - Deliveries that save nothing (a mention, App Home, the uninstall events) are claimed up front by
-  `dedupe_deliveries` below; if the process dies half-way, the retry is dropped, and all that is lost is a
+  `DedupeDeliveries` below; if the process dies half-way, the retry is dropped, and all that is lost is a
   reply that can be asked for again.
 """
 
@@ -21,7 +21,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.slack.requestlog import note
 from flows.model import utcnow
@@ -56,21 +57,26 @@ def carries_answer(body: dict[str, Any]) -> bool:
     return isinstance(event, dict) and event.get("type") in ANSWER_EVENTS
 
 
-def dedupe_deliveries(store: ReviewStore) -> Callable[..., Any]:
+class DedupeDeliveries(Middleware):
     """Global middleware: repeats of deliveries that save nothing are answered 200 and dropped; every
-    `PRUNE_EVERY` requests, receipts older than `KEEP_RECEIPTS` are deleted."""
-    count_request = itertools.count(1).__next__  # (inside, `next` is Bolt's)
-    forget = getattr(store, "forget_receipts", None)
+    `PRUNE_EVERY` requests, receipts older than `KEEP_RECEIPTS` are deleted. (A `Middleware`, for the reason
+    `bot.slack.access.CompleteRequests` gives.)"""
 
-    def middleware(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> Any:
-        if forget is not None and count_request() % PRUNE_EVERY == 0:
-            forget(utcnow() - KEEP_RECEIPTS)
+    def __init__(self, store: ReviewStore) -> None:
+        self.store = store
+        self.count_request = itertools.count(1).__next__
+        self.forget = getattr(store, "forget_receipts", None)
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        if self.forget is not None and self.count_request() % PRUNE_EVERY == 0:
+            self.forget(utcnow() - KEEP_RECEIPTS)
+        body, context = req.body, req.context
         key = receipt_key(body)
         if key is None or carries_answer(body):
             return next()
-        if not store.claim_receipt(context.team_id or context.enterprise_id or "", key):
+        if not self.store.claim_receipt(context.team_id or context.enterprise_id or "", key):
             note(outcome="duplicate")
             return BoltResponse(status=200, body="")
         return next()
-
-    return middleware
