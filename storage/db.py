@@ -48,9 +48,10 @@ def make_engine(url: str | URL | None = None, *, durable: bool = True) -> Engine
 def hint_engine(engine: Engine) -> Engine:
     """An engine on `engine`'s database that does not wait for the disk (`make_engine(durable=False)`).
 
-    For the posted-question mark: lost to a power cut, it costs one question posted twice; waiting for the
-    disk costs every answer a second flush. An in-memory SQLite database has no disk and no second engine
-    (it would see a database of its own): `engine` itself."""
+    For the posted-question mark when it is written on its own (after a click's post, or a repair; a typed
+    answer's save carries it): lost to a power cut, it costs one question posted twice, where waiting for the
+    disk would cost a second flush. An in-memory SQLite database has no disk and no second engine (it would
+    see a database of its own): `engine` itself."""
     if engine.url.get_backend_name() == "sqlite" and _is_memory(engine.url):
         return engine
     return make_engine(engine.url, durable=False)
