@@ -200,12 +200,8 @@ def _holders(
     (`key@process`, in `follow_ups`), and by neither set while that is unanswered. Worked out with sets:
     asked process by process, 300 processes and 12 criteria made every reply compare names a million times."""
     value = answers.get(key)
-    if value is None:
-        asked: set[str] = set()
-    elif isinstance(value, dict):
-        asked = names.intersection(value.get("asked") or ())
-    else:
-        asked = names  # a plain list asked about everything
+    about = asked_about(value) if value is not None else set()
+    asked = names if about is None else names & about
     holds = asked.intersection(picked(value))
     not_holds = asked - holds
     for process, said in follow_ups.get(key, {}).items():

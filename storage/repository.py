@@ -407,18 +407,17 @@ class RecentReviews:
     def recall(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
         with self._lock:
             review_id = self._by_thread.get((team_id, channel_id, thread_ts))
-            kept = self._by_id.get(review_id) if review_id is not None else None
-            if kept is None:
+            if review_id is None:
                 return None
-            self._by_id.move_to_end(review_id)  # type: ignore[arg-type]
-            return replace(kept)
+            self._by_id.move_to_end(review_id)
+            return replace(self._by_id[review_id])
 
-    def forget(self, review_id: str | None = None) -> None:
-        """Drop one review (or all): the next use reads it from the database."""
+    def forget(self) -> None:
+        """Drop every review kept: each is read from the database when next used (as after a restart)."""
         with self._lock:
-            for dropped in [review_id] if review_id is not None else list(self._by_id):
-                if dropped in self._by_id:
-                    self._drop(dropped)
+            self._by_id.clear()
+            self._by_thread.clear()
+            self._held = 0
 
     def __len__(self) -> int:
         return len(self._by_id)

@@ -24,7 +24,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.requestlog import note
+from bot.slack.requestlog import note, slack_error
 from flows.model import Review
 
 log = logging.getLogger("bot.slack.access")
@@ -145,8 +145,7 @@ class Access:
                 if not cursor:
                     break
         except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else "unknown_error"
-            log.warning("conversations.members failed error=%s", error)
+            log.warning("conversations.members failed error=%s", slack_error(exc))
             return None
         members = frozenset(found)
         with self._lock:

@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 
 from bot.charts import metrics_chart
 from bot.slack import ids
+from bot.slack.requestlog import slack_error
 from bot.slack.text import escape, mention, question_token, shorten, slug
 from flows.checkin import (
     K_REMINDER,
@@ -302,8 +303,6 @@ def schedule_reminder(
             text=escape(reminder_text(review)),
         )
     except SlackApiError as exc:
-        from bot.slack.presenter import slack_error  # the presenter imports this module
-
         log.warning("reminder not scheduled", extra={"error": slack_error(exc)})
         return False
     presenter.service.note_reminder(review.id, post_at, str(answer.get("scheduled_message_id") or ""))
@@ -322,8 +321,6 @@ def withdraw_reminder(presenter: Presenter, client: WebClient, review: Review) -
                 channel=review.channel_id, scheduled_message_id=scheduled["id"]
             )
         except SlackApiError as exc:
-            from bot.slack.presenter import slack_error  # the presenter imports this module
-
             if slack_error(exc) != "invalid_scheduled_message_id":  # posted already, or deleted: gone
                 log.warning("reminder not withdrawn", extra={"error": slack_error(exc)})
                 return False

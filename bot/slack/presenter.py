@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack import blocks, checkin
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
-from bot.slack.requestlog import note
+from bot.slack.requestlog import note, slack_error
 from bot.slack.text import escape, mention, question_token, slug
 from flows.interview import Progress, current_prompt
 from flows.model import Review
@@ -51,11 +51,6 @@ FIXES = {
 
 
 THREAD_PAGES = 10  # of 1,000 messages: how far a retried delivery looks for its question in the thread
-
-
-def slack_error(exc: SlackApiError) -> str:
-    data: Any = exc.response.data if exc.response is not None else {}
-    return str(data.get("error", "unknown_error")) if isinstance(data, dict) else "unknown_error"
 
 
 class Presenter:

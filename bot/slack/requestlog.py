@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.errors import SlackApiError
 
 from bot.slack import ids
 
@@ -69,6 +70,12 @@ def safe(value: object, limit: int = 64) -> str:
     if value is None or value == "":
         return "-"
     return _SAFE.sub("_", str(value))[:limit]
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """The error code of a failed Web API call (`not_in_channel`, `ratelimited`, ...)."""
+    data: Any = exc.response.data if exc.response is not None else {}
+    return str(data.get("error", "unknown_error")) if isinstance(data, dict) else "unknown_error"
 
 
 def note(*, review: str | None = None, outcome: str | None = None, slack_error: str | None = None) -> None:

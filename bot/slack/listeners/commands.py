@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks, checkin
-from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter, slack_error
+from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter
+from bot.slack.requestlog import slack_error
 from bot.slack.text import escape, mention, shorten
 from flows.interview import answered_questions
 from flows.method import Stage
