@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, lru_cache
 from typing import Any
 
+import orjson
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
@@ -46,29 +46,23 @@ MAX_OPTION_TEXT = 75
 
 @dataclass(frozen=True)
 class Message:
-    """One chat message: fallback text (shown in notifications) and blocks."""
+    """One chat message: fallback text (shown in notifications) and its blocks, as Slack takes them."""
 
     text: str
-    blocks: list[Block]
+    blocks: list[dict[str, Any]]
 
     @classmethod
-    def measured(cls, text: str, group: Sequence[tuple[Block, dict[str, Any]]]) -> Message:
-        """A message of blocks turned into dicts already (by `_pack`, to measure them): kept, not made again."""
-        message = cls(text=text, blocks=[block for block, _ in group])
-        vars(message)["block_dicts"] = [data for _, data in group]  # the cached_property's own slot
-        return message
-
-    @cached_property
-    def block_dicts(self) -> list[dict[str, Any]]:
-        """The blocks as Slack takes them, worked out once: slack_sdk validates the whole tree each time."""
-        return [b.to_dict() for b in self.blocks]
+    def of(cls, text: str, blocks: Iterable[Block | dict[str, Any]]) -> Message:
+        """A message of slack_sdk blocks (turned into dicts here: slack_sdk checks Slack's limits as it does)
+        or of dicts slack_sdk made before."""
+        return cls(text, [b if isinstance(b, dict) else b.to_dict() for b in blocks])
 
     def as_kwargs(self) -> dict[str, object]:
-        return {"text": self.text, "blocks": self.block_dicts}
+        return {"text": self.text, "blocks": self.blocks}
 
     @property
     def chars(self) -> int:
-        return _chars_of(self.block_dicts)
+        return _chars_of(self.blocks)
 
 
 def _section(text: str, block_id: str | None = None) -> SectionBlock:
@@ -79,23 +73,6 @@ def _context(*lines: str) -> ContextBlock:
     return ContextBlock(
         elements=[MarkdownTextObject(text=shorten(line, SECTION_LIMIT)) for line in lines[:10]]
     )
-
-
-def action_value(review_id: str, token: str, reply: str) -> str:
-    return json.dumps({"r": review_id, "q": token, "v": reply}, separators=(",", ":"))
-
-
-def _button(label: str, review: Review, token: str, reply: str, style: str | None = None) -> ButtonElement:
-    return ButtonElement(
-        text=label,
-        action_id=f"{ids.REPLY}:{reply}",
-        value=action_value(review.id or "", token, reply),
-        style=style,
-    )
-
-
-def _open_button(label: str, action_id: str, review: Review, token: str) -> ButtonElement:
-    return ButtonElement(text=label, action_id=action_id, value=action_value(review.id or "", token, ""))
 
 
 def chunk_lines(lines: Iterable[str], limit: int = SECTION_LIMIT) -> list[str]:
@@ -132,7 +109,7 @@ def kickoff_message(review: Review, progress: Progress) -> Message:
             "`/outsource-review help` shows the commands."
         ),
     ]
-    return Message(text=f"Outsource review: {escape(title)} ({escape(progress.headline)})", blocks=blocks)
+    return Message.of(f"Outsource review: {escape(title)} ({escape(progress.headline)})", blocks)
 
 
 def _progress_bar(progress: Progress) -> str:
@@ -150,49 +127,56 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
 
     `note` is mrkdwn the caller has already escaped (it may mention people).
     """
-    token = question_token(prompt.key)
     step = f"Step {prompt.step_number} of 7 · " if prompt.step_number else ""
     stage_title = step_title(prompt.step_number) if prompt.step_number else "Getting started"
     counter = f" · {prompt.counter}" if prompt.counter else ""
     head = f"*{step}{stage_title}*{counter}\n{escape(prompt.text)}"
-    blocks: list[Block] = []
+    blocks: list[dict[str, Any]] = []
     if note:
-        blocks.append(_context(note))
-    blocks.append(_section(head))
+        blocks.append(_context(note).to_dict())
+    blocks.append(_section(head).to_dict())
     if prompt.details:
         blocks += [
-            _context(*[escape(d) for d in prompt.details[i : i + 10]])
+            _fixed_context(tuple(escape(d) for d in prompt.details[i : i + 10]))
             for i in range(0, len(prompt.details), 10)
         ]
     if prompt.help:
-        blocks.append(_context(escape(prompt.help)))
+        blocks.append(_fixed_context((escape(prompt.help),)))
     option_lines = [f"{i}. {escape(o.label)}" for i, o in enumerate(prompt.options, start=1)]
-    option_sections = [_section(chunk) for chunk in chunk_lines(option_lines)]
+    option_sections = [_section(chunk).to_dict() for chunk in chunk_lines(option_lines)]
     status = _collected_line(prompt)
     if status:
-        blocks.append(_context(status))
-    tail: list[Block] = [
-        ActionsBlock(
-            block_id=question_block_id(review, prompt.key), elements=_controls(review, prompt, token)
-        ),
-        _context(escape(prompt.accepts)),
+        blocks.append(_context(status).to_dict())
+    tail = [
+        {
+            "type": "actions",
+            "block_id": question_block_id(review, prompt.key),
+            "elements": _controls(review, prompt),
+        },
+        _fixed_context((escape(prompt.accepts),)),
     ]
     text = f"{step}{escape(prompt.text)}"
     room = MAX_BLOCKS - len(blocks) - len(tail)
-    whole = Message(text=text, blocks=blocks + option_sections + tail)
+    whole = Message(text, blocks + option_sections + tail)
     if len(option_sections) <= room and whole.chars <= MESSAGE_TEXT_LIMIT:
         return [whole]
     # Too many options for one message: the list follows in as many messages as it needs.
-    messages = [Message(text=text, blocks=blocks)]
-    for group in _pack(option_sections):
-        messages.append(Message.measured("Options (continued)", group))
-    messages.append(Message(text="How to answer", blocks=tail))
+    messages = [Message(text, blocks)]
+    messages += [Message("Options (continued)", group) for group in _pack(option_sections)]
+    messages.append(Message("How to answer", tail))
     return messages
 
 
 def question_block_id(review: Review, key: str) -> str:
     """The block id of a question's buttons: which review, which question (found again in the thread)."""
     return f"{review.id}:{question_token(key)}"
+
+
+@lru_cache(maxsize=512)
+def _fixed_context(lines: tuple[str, ...]) -> dict[str, Any]:
+    """A context block of texts that come back question after question (the factors to rate, how to answer),
+    made and checked by slack_sdk once. Shared by every message that shows it: never changed."""
+    return _context(*lines).to_dict()
 
 
 def _collected_line(prompt: Prompt) -> str:
@@ -207,55 +191,66 @@ def _collected_line(prompt: Prompt) -> str:
     return ""
 
 
-def _controls(review: Review, prompt: Prompt, token: str) -> list:
-    elements: list = []
-    match prompt.kind:
-        case Kind.YES_NO:
-            elements += [_button("Yes", review, token, "yes", "primary"), _button("No", review, token, "no")]
-        case Kind.PICK:
-            if 0 < len(prompt.options) <= MAX_SELECT_OPTIONS:
-                elements.append(
-                    StaticMultiSelectElement(
-                        placeholder="Choose",
-                        action_id=ids.PICK_MANY,
-                        options=_options(prompt),
-                    )
-                )
-            elements += [
-                _button("None of these", review, token, "none"),
-                _button("All", review, token, "all"),
-            ]
-        case Kind.PICK_ONE:
-            if prompt.options:
-                elements.append(
-                    StaticSelectElement(
-                        placeholder="Choose one", action_id=ids.PICK_ONE, options=_options(prompt)
-                    )
-                )
-        case Kind.RATINGS:
-            elements += [
-                _open_button("Rate in a form", ids.OPEN_RATINGS, review, token),
-                _button("Close the round", review, token, "done"),
-                _open_button("Nudge who hasn't rated", ids.NUDGE, review, token),
-            ]
-        case Kind.LIST:
-            elements += [
-                _open_button("Add in a form", ids.OPEN_LIST, review, token),
-                _button("Done", review, token, "done", "primary"),
-            ]
-        case Kind.METRICS:
-            elements += [
-                _open_button("Add in a form", ids.OPEN_LIST, review, token),
-                _button("Done", review, token, "done", "primary"),
-            ]
-        case Kind.WEIGHTS:
-            elements += [
-                _button("Keep them equal", review, token, "ok", "primary"),
-                _open_button("Set weights", ids.OPEN_WEIGHTS, review, token),
-            ]
-    if prompt.optional:
-        elements.append(_button("Skip", review, token, "skip"))
-    elements += [_button("Back", review, token, "back"), _button("Help", review, token, "help")]
+def action_value(review_id: str, token: str, reply: str) -> str:
+    return orjson.dumps({"r": review_id, "q": token, "v": reply}).decode()
+
+
+# A question's buttons: (label, action_id, the reply its value carries ("" for one that opens a form), style).
+_ButtonSpec = tuple[str, str, str, str | None]
+
+
+def _reply_button(label: str, reply: str, style: str | None = None) -> _ButtonSpec:
+    return (label, f"{ids.REPLY}:{reply}", reply, style)
+
+
+_BUTTONS: dict[Kind, tuple[_ButtonSpec, ...]] = {
+    Kind.YES_NO: (_reply_button("Yes", "yes", "primary"), _reply_button("No", "no")),
+    Kind.PICK: (_reply_button("None of these", "none"), _reply_button("All", "all")),
+    Kind.RATINGS: (
+        ("Rate in a form", ids.OPEN_RATINGS, "", None),
+        _reply_button("Close the round", "done"),
+        ("Nudge who hasn't rated", ids.NUDGE, "", None),
+    ),
+    Kind.LIST: (("Add in a form", ids.OPEN_LIST, "", None), _reply_button("Done", "done", "primary")),
+    Kind.METRICS: (("Add in a form", ids.OPEN_LIST, "", None), _reply_button("Done", "done", "primary")),
+    Kind.WEIGHTS: (
+        _reply_button("Keep them equal", "ok", "primary"),
+        ("Set weights", ids.OPEN_WEIGHTS, "", None),
+    ),
+}
+_SKIP = _reply_button("Skip", "skip")
+_ALWAYS = (_reply_button("Back", "back"), _reply_button("Help", "help"))
+
+
+@cache
+def _buttons(kind: Kind, optional: bool) -> tuple[tuple[dict[str, Any], str], ...]:
+    """The buttons of a kind of question, made and checked by slack_sdk once, each with the reply its value
+    carries; a question adds the values (`_controls`). Shared by every question of the kind: never changed."""
+    specs = [*_BUTTONS.get(kind, ()), *([_SKIP] if optional else []), *_ALWAYS]
+    made = []
+    for label, action_id, reply, style in specs:
+        button = ButtonElement(text=label, action_id=action_id, value=reply or "-", style=style).to_dict()
+        del button["value"]
+        made.append((button, reply))
+    return tuple(made)
+
+
+def _controls(review: Review, prompt: Prompt) -> list[dict[str, Any]]:
+    """The question's menu (for a pick) and buttons; each button's value names the review and question."""
+    elements: list[dict[str, Any]] = []
+    if prompt.kind is Kind.PICK and 0 < len(prompt.options) <= MAX_SELECT_OPTIONS:
+        many = StaticMultiSelectElement(
+            placeholder="Choose", action_id=ids.PICK_MANY, options=_options(prompt)
+        )
+        elements.append(many.to_dict())
+    elif prompt.kind is Kind.PICK_ONE and prompt.options:
+        one = StaticSelectElement(placeholder="Choose one", action_id=ids.PICK_ONE, options=_options(prompt))
+        elements.append(one.to_dict())
+    review_id, token = review.id or "", question_token(prompt.key)
+    elements += [
+        {**button, "value": action_value(review_id, token, reply)}
+        for button, reply in _buttons(prompt.kind, prompt.optional)
+    ]
     return elements[:25]
 
 
@@ -268,28 +263,26 @@ def _options(prompt: Prompt) -> list[Option]:
 
 def _chars_of(blocks: Sequence[dict[str, Any]]) -> int:
     """The text the blocks hold, as Slack counts it against a message's limit."""
-    total = 0
+    parts = []
     for data in blocks:
-        total += len(json.dumps(data.get("text", ""))) + sum(
-            len(json.dumps(e)) for e in data.get("elements", [])
-        )
-    return total
+        parts.append(data.get("text", ""))
+        parts += data.get("elements", ())
+    # The length of each part as JSON: one encoding of them all, less the list's brackets and separators.
+    return len(json.dumps(parts)) - 2 - 2 * (len(parts) - 1) if parts else 0
 
 
-def _pack(blocks: Sequence[Block]) -> list[list[tuple[Block, dict[str, Any]]]]:
-    """Blocks (each with its dict) in groups of at most MAX_BLOCKS - 5 blocks and MESSAGE_TEXT_LIMIT
-    characters. Each block is measured once: measuring the group again for every block made a 300-process
-    report 3 times slower; its dict, made to measure it, is what gets posted."""
-    groups: list[list[tuple[Block, dict[str, Any]]]] = []
-    current: list[tuple[Block, dict[str, Any]]] = []
+def _pack(blocks: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Blocks in groups of at most MAX_BLOCKS - 5 blocks and MESSAGE_TEXT_LIMIT characters. Each block is
+    measured once: measuring the group again for every block made a 300-process report 3 times slower."""
+    groups: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
     size = 0
     for block in blocks:
-        data = block.to_dict()
-        chars = _chars_of([data])
+        chars = _chars_of([block])
         if current and (len(current) >= MAX_BLOCKS - 5 or size + chars > MESSAGE_TEXT_LIMIT):
             groups.append(current)
             current, size = [], 0
-        current.append((block, data))
+        current.append(block)
         size += chars
     if current:
         groups.append(current)
@@ -383,11 +376,9 @@ def report_messages(review: Review, report: Report) -> list[Message]:
             f"Weights used, {escape(weights_how(report.weights_source))}: {escape(weights)}."
         )
     )
-    groups = _pack(blocks)
+    groups = _pack([block.to_dict() for block in blocks])
     return [
-        Message.measured(
-            f"Shortlist: {escape(title)}" + (f" ({i}/{len(groups)})" if len(groups) > 1 else ""), group
-        )
+        Message(f"Shortlist: {escape(title)}" + (f" ({i}/{len(groups)})" if len(groups) > 1 else ""), group)
         for i, group in enumerate(groups, start=1)
     ]
 
