@@ -52,10 +52,7 @@ def disputed(weights_source: str = "default", **weights: float) -> Report:
 
 def slack_text(report: Report) -> str:
     review = Review(title=report.review, facilitator="U0FAC")
-    return "\n".join(
-        json.dumps(m.blocks, ensure_ascii=False)
-        for m in report_messages(review, report)
-    )
+    return "\n".join(json.dumps(m.blocks, ensure_ascii=False) for m in report_messages(review, report))
 
 
 # ---------------------------------------------------------------- spread and disagreement
