@@ -145,15 +145,14 @@ def reason_text(reasons: tuple[str, ...] | list[str]) -> str:
     return ", ".join(REASON_LABELS.get(r, r) for r in reasons)
 
 
-def factor_line(task: RankedTask, report: Report) -> str:
-    """The score's arithmetic: median, direction and weight per factor."""
-    parts = []
-    for f in FACTOR_IDS:
-        parts.append(
-            f"{FACTORS_BY_ID[f].label} {plain_number(task.factors[f])} "
-            f"({report.directions[f]}, ×{plain_number(report.weights[f])} = {task.contributions[f]:.2f})"
-        )
-    return "; ".join(parts)
+def factor_line(task: RankedTask, report: Report, gives: str = "=") -> str:
+    """The score's arithmetic: median, direction and weight per factor, and what it adds (`gives`: `=`, or
+    Slack's `→`)."""
+    return "; ".join(
+        f"{FACTORS_BY_ID[f].label} {plain_number(task.factors[f])} "
+        f"({report.directions[f]}, ×{plain_number(report.weights[f])} {gives} {task.contributions[f]:.2f})"
+        for f in FACTOR_IDS
+    )
 
 
 WEIGHTS_HOW = {

@@ -35,7 +35,7 @@ from flows.interview import Progress
 from flows.method import FACTORS, FACTORS_BY_ID, REASON_LABELS
 from flows.model import Review
 from flows.prompts import Kind, Prompt
-from flows.render import plain_number, shown_score, spread_text, step_title, weights_how
+from flows.render import factor_line, plain_number, shown_score, spread_text, step_title, weights_how
 from flows.report import RankedTask, Report
 
 MAX_BLOCKS = 50
@@ -295,12 +295,7 @@ def _pack(blocks: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 def task_text(task: RankedTask, report: Report, name: Callable[[str], str] = mention) -> str:
     flag = " · :speech_balloon: *discuss*" if task.needs_discussion else ""
     parts = [f"*{task.rank}. {escape(task.process)}*: score *{shown_score(task)}*{flag}"]
-    why = "; ".join(
-        f"{FACTORS_BY_ID[f.id].label} {plain_number(task.factors[f.id])} "
-        f"({report.directions[f.id]}, ×{plain_number(report.weights[f.id])} → {task.contributions[f.id]:.2f})"
-        for f in FACTORS
-    )
-    parts.append(f"Why: {why}")
+    parts.append(f"Why: {factor_line(task, report, '→')}")
     if task.spread:
         parts.append(f"Spread (lowest–highest): {spread_text(task)}")
     for d in task.disagreements:
@@ -340,7 +335,8 @@ def report_messages(review: Review, report: Report) -> list[Message]:
         blocks.append(
             _section(f"Outsource these first, best candidate on top ({len(report.shortlist)} ranked):")
         )
-        blocks += [_section(task_text(t, report)) for t in report.shortlist]
+        name = lru_cache(maxsize=None)(mention)  # the same raters, named in task after task
+        blocks += [_section(task_text(t, report, name)) for t in report.shortlist]
         blocks += _sensitivity_blocks(report)
     else:
         blocks.append(_section("No process made the shortlist this time."))
