@@ -53,18 +53,20 @@ def score(medians: Mapping[str, float], weights: Mapping[str, float], directions
 
 
 def disagreements(ratings: Mapping[str, Mapping[str, int]]) -> tuple[Disagreement, ...]:
+    raters = sorted(ratings)  # once: each factor's lists of raters come out in this order
+    rows = [ratings[rater] for rater in raters]
     found = []
     for f in FACTOR_IDS:
-        values = {rater: r[f] for rater, r in ratings.items()}
-        low, high = min(values.values()), max(values.values())
+        values = [row[f] for row in rows]
+        low, high = min(values), max(values)
         if high - low >= DISAGREEMENT_GAP:
             found.append(
                 Disagreement(
                     factor=f,
                     low=low,
                     high=high,
-                    low_raters=tuple(sorted(r for r, v in values.items() if v == low)),
-                    high_raters=tuple(sorted(r for r, v in values.items() if v == high)),
+                    low_raters=tuple([r for r, v in zip(raters, values, strict=True) if v == low]),
+                    high_raters=tuple([r for r, v in zip(raters, values, strict=True) if v == high]),
                 )
             )
     return tuple(found)
