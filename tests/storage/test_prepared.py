@@ -55,6 +55,19 @@ def test_an_insert_stores_json_and_times_as_core_does(engine: Engine) -> None:
     assert {(str(v), a) for v, a in values} == {("{'a': [1, 2.5]}", WHEN)}
 
 
+def test_a_missing_value_is_stored_as_core_stores_it(engine: Engine) -> None:
+    _review(engine, "r1")
+    row = {"review_id": "r1", "question": "q", "author": "U1", "text": "skip", "value": None, "at": WHEN}
+    prepared = Prepared(
+        insert(ANSWER), engine.dialect, ("review_id", "question", "author", "text", "value", "at")
+    )
+    with engine.begin() as connection:
+        connection.execute(insert(ANSWER), [row])
+        prepared.run(connection, row)
+    stored = _rows(engine, "SELECT value, value IS NULL FROM answer ORDER BY id")
+    assert len(stored) == 2 and stored[0] == stored[1]
+
+
 def test_an_update_counts_its_rows_and_fills_in_literals(engine: Engine) -> None:
     _review(engine, "r1")
     bump = (
