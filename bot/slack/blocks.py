@@ -1,7 +1,9 @@
 """Block Kit for the review: kickoff message, questions, report, App Home and modals.
 
-Everything is built with `slack_sdk.models`, which checks Slack's length limits; user-typed text always goes
-through `escape` before it reaches mrkdwn.
+Everything is built with `slack_sdk.models`, which checks Slack's length limits; what comes back question
+after question (each kind's buttons, the factors, how to answer) is built and checked once, and a question's
+actions block puts its own values on those buttons. User-typed text always goes through `escape` before it
+reaches mrkdwn.
 """
 
 from __future__ import annotations
