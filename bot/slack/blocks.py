@@ -71,6 +71,15 @@ def _section(text: str, block_id: str | None = None) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_LIMIT)), block_id=block_id)
 
 
+_SECTION = _section("-").to_dict()
+
+
+def _section_dict(text: str) -> dict[str, Any]:
+    """`_section(text).to_dict()` for the many a report or a question holds: slack_sdk made and checked the
+    shape once, and `shorten` keeps the text within the one limit it checks there."""
+    return {**_SECTION, "text": {**_SECTION["text"], "text": shorten(text, SECTION_LIMIT)}}
+
+
 def _context(*lines: str) -> ContextBlock:
     return ContextBlock(
         elements=[MarkdownTextObject(text=shorten(line, SECTION_LIMIT)) for line in lines[:10]]
@@ -136,7 +145,7 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     blocks: list[dict[str, Any]] = []
     if note:
         blocks.append(_context(note).to_dict())
-    blocks.append(_section(head).to_dict())
+    blocks.append(_section_dict(head))
     if prompt.details:
         blocks += [
             _fixed_context(tuple(escape(d) for d in prompt.details[i : i + 10]))
@@ -145,7 +154,7 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     if prompt.help:
         blocks.append(_fixed_context((escape(prompt.help),)))
     option_lines = [f"{i}. {escape(o.label)}" for i, o in enumerate(prompt.options, start=1)]
-    option_sections = [_section(chunk).to_dict() for chunk in chunk_lines(option_lines)]
+    option_sections = [_section_dict(chunk) for chunk in chunk_lines(option_lines)]
     status = _collected_line(prompt)
     if status:
         blocks.append(_context(status).to_dict())
@@ -332,19 +341,19 @@ def _sensitivity_blocks(report: Report) -> list[Block]:
 def report_messages(review: Review, report: Report) -> list[Message]:
     """The shortlist, then exclusions by step, then merges: split so no message breaks Block Kit limits."""
     title = review.title or report.review or "Outsource review"
-    blocks: list[Block] = [HeaderBlock(text=shorten(f"Shortlist: {title}", 150))]
+    blocks: list[Block | dict[str, Any]] = [HeaderBlock(text=shorten(f"Shortlist: {title}", 150))]
     if report.shortlist:
         blocks.append(
-            _section(f"Outsource these first, best candidate on top ({len(report.shortlist)} ranked):")
+            _section_dict(f"Outsource these first, best candidate on top ({len(report.shortlist)} ranked):")
         )
         name = lru_cache(maxsize=None)(mention)  # the same raters, named in task after task
-        blocks += [_section(task_text(t, report, name)) for t in report.shortlist]
+        blocks += [_section_dict(task_text(t, report, name)) for t in report.shortlist]
         blocks += _sensitivity_blocks(report)
     else:
-        blocks.append(_section("No process made the shortlist this time."))
+        blocks.append(_section_dict("No process made the shortlist this time."))
     if report.excluded:
         blocks.append(DividerBlock())
-        blocks.append(_section("*Left off the shortlist*"))
+        blocks.append(_section_dict("*Left off the shortlist*"))
         for step in sorted({e.step for e in report.excluded}):
             lines = [
                 f"• {escape(e.process)}: {', '.join(REASON_LABELS.get(r, r) for r in e.reasons)}"
@@ -353,17 +362,17 @@ def report_messages(review: Review, report: Report) -> list[Message]:
                 if e.step == step
             ]
             chunks = chunk_lines([f"*Step {step}: {step_title(step).lower()}*", *lines])
-            blocks += [_section(chunk) for chunk in chunks]
+            blocks += [_section_dict(chunk) for chunk in chunks]
     if report.merged:
         lines = [f"• {', '.join(escape(s) for s in m.sources)} → {escape(m.into)}" for m in report.merged]
-        blocks += [_section(chunk) for chunk in chunk_lines(["*Merged in step 1*", *lines])]
+        blocks += [_section_dict(chunk) for chunk in chunk_lines(["*Merged in step 1*", *lines])]
     if report.reconsidered:
         lines = [
             f"• {escape(r.process)} was reconsidered by {mention(r.by)} (was excluded at step {r.was_step}); "
             f"now {escape(r.now)}"
             for r in report.reconsidered
         ]
-        blocks += [_section(chunk) for chunk in chunk_lines(["*Reconsidered*", *lines])]
+        blocks += [_section_dict(chunk) for chunk in chunk_lines(["*Reconsidered*", *lines])]
     weights = ", ".join(
         f"{FACTORS_BY_ID[f].label} ({report.directions[f]}) ×{plain_number(w)}"
         for f, w in report.weights.items()
@@ -374,7 +383,7 @@ def report_messages(review: Review, report: Report) -> list[Message]:
             f"Weights used, {escape(weights_how(report.weights_source))}: {escape(weights)}."
         )
     )
-    groups = _pack([block.to_dict() for block in blocks])
+    groups = _pack([b if isinstance(b, dict) else b.to_dict() for b in blocks])
     return [
         Message(f"Shortlist: {escape(title)}" + (f" ({i}/{len(groups)})" if len(groups) > 1 else ""), group)
         for i, group in enumerate(groups, start=1)
