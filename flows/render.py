@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from flows.method import FACTOR_IDS, FACTORS_BY_ID, REASON_LABELS, STEPS
@@ -209,6 +210,10 @@ def stability_lines(report: Report, esc: Any) -> list[str]:
 def render_markdown(report: Report, escape: Any = None) -> str:
     """Markdown for files and terminals; `escape` is applied to every user-typed string."""
     esc = escape or (lambda s: s)
+
+    def names(people: Iterable[str]) -> str:
+        return ", ".join(people if escape is None else map(escape, people))
+
     lines = [f"# {esc(report.review) or 'Outsource review'}", ""]
     if report.shortlist:
         lines += ["## Shortlist: outsource these first", ""]
@@ -221,15 +226,13 @@ def render_markdown(report: Report, escape: Any = None) -> str:
         for t in report.shortlist:
             lines.append(f"### {t.rank}. {esc(t.process)}: {shown_score(t)}")
             lines.append(f"- Why: {factor_line(t, report)}")
-            raters = ", ".join(esc(r) for r in t.ratings)
-            lines.append(f"- Rated by: {raters}")
+            lines.append(f"- Rated by: {names(t.ratings)}")
             if t.spread:
                 lines.append(f"- Spread of ratings (lowest–highest): {spread_text(t)}")
             for d in t.disagreements:
                 lines.append(
                     f"- Disagreement on {FACTORS_BY_ID[d.factor].label}: "
-                    f"{', '.join(esc(r) for r in d.low_raters)} said {d.low}, "
-                    f"{', '.join(esc(r) for r in d.high_raters)} said {d.high}. Talk it through."
+                    f"{names(d.low_raters)} said {d.low}, {names(d.high_raters)} said {d.high}. Talk it through."
                 )
             if t.service_level:
                 lines.append(f"- Service level today: {esc(t.service_level)}")
