@@ -25,7 +25,7 @@ from flows.report import PairSensitivity, RankedTask, Report, Stability
 
 STABILITY_BAND = Fraction(1, 2)  # ±50%
 NO_SWAP = "no single weight change swaps them"
-MAX_WEIGHT = Fraction(sys.float_info.max)
+MAX_WEIGHT = int(sys.float_info.max)
 
 
 def _label(factor: str) -> str:
@@ -47,16 +47,16 @@ def _outward(value: Fraction, up: bool) -> str:
     threshold gets more decimals rather than becoming 0. A value within a hair (1e-9) of a two-decimal number is
     that number: weights typed as decimals are stored as the nearest binary fraction.
     """
-    near = round(value, 2)
-    if abs(value - near) <= Fraction(1, 10**9) * max(Fraction(1), abs(value)) and (
-        near > 0 or value <= 0 or up
-    ):
-        return _number(near)
+    # In whole numbers over value's denominator q: a Fraction operation costs a gcd, and this runs per pair.
+    p, q = value.numerator, value.denominator
+    hundredths = round(Fraction(p * 100, q))  # round(value, 2): halves to even
+    if abs(p * 100 - hundredths * q) * 10**9 <= 100 * max(q, abs(p)) and (hundredths > 0 or p <= 0 or up):
+        return _number(hundredths / 100)
     for decimals in (2, 3, 4, 6):
         scale = 10**decimals
-        rounded = math.ceil(value * scale) if up else math.floor(value * scale)
-        if rounded > 0 or value <= 0 or up:
-            return _number(Fraction(rounded, scale), decimals)
+        rounded = -(-p * scale // q) if up else p * scale // q  # ceil / floor of value * scale
+        if rounded > 0 or p <= 0 or up:
+            return _number(rounded / scale, decimals)
     return _number(value, 9)
 
 
@@ -151,17 +151,21 @@ def _crossing(a: _Task, b: _Task, weights: _Weights, k: str, s: int | None = Non
         s = _numerator(a, _in_order(weights.scaled)) - _numerator(b, _in_order(weights.scaled))
     w_k = weights.scaled[k]
     others = sum(weights.scaled.values()) - w_k
-    threshold = weights.true(w_k - Fraction(s, d_k))
-    now = weights.true(w_k)
+    # The threshold w_k − S/d_k (over the unit) as top / bottom in whole numbers, bottom > 0: Fractions only
+    # for a crossing that exists.
+    top, bottom = w_k * d_k - s, d_k * weights.unit
+    if bottom < 0:
+        top, bottom = -top, -bottom
     inclusive = b.tie_key < a.tie_key  # at the exact crossing the scores tie and the tie-break decides
-    if threshold > MAX_WEIGHT:  # no weight can be that large
+    if top > MAX_WEIGHT * bottom:  # no weight can be that large
         return None
     if d_k < 0:  # b is better on k: more weight on k helps b; threshold >= w_k when a is above b
-        return _Crossing(k, now, threshold, "more", inclusive)
-    # a is better on k: b gets ahead only when k weighs less, and a weight cannot go below 0
-    if threshold > 0 or (threshold == 0 and inclusive and others > 0):
-        return _Crossing(k, now, threshold, "less", inclusive)
-    return None
+        direction = "more"
+    elif top > 0 or (top == 0 and inclusive and others > 0):
+        direction = "less"  # a is better on k: b gets ahead only when k weighs less, and not below 0
+    else:
+        return None
+    return _Crossing(k, weights.true(w_k), Fraction(top, bottom), direction, inclusive)
 
 
 def condition(crossing: _Crossing | None) -> str:
