@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from statistics import median
 
 from flows.method import (
     DEFAULT_DIRECTIONS,
@@ -31,7 +30,14 @@ def effective_directions(directions: Mapping[str, str]) -> dict[str, str]:
 
 def factor_medians(ratings: Mapping[str, Mapping[str, int]]) -> dict[str, float]:
     """Per factor, the median of the raters' values (even count: mean of the two middle values)."""
-    return {f: float(median(r[f] for r in ratings.values())) for f in FACTOR_IDS}
+    rows = list(ratings.values())
+    return {f: _median(sorted([r[f] for r in rows])) for f in FACTOR_IDS}
+
+
+def _median(ordered: list[int]) -> float:
+    """statistics.median of a list sorted already (it sorts again; this runs for every task and factor)."""
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def normalised(value: float, direction: str) -> float:

@@ -91,30 +91,22 @@ class _Weights:
 
 
 def _tasks(shortlist: Sequence[RankedTask], directions: Mapping[str, str]) -> list[_Task]:
-    # Medians take few values (1, 1.5, ... 5): each is made a fraction once, not once per task and factor.
-    exact: dict[float, Fraction] = {}
+    # Medians take few values (1, 1.5, ... 5): each (median, direction) is made a fraction once, not once per
+    # task and factor, and then a whole number over their common denominator.
     normal: dict[tuple[float, str], Fraction] = {}
-
-    def fraction(m: float) -> Fraction:
-        if m not in exact:
-            exact[m] = Fraction(m)
-        return exact[m]
-
-    def value(m: float, direction: str) -> Fraction:
-        if (m, direction) not in normal:
-            normal[(m, direction)] = (fraction(m) - 1) / 4 if direction == "+" else (5 - fraction(m)) / 4
-        return normal[(m, direction)]
-
-    values = [{f: value(t.factors[f], directions[f]) for f in FACTOR_IDS} for t in shortlist]
+    keys = [[(t.factors[f], directions[f]) for f in FACTOR_IDS] for t in shortlist]
+    for key in {key for task_keys in keys for key in task_keys}:
+        m, direction = Fraction(key[0]), key[1]
+        normal[key] = (m - 1) / 4 if direction == "+" else (5 - m) / 4
     unit = math.lcm(1, *(v.denominator for v in normal.values()))
-    scaled = {v: int(v * unit) for v in normal.values()}
+    scaled = {key: int(v * unit) for key, v in normal.items()}
     return [
         _Task(
             t.process,
-            {f: scaled[v] for f, v in vs.items()},
+            {f: scaled[key] for f, key in zip(FACTOR_IDS, task_keys, strict=True)},
             (-t.factors["benefits"], t.factors["risk"], t.process.casefold()),
         )
-        for t, vs in zip(shortlist, values, strict=True)
+        for t, task_keys in zip(shortlist, keys, strict=True)
     ]
 
 
