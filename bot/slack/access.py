@@ -136,14 +136,11 @@ class Access:
         if cached and self.clock() - cached[0] < self.ttl:
             return cached[1]
         found: set[str] = set()
-        cursor = None
         try:
-            while True:
-                page = client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+            for page in client.conversations_members(
+                channel=channel_id, limit=1000
+            ):  # every page, by slack_sdk
                 found.update(page.get("members") or [])
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
         except SlackApiError as exc:
             log.warning("conversations.members failed error=%s", slack_error(exc))
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from typing import Any
 
 from slack_sdk import WebClient
@@ -221,18 +222,14 @@ class Presenter:
         """Whether a message in the review's thread holds the question's buttons (a question asked again,
         after `back`, has the same ones: then its first post is found)."""
         wanted = blocks.question_block_id(review, key)
-        cursor = None
         try:
-            for _ in range(THREAD_PAGES):
-                page = client.conversations_replies(
-                    channel=review.channel_id or "", ts=review.thread_ts or "", limit=1000, cursor=cursor
-                )
+            replies = client.conversations_replies(
+                channel=review.channel_id or "", ts=review.thread_ts or "", limit=1000
+            )
+            for page in islice(replies, THREAD_PAGES):  # slack_sdk fetches the next page as it is reached
                 for message in page.get("messages") or []:
                     if any(block.get("block_id") == wanted for block in message.get("blocks") or []):
                         return True
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
         except SlackApiError as exc:
             log.warning("conversations.replies failed error=%s", slack_error(exc))
         return False

@@ -72,6 +72,23 @@ def test_a_double_clicked_button_is_applied_once_also_after_a_restart(
         stop_bot(chat.bot)
 
 
+def test_a_retry_finds_its_question_past_the_first_page_of_a_long_thread(
+    bot: Bot, fake_slack: FakeSlack
+) -> None:
+    """conversations.replies answers 1,000 messages a page: the question posted after 1,200 others is on the
+    second, and the retry reads on to it instead of posting the question again."""
+    chat = Chat(bot, fake_slack)
+    chat.start()
+    for i in range(1200):
+        fake_slack.add_message(chat.channel, f"chatter {i}", thread_ts=chat.thread)
+    callback = chat.message("skip", event_id="Ev0LONG")
+    reply, calls = chat.event(callback)
+    assert reply.status == 200 and "Step 1 of 7" in last_question(calls).all_text()
+    reply, calls = chat.event(callback, retry_num=1, retry_reason="http_timeout")
+    assert reply.status == 200
+    assert [c.method for c in calls] == ["conversations.replies", "conversations.replies"]
+
+
 def test_an_answer_that_failed_to_save_is_applied_by_the_retry(bot: Bot, fake_slack: FakeSlack) -> None:
     """The receipt is claimed in the answer's own transaction: when the save fails, the receipt is not taken,
     and Slack's retry (sent because the bot did not answer 200) applies the answer."""
