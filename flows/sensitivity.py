@@ -132,15 +132,13 @@ class _Crossing:
     inclusive: bool
 
 
-def _crossing(a: _Task, b: _Task, weights: _Weights, k: str, s: int | None = None) -> _Crossing | None:
+def _crossing(a: _Task, b: _Task, weights: _Weights, k: str, s: int) -> _Crossing | None:
     """Where moving weight k alone puts b above a, if anywhere in x ≥ 0 (with Σ w > 0).
 
-    `s` is a's numerator minus b's (computed here when not given)."""
+    `s` is a's numerator minus b's."""
     d_k = a.values[k] - b.values[k]
     if d_k == 0:
         return None
-    if s is None:
-        s = _numerator(a, _in_order(weights.scaled)) - _numerator(b, _in_order(weights.scaled))
     w_k = weights.scaled[k]
     others = sum(weights.scaled.values()) - w_k
     # The threshold w_k − S/d_k (over the unit) as top / bottom in whole numbers, bottom > 0: Fractions only

@@ -137,9 +137,8 @@ class Access:
             return cached[1]
         found: set[str] = set()
         try:
-            for page in client.conversations_members(
-                channel=channel_id, limit=1000
-            ):  # every page, by slack_sdk
+            # Iterating the response, slack_sdk fetches every further page (next_cursor) in turn.
+            for page in client.conversations_members(channel=channel_id, limit=1000):
                 found.update(page.get("members") or [])
         except SlackApiError as exc:
             log.warning("conversations.members failed error=%s", slack_error(exc))

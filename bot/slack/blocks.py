@@ -55,9 +55,7 @@ class Message:
 
     @classmethod
     def of(cls, text: str, blocks: Iterable[Block | dict[str, Any]]) -> Message:
-        """A message of slack_sdk blocks (turned into dicts here: slack_sdk checks Slack's limits as it does)
-        or of dicts slack_sdk made before."""
-        return cls(text, [b if isinstance(b, dict) else b.to_dict() for b in blocks])
+        return cls(text, _as_dicts(blocks))
 
     def as_kwargs(self) -> dict[str, object]:
         return {"text": self.text, "blocks": self.blocks}
@@ -65,6 +63,12 @@ class Message:
     @property
     def chars(self) -> int:
         return _chars_of(self.blocks)
+
+
+def _as_dicts(blocks: Iterable[Block | dict[str, Any]]) -> list[dict[str, Any]]:
+    """slack_sdk blocks turned into dicts (slack_sdk checks Slack's limits as it does so), and dicts it made
+    before, as they are."""
+    return [b if isinstance(b, dict) else b.to_dict() for b in blocks]
 
 
 def _section(text: str, block_id: str | None = None) -> SectionBlock:
@@ -383,7 +387,7 @@ def report_messages(review: Review, report: Report) -> list[Message]:
             f"Weights used, {escape(weights_how(report.weights_source))}: {escape(weights)}."
         )
     )
-    groups = _pack([b if isinstance(b, dict) else b.to_dict() for b in blocks])
+    groups = _pack(_as_dicts(blocks))
     return [
         Message(f"Shortlist: {escape(title)}" + (f" ({i}/{len(groups)})" if len(groups) > 1 else ""), group)
         for i, group in enumerate(groups, start=1)
