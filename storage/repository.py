@@ -51,8 +51,9 @@ class SqlReviewStore:
 
     `outcome`, when given, is asked for the report of every review written (before the transaction opens);
     the review's rows in the projection tables (process, rating, metric) are then replaced by that report's,
-    or removed when it returns None, so they always describe the review as saved. (Whether there are rows to
-    remove is asked by the save's UPDATE itself: a review without a report is saved on every answer.)
+    or removed when it returns None, so they always describe the review as saved. It must depend on the review
+    alone: whether there are rows to remove is told by the outcome of the review as loaded (`save`'s `since`),
+    else asked by the save's UPDATE itself (a review without a report is saved on every answer).
 
     `hints`, when given, is an engine on the same database for writes whose loss is harmless, which need not
     wait for the disk (`storage.db.hint_engine`): the posted-question mark written on its own (after a click's
@@ -156,14 +157,20 @@ class SqlReviewStore:
         values = _review_values(saved)
         params = {f"v_{name}": values[name] for name in _SAVED_COLUMNS}
         params |= {"w_id": review.id, "w_seen": review.version}
-        # Whether there is a projection to clear is asked in the UPDATE itself (RETURNING), not in a SELECT.
-        check_projection = self.outcome is not None and projection is None
+        # Without a projection to write, whether there is one to clear: `since` tells when it is the stored
+        # version (its rows were written from its outcome; a review in progress has none); else the UPDATE
+        # asks (RETURNING), not a SELECT.
+        stored = (
+            since if since is not None and (since.id, since.version) == (review.id, review.version) else None
+        )
+        check_projection = self.outcome is not None and projection is None and stored is None
+        had_projection = projection is None and stored is not None and self._projection(stored) is not None
         with self._writing, self.engine.begin() as session:
             if check_projection:
                 row = self._answer.save_seeing_projection.run(session, params).first()
                 updated, had_projection = row is not None, bool(row and row[0])
             else:
-                updated, had_projection = self._answer.save.run(session, params).rowcount == 1, False
+                updated = self._answer.save.run(session, params).rowcount == 1
             if not updated:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
             if receipt is not None:

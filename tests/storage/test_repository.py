@@ -1,6 +1,7 @@
 """SqlReviewStore against real databases: a SQLite file, and PostgreSQL when it answers."""
 
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -485,6 +486,44 @@ def test_a_failed_save_keeps_the_old_projection(engine: Engine) -> None:
     with pytest.raises(VersionConflict):
         SqlReviewStore(engine, outcome=lambda review: None).save(created)
     assert len(projection(engine, created.id or "")[0]) == 5
+
+
+def statements_of(engine: Engine, run: Callable[[], object]) -> list[str]:
+    seen: list[str] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return seen
+
+
+def test_the_review_as_loaded_tells_whether_there_is_a_projection_to_clear(engine: Engine) -> None:
+    report = sample_report()
+    store = SqlReviewStore(engine, outcome=lambda review: report if review.state is Stage.DONE else None)
+    finished = store.create(replace(full_review(), state=Stage.DONE))
+    assert len(projection(engine, finished.id or "")[0]) == 5
+
+    reopened = replace(finished, state=Stage.PRIORITISE)
+    sql = statements_of(engine, lambda: store.save(reopened, since=finished))
+    assert projection(engine, finished.id or "") == ([], [], [])
+    assert not any("RETURNING" in s for s in sql)  # the outcome of `since` told, not the database
+    assert sum(s.startswith("DELETE FROM") for s in sql) == 3  # process, rating, metric
+
+    saved = store.get(finished.id or "")
+    assert saved is not None
+    sql = statements_of(engine, lambda: store.save(replace(saved, title="Next"), since=saved))
+    assert not any("RETURNING" in s or s.startswith("DELETE") for s in sql)  # in progress: nothing to clear
+
+    # Without `since` (or with a review of another version), the UPDATE asks.
+    again = store.get(finished.id or "")
+    assert again is not None
+    sql = statements_of(engine, lambda: store.save(again, since=saved))
+    assert any("RETURNING" in s for s in sql)
 
 
 def test_shortlist_counts_over_finished_reviews_of_the_team(engine: Engine) -> None:
