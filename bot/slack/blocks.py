@@ -90,6 +90,15 @@ def _context(*lines: str) -> ContextBlock:
     )
 
 
+_CONTEXT = _context("-").to_dict()
+
+
+def _context_dict(line: str) -> dict[str, Any]:
+    """`_context(line).to_dict()` for the line a question changes each time (who has rated, a note):
+    the shape made and checked by slack_sdk once, as `_section_dict`."""
+    return {**_CONTEXT, "elements": [{**_CONTEXT["elements"][0], "text": shorten(line, SECTION_LIMIT)}]}
+
+
 def chunk_lines(lines: Iterable[str], limit: int = SECTION_LIMIT) -> list[str]:
     """Join lines into texts of at most `limit` characters (a single longer line is cut)."""
     chunks: list[str] = []
@@ -148,7 +157,7 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     head = f"*{step}{stage_title}*{counter}\n{escape(prompt.text)}"
     blocks: list[dict[str, Any]] = []
     if note:
-        blocks.append(_context(note).to_dict())
+        blocks.append(_context_dict(note))
     blocks.append(_section_dict(head))
     if prompt.details:
         blocks += [
@@ -161,7 +170,7 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     option_sections = [_section_dict(chunk) for chunk in chunk_lines(option_lines)]
     status = _collected_line(prompt)
     if status:
-        blocks.append(_context(status).to_dict())
+        blocks.append(_context_dict(status))
     tail = [
         {
             "type": "actions",

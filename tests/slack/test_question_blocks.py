@@ -3,7 +3,7 @@
 import json
 from dataclasses import replace
 
-from bot.slack.blocks import question_messages
+from bot.slack.blocks import _context, _context_dict, _section, _section_dict, question_messages
 from flows.interview import current_prompt
 from flows.prompts import Kind
 from tests.benchmarks.harness import review_at_candidates, review_at_rating
@@ -57,3 +57,13 @@ def test_every_kind_of_question_has_its_buttons_and_a_pick_its_menu() -> None:
             assert ("skip" in replies) is optional, kind
             menu = {Kind.PICK: "multi_static_select", Kind.PICK_ONE: "static_select"}.get(kind)
             assert types[0] == (menu or "button"), (kind, types)
+
+
+def test_the_shapes_made_once_match_what_slack_sdk_makes_each_time() -> None:
+    texts = ["Rated so far: <@U1>", "*bold* & <escaped>", "é" * 10, "x" * 5000]
+    for text in texts:
+        assert _section_dict(text) == _section(text).to_dict()
+        assert _context_dict(text) == _context(text).to_dict()
+    first, second = _context_dict("one"), _context_dict("two")
+    assert first["elements"][0]["text"] == "one"  # each call its own dicts
+    assert first["elements"] is not second["elements"]
