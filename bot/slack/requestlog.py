@@ -62,7 +62,8 @@ class RequestLog:
         return "request " + " ".join(f"{k}={safe(v)}" for k, v in fields.items())
 
     def write(self, status: int | None) -> None:
-        log.info(self.line(status))
+        if log.isEnabledFor(logging.INFO):
+            log.info(self.line(status))
 
 
 def safe(value: object, limit: int = 64) -> str:
