@@ -87,9 +87,9 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
         "Review 'in memory': the app saved it last, and recalls it without a read (the save's version check "
         "catches one saved elsewhere since); 'read first': the app's memory was emptied, as after a restart. "
         "An answer that moves on: 1 SELECT when read first (the review with its answers, by its thread), the answer's "
-        "transaction (UPDATE with the version guard, which also says whether there is a projection to clear "
-        "and marks the question it opens as posted; the receipt; the changed answers, one upsert; the answer "
-        "row). A click or a form writes that mark in an UPDATE of its own after the post. The kickoff message "
+        "transaction (UPDATE with the version guard, which also marks the question it opens as posted; the "
+        "receipt; the changed answers, one upsert; the answer row). Whether there is a projection to clear is "
+        "told by the review as loaded; the UPDATE asks only when the store has no copy of the stored version. A click or a form writes that mark in an UPDATE of its own after the post. The kickoff message "
         "is edited when the step changes.",
     ]
 
