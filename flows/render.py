@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flows.method import FACTOR_IDS, FACTORS_BY_ID, REASON_LABELS, STEPS
-from flows.report import RankedTask, Report
+from flows.report import Disagreement, RankedTask, Report
 
 
 def plain_number(value: float | None) -> float | int | None:
@@ -207,6 +207,14 @@ def stability_lines(report: Report, esc: Any) -> list[str]:
     return lines
 
 
+def disagreement_text(d: Disagreement, names: Callable[[Iterable[str]], str]) -> str:
+    """'Disagreement on risk: alice said 1, bob said 4': `names` shows the raters (escaped, or mentions)."""
+    label = FACTORS_BY_ID[d.factor].label
+    return (
+        f"Disagreement on {label}: {names(d.low_raters)} said {d.low}, {names(d.high_raters)} said {d.high}"
+    )
+
+
 def render_markdown(report: Report, escape: Any = None) -> str:
     """Markdown for files and terminals; `escape` is applied to every user-typed string."""
     esc = escape or (lambda s: s)
@@ -230,10 +238,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
             if t.spread:
                 lines.append(f"- Spread of ratings (lowest–highest): {spread_text(t)}")
             for d in t.disagreements:
-                lines.append(
-                    f"- Disagreement on {FACTORS_BY_ID[d.factor].label}: "
-                    f"{names(d.low_raters)} said {d.low}, {names(d.high_raters)} said {d.high}. Talk it through."
-                )
+                lines.append(f"- {disagreement_text(d, names)}. Talk it through.")
             if t.service_level:
                 lines.append(f"- Service level today: {esc(t.service_level)}")
             for m in t.metrics:

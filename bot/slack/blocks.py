@@ -37,7 +37,15 @@ from flows.interview import Progress
 from flows.method import FACTORS, FACTORS_BY_ID, REASON_LABELS
 from flows.model import Review
 from flows.prompts import Kind, Prompt
-from flows.render import factor_line, plain_number, shown_score, spread_text, step_title, weights_how
+from flows.render import (
+    disagreement_text,
+    factor_line,
+    plain_number,
+    shown_score,
+    spread_text,
+    step_title,
+    weights_how,
+)
 from flows.report import RankedTask, Report
 
 MAX_BLOCKS = 50
@@ -323,11 +331,7 @@ def task_text(task: RankedTask, report: Report, name: Callable[[str], str] = men
     if task.spread:
         parts.append(f"Spread (lowest–highest): {spread_text(task)}")
     for d in task.disagreements:
-        low = ", ".join(name(r) for r in d.low_raters)
-        high = ", ".join(name(r) for r in d.high_raters)
-        parts.append(
-            f"Disagreement on {FACTORS_BY_ID[d.factor].label}: {low} said {d.low}, {high} said {d.high}"
-        )
+        parts.append(disagreement_text(d, lambda raters: ", ".join(map(name, raters))))
     if task.service_level:
         parts.append(f"Service level today: {escape(task.service_level)}")
     for m in task.metrics:
