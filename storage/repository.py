@@ -158,8 +158,8 @@ class SqlReviewStore:
         params = {f"v_{name}": values[name] for name in _SAVED_COLUMNS}
         params |= {"w_id": review.id, "w_seen": review.version}
         # Without a projection to write, whether there is one to clear: `since` tells when it is the stored
-        # version (its rows were written from its outcome; a review in progress has none); else the UPDATE
-        # asks (RETURNING), not a SELECT.
+        # version (its rows were written from its outcome: none for a review in progress, at no cost; a
+        # finished review that is reopened has its report built once more); else the UPDATE asks (RETURNING).
         stored = (
             since if since is not None and (since.id, since.version) == (review.id, review.version) else None
         )
