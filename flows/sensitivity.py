@@ -89,6 +89,11 @@ class _Weights:
     def true(self, scaled: int | Fraction) -> Fraction:
         return Fraction(scaled) / self.unit
 
+    @cached_property
+    def vector(self) -> tuple[int, ...]:
+        """`scaled` in FACTOR_IDS order, for `_numerator`: once, not once per pair of tasks."""
+        return _in_order(self.scaled)
+
 
 def _tasks(shortlist: Sequence[RankedTask], directions: Mapping[str, str]) -> list[_Task]:
     # Medians take few values (1, 1.5, ... 5): each (median, direction) is made a fraction once, not once per
@@ -181,8 +186,7 @@ def _nearest_crossing(a: _Task, b: _Task, weights: _Weights) -> _Crossing | None
     Moving weight k to its crossing moves it by |S / d_k| (over the common unit), so the nearer crossings are
     those of the larger |d_k|: candidates are tried in that order, and the first that exists is the nearest.
     One crossing is worked out in fractions instead of one per factor."""
-    in_order = _in_order(weights.scaled)
-    s = _numerator(a, in_order) - _numerator(b, in_order)
+    s = _numerator(a, weights.vector) - _numerator(b, weights.vector)
     differing = [k for k in FACTOR_IDS if a.values[k] != b.values[k]]
     if s:  # with S = 0 every crossing is where the weights are now: all tie, and factor order decides
         differing.sort(key=lambda k: -abs(a.values[k] - b.values[k]))  # stable: ties keep factor order
