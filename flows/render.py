@@ -169,6 +169,14 @@ def weights_how(source: str) -> str:
     return WEIGHTS_HOW.get(source, source)
 
 
+def weights_used(report: Report) -> str:
+    """The weights the report used, with each factor's direction: 'risk (-) ×2, benefits (+) ×1, ...'."""
+    return ", ".join(
+        f"{FACTORS_BY_ID[f].label} ({report.directions[f]}) ×{plain_number(report.weights[f])}"
+        for f in FACTOR_IDS
+    )
+
+
 def spread_text(task: RankedTask) -> str:
     """Per factor, the lowest and highest rating given; factors the raters disagree on are marked."""
     spread = task.spread
@@ -270,17 +278,13 @@ def render_markdown(report: Report, escape: Any = None) -> str:
         for s in report.merge_suggestions:
             lines.append(f"- {esc(s.source)} looks like {esc(s.into)} ({s.similarity:.0f}% similar)")
         lines.append("")
-    weights = ", ".join(
-        f"{FACTORS_BY_ID[f].label} ({report.directions[f]}) ×{plain_number(report.weights[f])}"
-        for f in FACTOR_IDS
-    )
     lines += [
         "## How the scores were worked out",
         "",
         "Each factor's median rating is scaled to 0-1 so that 1 always means 'outsource sooner' "
         "(+ factors: (m-1)/4, - factors: (5-m)/4), weighted, and averaged: score = 100 × Σ w·v / Σ w. "
         "Ties go to higher benefits, then lower risk, then the name.",
-        f"Weights used, {weights_how(report.weights_source)}: {weights}.",
+        f"Weights used, {weights_how(report.weights_source)}: {weights_used(report)}.",
         "",
     ]
     return "\n".join(lines)

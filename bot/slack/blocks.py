@@ -34,7 +34,7 @@ from slack_sdk.models.views import View
 from bot.slack import ids
 from bot.slack.text import MESSAGE_TEXT_LIMIT, SECTION_LIMIT, escape, mention, question_token, shorten
 from flows.interview import Progress
-from flows.method import FACTORS, FACTORS_BY_ID, REASON_LABELS
+from flows.method import FACTORS, REASON_LABELS
 from flows.model import Review
 from flows.prompts import Kind, Prompt
 from flows.render import (
@@ -45,6 +45,7 @@ from flows.render import (
     spread_text,
     step_title,
     weights_how,
+    weights_used,
 )
 from flows.report import RankedTask, Report
 
@@ -390,14 +391,10 @@ def report_messages(review: Review, report: Report) -> list[Message]:
             for r in report.reconsidered
         ]
         blocks += [_section_dict(chunk) for chunk in chunk_lines(["*Reconsidered*", *lines])]
-    weights = ", ".join(
-        f"{FACTORS_BY_ID[f].label} ({report.directions[f]}) ×{plain_number(w)}"
-        for f, w in report.weights.items()
-    )
     blocks.append(
         _context(
             "Score = 100 × Σ weight × rating scaled 0–1 (1 = outsource sooner) ÷ Σ weight, from each factor's median. "
-            f"Weights used, {escape(weights_how(report.weights_source))}: {escape(weights)}."
+            f"Weights used, {escape(weights_how(report.weights_source))}: {escape(weights_used(report))}."
         )
     )
     groups = _pack(_as_dicts(blocks))
