@@ -13,16 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, Dialect
+from sqlalchemy import Connection, CursorResult, Dialect, Table
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.dml import Insert, UpdateBase
 
 
 class Prepared:
-    """`statement` compiled for `dialect`, its parameters named by `columns` when it is an INSERT of a table
-    (Core would name them from the values given)."""
+    """`statement` compiled for `dialect`. An INSERT's parameters are named by `columns`, by default every
+    column of its table but the one the database numbers (Core would name them from the values given)."""
 
     def __init__(self, statement: UpdateBase, dialect: Dialect, columns: Sequence[str] | None = None):
+        if columns is None and isinstance(statement, Insert):
+            table = cast(Table, statement.table)
+            columns = [c.name for c in table.columns if c is not table.autoincrement_column]
         compiled = cast(
             SQLCompiler, statement.compile(dialect=dialect, column_keys=list(columns) if columns else None)
         )

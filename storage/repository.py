@@ -369,9 +369,6 @@ _MARK_POSTED = (
 )
 _CLAIM = insert(ReceiptRow.__table__)  # type: ignore[attr-defined]
 _ADD_ANSWER = insert(AnswerRow.__table__)  # type: ignore[attr-defined]
-_RECEIPT_COLUMNS = ("team_id", "key", "created_at")
-_ANSWER_COLUMNS = ("review_id", "question", "author", "text", "value", "at")
-_CURRENT_COLUMNS = ("review_id", "key", "value", "position")
 # The save that also says whether the review has a projection (rating and metric rows go with a process row).
 # Spelled out: SQLite's RETURNING names columns unqualified, and inside the subquery `id` would be process.id.
 _SAVE_SEEING_PROJECTION: Any = _SAVE.returning(
@@ -397,9 +394,9 @@ class _AnswerPath:
         return cls(
             save=Prepared(_SAVE, dialect),
             save_seeing_projection=Prepared(_SAVE_SEEING_PROJECTION, dialect),
-            claim=Prepared(_CLAIM, dialect, _RECEIPT_COLUMNS),
-            put_answers=Prepared(sql.put_answers, dialect, _CURRENT_COLUMNS),
-            add_answers=Prepared(_ADD_ANSWER, dialect, _ANSWER_COLUMNS),
+            claim=Prepared(_CLAIM, dialect),
+            put_answers=Prepared(sql.put_answers, dialect),
+            add_answers=Prepared(_ADD_ANSWER, dialect),
             mark_posted=Prepared(_MARK_POSTED, dialect),
         )
 

@@ -94,3 +94,16 @@ def test_a_key_taken_twice_raises_integrity_error_and_the_transaction_goes(engin
         claim.run(connection, receipt | {"key": "E2"})
         claim.run(connection, receipt)
     assert _rows(engine, "SELECT key FROM receipt") == [("E1",)]
+
+
+def test_an_insert_takes_every_column_but_the_numbered_one_by_default(engine: Engine) -> None:
+    answer_columns = ("review_id", "question", "author", "text", "value", "at")
+    assert (
+        Prepared(insert(ANSWER), engine.dialect).sql
+        == Prepared(insert(ANSWER), engine.dialect, answer_columns).sql
+    )
+    receipt_columns = ("team_id", "key", "created_at")
+    assert (
+        Prepared(insert(RECEIPT), engine.dialect).sql
+        == Prepared(insert(RECEIPT), engine.dialect, receipt_columns).sql
+    )
