@@ -10,6 +10,9 @@ Requests arrive as ``POST /api/<method>`` (form-encoded, JSON or multipart bodie
 in) with ``Authorization: Bearer <token>``. Each request is recorded as a :class:`Call` and answered with
 the JSON shape Slack documents (HTTP 200, ``{"ok": true, ...}`` or ``{"ok": false, "error": ...}``) unless a
 fault was injected with :meth:`FakeSlack.fail`, :meth:`FakeSlack.rate_limit` or :meth:`FakeSlack.server_error`.
+As Slack's servers do, it keeps a connection open for the client's next request (HTTP/1.1 keep-alive):
+:attr:`FakeSlack.connections_accepted` counts them, :meth:`FakeSlack.drop_connections` closes them; with
+``tls=`` it speaks HTTPS.
 
 Besides the Web API the server also answers:
 
@@ -32,6 +35,8 @@ import email.policy
 import itertools
 import json
 import re
+import socket
+import ssl
 import threading
 import time
 import uuid
@@ -264,6 +269,7 @@ class FakeSlack:
         bot_scopes: Sequence[str] = DEFAULT_BOT_SCOPES,
         socket_url: str | Callable[[], str] | None = None,
         strict_blocks: bool = True,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.team_id = team_id
         self.team_name = team_name
@@ -276,6 +282,8 @@ class FakeSlack:
         """What apps.connections.open answers: a URL, or a callable giving a fresh one per call."""
         self.strict_blocks = strict_blocks
         """Reject blocks / views that break Slack's documented limits (``invalid_blocks``)."""
+        self.tls = tls
+        """When given, the fake speaks HTTPS with this server context (``url`` starts with ``https://``)."""
         self.valid_tokens: set[str] | None = None
         """``None``: any token with a known prefix (xoxb-, xoxp-, xapp-) is valid; a set: only these."""
         # OAuth (oauth.v2.access)
@@ -291,7 +299,7 @@ class FakeSlack:
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._handlers: dict[str, Handler] = {}
         self._init_state()
@@ -325,6 +333,8 @@ class FakeSlack:
         if self._server is not None:
             return self
         server = _Server(("127.0.0.1", 0), _RequestHandler)
+        if self.tls is not None:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         server.fake = self
         self._server = server
         self._thread = threading.Thread(
@@ -339,6 +349,7 @@ class FakeSlack:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.close_connections()
         if thread is not None:
             thread.join(timeout=2)
 
@@ -351,6 +362,16 @@ class FakeSlack:
         self.stop()
 
     @property
+    def connections_accepted(self) -> int:
+        """How many connections clients have opened to this fake (each may carry many requests)."""
+        return self._server.connections_accepted if self._server is not None else 0
+
+    def drop_connections(self) -> None:
+        """Close every open connection, as a server closes idle kept-alive ones."""
+        if self._server is not None:
+            self._server.close_connections()
+
+    @property
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("FakeSlack is not started")
@@ -358,8 +379,8 @@ class FakeSlack:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>`` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:<port>`` (``https:`` with ``tls``; no trailing slash)."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def api_url(self) -> str:
@@ -1504,15 +1525,44 @@ def view_problems(view: Mapping[str, Any]) -> list[str]:
 
 
 class _Server(ThreadingHTTPServer):
+    """Keeps connections open between requests, as Slack does (HTTP/1.1 keep-alive), and knows them: `stop`
+    closes them, so a client holding one finds it closed instead of talking to a stopped fake."""
+
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
     fake: FakeSlack
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.open_connections: set[socket.socket] = set()
+        self.connections_accepted = 0
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self.open_connections.add(request)
+            self.connections_accepted += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections, self.open_connections = self.open_connections, set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
 
 class _RequestHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    timeout = 60  # an idle kept-alive connection is closed after this many seconds
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         self._dispatch()
@@ -1532,28 +1582,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if isinstance(answer, str):
             self.send_text(status, answer, headers)
             return
-        data = json.dumps(answer).encode("utf-8")
+        self._send(status, "application/json", json.dumps(answer).encode("utf-8"), headers)
+
+    def send_text(self, status: int, text: str, headers: Mapping[str, str] | None = None) -> None:
+        self._send(status, "text/plain", text.encode("utf-8"), headers or {})
+
+    def _send(self, status: int, content_type: str, data: bytes, headers: Mapping[str, str]) -> None:
+        """The answer; the connection stays open for the client's next request."""
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         for k, v in headers.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
-        self.close_connection = True
-
-    def send_text(self, status: int, text: str, headers: Mapping[str, str] | None = None) -> None:
-        data = text.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(data)
-        self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
