@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from operator import mul
 
 from flows.method import FACTOR_IDS, FACTORS_BY_ID
@@ -213,19 +213,17 @@ def pair_sensitivity(higher: _Task, lower: _Task, weights: _Weights) -> PairSens
 # ---------------------------------------------------------------- stability
 
 
-def _moves(weights: _Weights) -> list[tuple[str, str, Fraction, dict[str, int]]]:
-    """(factor, change, new weight, all weights doubled) for each single weight at −50% and at +50%.
-
-    Doubling every weight keeps the order and keeps half and one and a half of a weight whole numbers.
-    """
-    doubled = {f: 2 * w for f, w in weights.scaled.items()}
+def _moves(weights: _Weights) -> list[tuple[str, str, Fraction, int]]:
+    """(factor, change, new weight, that weight doubled over the unit) for each single weight at −50% and at
+    +50%. Every other weight is doubled too: that keeps the order, and keeps half and one and a half of a
+    weight whole numbers."""
     moves = []
     for k in FACTOR_IDS:
         w_k = weights.scaled[k]
         if w_k == 0:  # a zero weight stays zero
             continue
         for change, moved in (("-50%", w_k), ("+50%", 3 * w_k)):
-            moves.append((k, change, weights.true(Fraction(moved, 2)), {**doubled, k: moved}))
+            moves.append((k, change, weights.true(Fraction(moved, 2)), moved))
     return moves
 
 
@@ -246,67 +244,70 @@ def stabilities(tasks: Sequence[_Task], weights: _Weights) -> list[Stability]:
     1,000-process report take seconds).
     """
     by_tie = sorted(range(len(tasks)), key=lambda i: tasks[i].tie_key)
-    ties = [0] * len(tasks)  # each task's place among the tie-breaks: compared as a number from here on
-    for place, i in enumerate(by_tie):
-        ties[i] = place
-    now = _places(tasks, weights.scaled, ties)
-    moved = [(k, change, x, _places(tasks, w, ties)) for k, change, x, w in _moves(weights)]
-    keeps = [_keeps_place(now, places) for _, _, _, places in moved]
-    order_now = _order(now)
-    orders = [_order(places) for _, _, _, places in moved]
-
+    ties = _inverse(by_tie)  # each task's place among the tie-breaks: compared as a number from here on
+    base = [_numerator(t, weights.vector) for t in tasks]
+    order_now = _ranking(base, ties)
+    now = _inverse(order_now)
+    stable = Stability(True)
+    # A move changes weight k alone (all weights doubled): each numerator is twice the current one plus the
+    # change of k's doubled weight times the task's value on k.
+    moved = []
+    for k, change, x, w_k in _moves(weights):
+        delta = w_k - 2 * weights.scaled[k]
+        order = _ranking([2 * n + delta * t.values[k] for n, t in zip(base, tasks, strict=True)], ties)
+        places = _inverse(order)
+        moved.append((k, change, x, places, order, _keeps_place(now, order_now, places)))
+    if not moved:  # every weight is zero: nothing moves
+        return [stable] * len(tasks)
+    names = [t.name for t in tasks]
     found = []
-    for me in range(len(tasks)):
-        result = Stability(True)
-        for (k, change, x, places), kept, order in zip(moved, keeps, orders, strict=True):
-            if kept[me]:
-                continue
-            # those above it in one order and not in the other, in the shortlist's order
-            crossed = sorted(set(order_now[: now[me]]).symmetric_difference(order[: places[me]]))
-            result = Stability(
+    for me, kept_by_move in enumerate(zip(*(kept for *_, kept in moved), strict=True)):
+        if all(kept_by_move):
+            found.append(stable)
+            continue
+        k, change, x, places, order, _ = moved[kept_by_move.index(False)]
+        # Those above it in one order and not in the other, in the shortlist's order: of those above it now,
+        # the ones below it after the move, and the other way round (`q.__lt__(place)`: place > q).
+        p, q = now[me], places[me]
+        crossed = sorted([o for o in order_now[:p] if places[o] > q] + [o for o in order[:q] if now[o] > p])
+        found.append(
+            Stability(
                 stable=False,
                 factor=k,
                 weight=float(x),
                 change=change,
-                crossed_by=tuple(tasks[o].name for o in crossed),
-                passes=tuple(tasks[o].name for o in crossed if now[o] < now[me]),
+                crossed_by=tuple(map(names.__getitem__, crossed)),
+                passes=tuple([names[o] for o in crossed if now[o] < p]),
                 condition=f"with {_label(k)} at {_number(x)} ({change})",
             )
-            break
-        found.append(result)
+        )
     return found
 
 
-def _places(tasks: Sequence[_Task], weights: Mapping[str, int], ties: list[int]) -> list[int]:
-    """Each task's place (0 on top) under `weights`: the higher score first, then the tie-breaks (`ties`)."""
-    in_order = _in_order(weights)
-    numerators = [_numerator(t, in_order) for t in tasks]
-    order = sorted(range(len(tasks)), key=lambda i: (-numerators[i], ties[i]))
-    places = [0] * len(tasks)
+def _ranking(numerators: list[int], ties: list[int]) -> list[int]:
+    """The tasks (their indexes) from the top place down, by their numerators (`_numerator`): the higher score
+    first, then the tie-breaks (`ties`, each task's place among them: 0 to n - 1, so one whole number orders
+    by both)."""
+    count = len(numerators)
+    keys = [tie - n * count for n, tie in zip(numerators, ties, strict=True)]
+    return sorted(range(count), key=keys.__getitem__)
+
+
+def _inverse(order: list[int]) -> list[int]:
+    """Each task's place in `order` (the tasks from the top place down); and the other way round."""
+    places = [0] * len(order)
     for place, i in enumerate(order):
         places[i] = place
     return places
 
 
-def _order(places: list[int]) -> list[int]:
-    """The tasks (their indexes) from the top place down."""
-    by_place = [0] * len(places)
-    for i, place in enumerate(places):
-        by_place[place] = i
-    return by_place
-
-
-def _keeps_place(now: list[int], moved: list[int]) -> list[bool]:
-    """Per task: the same tasks are above it in both orders (given as each task's place)."""
-    count = len(now)
-    by_place = _order(now)
+def _keeps_place(now: list[int], order_now: list[int], moved: list[int]) -> list[bool]:
+    """Per task: the same tasks are above it in both orders (given as each task's place, and the tasks from
+    the top place down now)."""
     # same_top[p]: the first p tasks of both orders are the same set (their places after the move are 0..p-1)
-    same_top = [True] * (count + 1)
-    highest = -1
-    for p in range(count):
-        highest = max(highest, moved[by_place[p]])
-        same_top[p + 1] = highest == p
-    return [same_top[now[i]] and moved[i] == now[i] for i in range(count)]
+    highest = accumulate(map(moved.__getitem__, order_now), max)
+    same_top = [True, *(top == p for p, top in enumerate(highest))]
+    return [same_top[place] and after == place for place, after in zip(now, moved, strict=True)]
 
 
 # ---------------------------------------------------------------- the report
