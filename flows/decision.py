@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import compress
 
 from flows.method import (
     DEFAULT_DIRECTIONS,
@@ -71,8 +72,8 @@ def disagreements(ratings: Mapping[str, Mapping[str, int]]) -> tuple[Disagreemen
                     factor=f,
                     low=low,
                     high=high,
-                    low_raters=tuple([r for r, v in zip(raters, values, strict=True) if v == low]),
-                    high_raters=tuple([r for r, v in zip(raters, values, strict=True) if v == high]),
+                    low_raters=tuple(compress(raters, [v == low for v in values])),
+                    high_raters=tuple(compress(raters, [v == high for v in values])),
                 )
             )
     return tuple(found)

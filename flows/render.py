@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from flows.method import FACTOR_IDS, FACTORS_BY_ID, REASON_LABELS, STEPS
@@ -149,10 +150,25 @@ def reason_text(reasons: tuple[str, ...] | list[str]) -> str:
 def factor_line(task: RankedTask, report: Report, gives: str = "=") -> str:
     """The score's arithmetic: median, direction and weight per factor, and what it adds (`gives`: `=`, or
     Slack's `→`)."""
+    medians, adds = task.factors, task.contributions
     return "; ".join(
-        f"{FACTORS_BY_ID[f].label} {plain_number(task.factors[f])} "
-        f"({report.directions[f]}, ×{plain_number(report.weights[f])} {gives} {task.contributions[f]:.2f})"
-        for f in FACTOR_IDS
+        [
+            f"{label} {plain_number(medians[f])} ({how} {gives} {adds[f]:.2f})"
+            for f, label, how in _factor_columns(
+                tuple(report.weights.items()), tuple(report.directions.items())
+            )
+        ]
+    )
+
+
+@lru_cache(maxsize=32)
+def _factor_columns(
+    weights: tuple[tuple[str, float], ...], directions: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str, str], ...]:
+    """(factor, label, 'direction, ×weight') per factor: the same for every task of a report."""
+    weight, direction = dict(weights), dict(directions)
+    return tuple(
+        (f, FACTORS_BY_ID[f].label, f"{direction[f]}, ×{plain_number(weight[f])}") for f in FACTOR_IDS
     )
 
 
@@ -182,10 +198,11 @@ def spread_text(task: RankedTask) -> str:
     spread = task.spread
     disagreeing = {d.factor for d in task.disagreements}
     return "; ".join(
-        f"{FACTORS_BY_ID[f].label} {spread[f][0]}–{spread[f][1]}"
-        + (" (disagreement)" if f in disagreeing else "")
-        for f in FACTOR_IDS
-        if f in spread
+        [
+            f"{FACTORS_BY_ID[f].label} {spread[f][0]}–{spread[f][1]}{' (disagreement)' if f in disagreeing else ''}"
+            for f in FACTOR_IDS
+            if f in spread
+        ]
     )
 
 

@@ -128,11 +128,8 @@ class RankedTask:
         """Per factor, the lowest and the highest rating given (worked out once: every renderer asks)."""
         if not self.ratings:
             return {}
-        factors = next(iter(self.ratings.values())).keys()
-        return {
-            f: (min(r[f] for r in self.ratings.values()), max(r[f] for r in self.ratings.values()))
-            for f in factors
-        }
+        rows = list(self.ratings.values())
+        return {f: (min(values), max(values)) for f in rows[0] for values in ([row[f] for row in rows],)}
 
     @property
     def needs_discussion(self) -> bool:

@@ -102,10 +102,14 @@ def _context(*lines: str) -> ContextBlock:
 _CONTEXT = _context("-").to_dict()
 
 
-def _context_dict(line: str) -> dict[str, Any]:
-    """`_context(line).to_dict()` for the line a question changes each time (who has rated, a note):
-    the shape made and checked by slack_sdk once, as `_section_dict`."""
-    return {**_CONTEXT, "elements": [{**_CONTEXT["elements"][0], "text": shorten(line, SECTION_LIMIT)}]}
+def _context_dict(*lines: str) -> dict[str, Any]:
+    """`_context(*lines).to_dict()` for the lines a question changes each time (who has rated, a note) and
+    a report's many: the shape made and checked by slack_sdk once, as `_section_dict`."""
+    element = _CONTEXT["elements"][0]
+    return {
+        **_CONTEXT,
+        "elements": [{**element, "text": shorten(line, SECTION_LIMIT)} for line in lines[:10]],
+    }
 
 
 def chunk_lines(lines: Iterable[str], limit: int = SECTION_LIMIT) -> list[str]:
@@ -345,7 +349,7 @@ def task_text(task: RankedTask, report: Report, name: Callable[[str], str] = men
     return "\n".join(parts)
 
 
-def _sensitivity_blocks(report: Report) -> list[Block]:
+def _sensitivity_blocks(report: Report) -> list[dict[str, Any]]:
     """How stable is this ranking: one line per adjacent pair, in context blocks (ten lines each at most)."""
     if not report.sensitivity:
         return []
@@ -353,7 +357,7 @@ def _sensitivity_blocks(report: Report) -> list[Block]:
     heading = (
         "*How stable is this ranking?* The smallest change to one weight that would swap two neighbours:"
     )
-    return [_section(heading)] + [_context(*lines[i : i + 10]) for i in range(0, len(lines), 10)]
+    return [_section_dict(heading)] + [_context_dict(*lines[i : i + 10]) for i in range(0, len(lines), 10)]
 
 
 def report_messages(review: Review, report: Report) -> list[Message]:
