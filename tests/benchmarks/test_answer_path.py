@@ -13,8 +13,9 @@ chat.postMessage, also with `process_before_response=True`, against the same Fak
 
 Both run in this process, two ways: dispatched straight into the WSGI callable, and over HTTP through
 waitress (8 threads, as `serve` runs). Requests alternate ours / floor (ABBA), so drift hits both alike.
-The rating rows have a third way: in-process with the app's memory of recent reviews emptied before each
-answer, as after a restart.
+The rating rows have two more ways: in-process with the app's memory of recent reviews emptied before each
+answer, as after a restart; and in-process against a floor that also keeps its Web API connection open, as
+ours does (`bot.slack.connections`).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ CASES = [  # (what, processes, build the review, the typed reply)
     ("step 2 pick `all`, next: a list of n", 300, review_at_candidates, "all"),
 ]
 IN_PROCESS, OVER_HTTP, COLD = "in-process", "over HTTP (waitress)", "in-process, review not in memory"
-WAYS = {CASES[0][0]: (IN_PROCESS, OVER_HTTP, COLD), CASES[2][0]: (IN_PROCESS, OVER_HTTP)}
+KEPT = "in-process, the floor reusing its connection too"
+WAYS = {CASES[0][0]: (IN_PROCESS, OVER_HTTP, COLD, KEPT), CASES[2][0]: (IN_PROCESS, OVER_HTTP)}
 
 
 def _check(ours: Ours, fake: FakeSlack, review: Review, mark: int) -> None:
@@ -82,7 +84,7 @@ def _measure(
 ) -> tuple[list[float], list[float]]:
     ours_times: list[float] = []
     floor_times: list[float] = []
-    if way in (IN_PROCESS, COLD):
+    if way in (IN_PROCESS, COLD, KEPT):
 
         def answer_ours(review: Review) -> None:
             assert ours.answer(review, text) == 200
@@ -150,6 +152,7 @@ def test_answer_path_against_the_floor(benchmark: Any, tmp_path: Path) -> None:
         with FakeSlack() as fake:
             ours = Ours.start(fake, f"sqlite:///{tmp_path / 'ours.db'}", count_sql=False)
             floor = Floor(fake, str(tmp_path / "floor.db"))
+            floor_kept = Floor(fake, str(tmp_path / "floor-kept.db"), reuse_connections=True)
             floor_thread = str(fake.client().chat_postMessage(channel="C0FLOOR00", text="floor")["ts"])
             # A round over every case first, not recorded: the row measured first would otherwise also
             # measure the process warming up (it came out about 0.1 above the same row measured later).
@@ -161,7 +164,8 @@ def test_answer_path_against_the_floor(benchmark: Any, tmp_path: Path) -> None:
                 template = build(n)
                 for way in WAYS[what]:
                     reviews = [ours.seat(template, f"C0B{n:04d}{i:03d}") for i in range(ANSWERS + WARMUP)]
-                    mine, bare = _measure(ours, floor, fake, reviews, text, way, floor_thread)
+                    against = floor_kept if way == KEPT else floor
+                    mine, bare = _measure(ours, against, fake, reviews, text, way, floor_thread)
                     ratio = median_ms(mine) / median_ms(bare)
                     ratios[(what, n, way)] = ratio
                     table.add(
@@ -176,7 +180,9 @@ def test_answer_path_against_the_floor(benchmark: Any, tmp_path: Path) -> None:
                     )
 
     benchmark.pedantic(run, rounds=1, iterations=1)
-    headline = {k: v for k, v in ratios.items() if k[0].startswith("rating") and k[2] != COLD}
+    headline = {
+        k: v for k, v in ratios.items() if k[0].startswith("rating") and k[2] in (IN_PROCESS, OVER_HTTP)
+    }
     table.met = all(v <= TARGET for v in headline.values())
     table.notes += [
         f"{ANSWERS} answers per row after {WARMUP} warm-up ones, ours and the floor alternating; "
@@ -191,5 +197,9 @@ def test_answer_path_against_the_floor(benchmark: Any, tmp_path: Path) -> None:
         "empty that memory before each answer (inside the timing: microseconds), as a restart or another "
         "process would: the answer then reads its review first. The target is judged on the other rows.",
         f"Reviews are answered by {FACILITATOR}, their facilitator and only rater.",
+        "Ours posts over a connection it keeps open (bot.slack.connections); the floor, a bare Bolt app, "
+        "opens one for every call, as slack_sdk does. The rows 'the floor reusing its connection too' give "
+        "the floor our kept-alive client: what is left is the rest of our work. The target is judged on the "
+        "floor as the issue defines it (the first two ways).",
     ]
     benchmark.extra_info["ratios"] = {f"{w} {n} {way}": round(r, 2) for (w, n, way), r in ratios.items()}
