@@ -96,6 +96,8 @@ def _still_open(connection: HTTPConnection) -> bool:
     nobody asked for); either way it is not fit for another request."""
     if connection.sock is None:
         return False
+    if not hasattr(select, "poll"):  # Windows
+        return not select.select([connection.sock], [], [], 0)[0]
     poller = select.poll()
     poller.register(connection.sock, select.POLLIN)
     return not poller.poll(0)
