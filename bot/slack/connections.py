@@ -15,6 +15,7 @@ a `PooledWebClient` with the same settings instead.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import select
 import ssl
@@ -186,6 +187,13 @@ class PooledWebClient(WebClient):
         body: bytes | str = answer.read()
         if answer.headers.get_content_type() != "application/gzip":
             body = body.decode(answer.headers.get_content_charset() or "utf-8")  # type: ignore[union-attr]
+        if self.logger.isEnabledFor(logging.DEBUG):  # as slack_sdk logs it
+            self.logger.debug(
+                "Received the following response - status: %s, headers: %s, body: %s",
+                answer.status,
+                dict(answer.headers),
+                body if isinstance(body, str) else "(binary)",
+            )
         return {"status": answer.status, "headers": answer.headers, "body": body}
 
 

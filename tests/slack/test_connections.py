@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import ssl
 import subprocess
@@ -176,6 +177,18 @@ def test_pooled_copies_every_setting_of_the_client() -> None:
     )
     assert copy.headers["X-Extra"] == "1" and copy.retry_handlers == retries and copy.logger is plain.logger
     assert pooled(copy) is copy
+
+
+def test_debug_logging_shows_the_answer_as_slack_sdk_does(
+    fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = client_of(fake)
+    caplog.set_level(logging.DEBUG, logger=client.logger.name)
+    client.chat_postMessage(channel="C0TEST", text="logged")
+    (line,) = [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("Received the following response")
+    ]
+    assert "status: 200" in line and '"ok": true' in line
 
 
 def test_a_client_with_a_proxy_goes_slack_sdks_way(fake: FakeSlack) -> None:
