@@ -53,9 +53,19 @@ def contributions(
 
 
 def score(medians: Mapping[str, float], weights: Mapping[str, float], directions: Mapping[str, str]) -> float:
-    # Scaled by the largest weight first: the same value, without overflow (1e308) or underflow (5e-324).
+    return _scaled_score(medians, _scaled(weights), directions)
+
+
+def _scaled(weights: Mapping[str, float]) -> dict[str, float]:
+    """The weights divided by the largest: scores come out the same, without overflow (1e308) or underflow
+    (5e-324)."""
     top = max(weights[f] for f in FACTOR_IDS)
-    scaled = {f: weights[f] / top for f in FACTOR_IDS}
+    return {f: weights[f] / top for f in FACTOR_IDS}
+
+
+def _scaled_score(
+    medians: Mapping[str, float], scaled: Mapping[str, float], directions: Mapping[str, str]
+) -> float:
     return 100 * sum(contributions(medians, scaled, directions).values()) / sum(scaled.values())
 
 
@@ -123,13 +133,14 @@ def _scored(
 ) -> list[Scored]:
     """(rank key, process, medians, exact score, ratings) for each candidate, best first."""
     ratings_by_key = {name_key(p): r for p, r in data.ratings.items()}
+    scaled = _scaled(weights)  # once, not once a task
     scored: list[Scored] = []
     for process in in_play:
         ratings = ratings_by_key.get(name_key(process))
         if not ratings:
             raise ValueError(f"{process} has no ratings")
         medians = factor_medians(ratings)
-        exact = score(medians, weights, directions)
+        exact = _scaled_score(medians, scaled, directions)
         scored.append((rank_key(process, medians, exact), process, medians, exact, ratings))
     return sorted(scored, key=lambda item: item[0])
 

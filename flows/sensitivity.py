@@ -90,6 +90,11 @@ class _Weights:
         return Fraction(scaled) / self.unit
 
     @cached_property
+    def current(self) -> dict[str, Fraction]:
+        """Each weight as it is, exactly: once, not once per pair of tasks."""
+        return {f: self.true(w) for f, w in self.scaled.items()}
+
+    @cached_property
     def vector(self) -> tuple[int, ...]:
         """`scaled` in FACTOR_IDS order, for `_numerator`: once, not once per pair of tasks."""
         return _in_order(self.scaled)
@@ -160,7 +165,7 @@ def _crossing(a: _Task, b: _Task, weights: _Weights, k: str, s: int) -> _Crossin
         direction = "less"  # a is better on k: b gets ahead only when k weighs less, and not below 0
     else:
         return None
-    return _Crossing(k, weights.true(w_k), Fraction(top, bottom), direction, inclusive)
+    return _Crossing(k, weights.current[k], Fraction(top, bottom), direction, inclusive)
 
 
 def condition(crossing: _Crossing | None) -> str:
