@@ -22,6 +22,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from functools import cached_property
 from http.client import HTTPConnection, HTTPResponse, HTTPSConnection
 from typing import Any
 from urllib.error import URLError
@@ -161,7 +162,13 @@ class PooledHTTPSHandler(_Pooled, HTTPSHandler):
     def __init__(self, pool: ConnectionPool, context: ssl.SSLContext | None = None) -> None:
         super().__init__()
         self.pool = pool
-        self.tls = context or ssl.create_default_context()  # what urlopen uses when given no context
+        self.given = context
+
+    @cached_property
+    def tls(self) -> ssl.SSLContext:
+        """The given context, else what urlopen uses when given none: made with the first HTTPS connection,
+        not at start-up (loading the system's certificates takes some 50 ms)."""
+        return self.given or ssl.create_default_context()
 
     def https_open(self, req: Request) -> _Answer:  # type: ignore[override]
         return self._open_pooled(
