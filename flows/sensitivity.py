@@ -185,22 +185,22 @@ def condition(crossing: _Crossing | None) -> str:
     return f"if {label} weighs {bound} (now {now})"
 
 
-def _nearest_crossing(a: _Task, b: _Task, weights: _Weights) -> _Crossing | None:
+def _nearest_crossing(a: _Task, b: _Task, weights: _Weights, s: int) -> _Crossing | None:
     """The crossing nearest to the weights as they are (the first factor in FACTOR_IDS wins a tie), or None.
 
     Moving weight k to its crossing moves it by |S / d_k| (over the common unit), so the nearer crossings are
     those of the larger |d_k|: candidates are tried in that order, and the first that exists is the nearest.
-    One crossing is worked out in fractions instead of one per factor."""
-    s = _numerator(a, weights.vector) - _numerator(b, weights.vector)
+    One crossing is worked out in fractions instead of one per factor. `s` is a's numerator minus b's."""
     differing = [k for k in FACTOR_IDS if a.values[k] != b.values[k]]
     if s:  # with S = 0 every crossing is where the weights are now: all tie, and factor order decides
         differing.sort(key=lambda k: -abs(a.values[k] - b.values[k]))  # stable: ties keep factor order
     return next((c for k in differing if (c := _crossing(a, b, weights, k, s)) is not None), None)
 
 
-def pair_sensitivity(higher: _Task, lower: _Task, weights: _Weights) -> PairSensitivity:
-    """The nearest single-weight change that puts `lower` above `higher` (first factor wins a tie)."""
-    best = _nearest_crossing(higher, lower, weights)
+def pair_sensitivity(higher: _Task, lower: _Task, weights: _Weights, s: int) -> PairSensitivity:
+    """The nearest single-weight change that puts `lower` above `higher` (first factor wins a tie); `s` is
+    higher's numerator minus lower's."""
+    best = _nearest_crossing(higher, lower, weights, s)
     if best is None:
         return PairSensitivity(higher.name, lower.name, condition(None))
     return PairSensitivity(
@@ -232,8 +232,9 @@ def _moves(weights: _Weights) -> list[tuple[str, str, Fraction, int]]:
     return moves
 
 
-def stabilities(tasks: Sequence[_Task], weights: _Weights) -> list[Stability]:
+def stabilities(tasks: Sequence[_Task], weights: _Weights, base: list[int]) -> list[Stability]:
     """Per task: does it keep its place with each single weight at −50% and at +50% (the others fixed)?
+    `base`: each task's numerator under the weights as they are.
 
     "Keeps its place" means no other task changes sides with it, so its rank and the tasks above it stay
     the same. Checking the two ends of [0.5·w, 1.5·w] is exact, not a sample: for any pair, the score
@@ -250,7 +251,6 @@ def stabilities(tasks: Sequence[_Task], weights: _Weights) -> list[Stability]:
     """
     by_tie = sorted(range(len(tasks)), key=lambda i: tasks[i].tie_key)
     ties = _inverse(by_tie)  # each task's place among the tie-breaks: compared as a number from here on
-    base = [_numerator(t, weights.vector) for t in tasks]
     order_now = _ranking(base, ties)
     now = _inverse(order_now)
     stable = Stability(True)
@@ -272,7 +272,7 @@ def stabilities(tasks: Sequence[_Task], weights: _Weights) -> list[Stability]:
             continue
         k, change, x, places, order, _ = moved[kept_by_move.index(False)]
         # Those above it in one order and not in the other, in the shortlist's order: of those above it now,
-        # the ones below it after the move, and the other way round (`q.__lt__(place)`: place > q).
+        # the ones below it after the move, and the other way round.
         p, q = now[me], places[me]
         crossed = sorted([o for o in order_now[:p] if places[o] > q] + [o for o in order[:q] if now[o] > p])
         found.append(
@@ -322,7 +322,11 @@ def analyse(report: Report) -> Report:
     """The report with `sensitivity` (one finding per adjacent pair) and each task's `stability` filled in."""
     weights = _Weights.of(report.weights)
     tasks = _tasks(report.shortlist, report.directions)
-    report.sensitivity = [pair_sensitivity(a, b, weights) for a, b in pairwise(tasks)]
-    found = stabilities(tasks, weights)
+    numerators = [_numerator(t, weights.vector) for t in tasks]  # each task's, under the weights as they are
+    report.sensitivity = [
+        pair_sensitivity(a, b, weights, n_a - n_b)
+        for (a, b), (n_a, n_b) in zip(pairwise(tasks), pairwise(numerators), strict=True)
+    ]
+    found = stabilities(tasks, weights, numerators)
     report.shortlist = [replace(t, stability=found[i]) for i, t in enumerate(report.shortlist)]
     return report
