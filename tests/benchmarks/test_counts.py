@@ -89,7 +89,8 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
         "An answer that moves on: 1 SELECT when read first (the review with its answers, by its thread), the answer's "
         "transaction (UPDATE with the version guard, which also marks the question it opens as posted; the "
         "receipt; the changed answers, one upsert; the answer row). Whether there is a projection to clear is "
-        "told by the review as loaded; the UPDATE asks only when the store has no copy of the stored version. A click or a form writes that mark in an UPDATE of its own after the post. The kickoff message "
+        "told by the review as loaded; the UPDATE asks only when the store has no copy of the stored version. "
+        "A click or a form writes that mark in an UPDATE of its own after the post. The kickoff message "
         "is edited when the step changes.",
     ]
 
