@@ -21,12 +21,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
-from typing import Any
 
 from flows.interview import build_report
 from flows.method import Stage
 from flows.model import Metric, Review
+from flows.report import EarlyWarning, Level, Reading
 from flows.similarity import clean_name, name_key
 
 # ---------------------------------------------------------------- the defaults, in one place
@@ -45,11 +44,6 @@ _PERIOD = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})$")
 
 class CheckinError(ValueError):
     """Bad check-in input; `str()` is one friendly sentence saying what to do."""
-
-
-class Level(StrEnum):
-    RED = "red"
-    AMBER = "amber"
 
 
 @dataclass(frozen=True)
@@ -73,38 +67,6 @@ class Tracked:
     @property
     def higher_is_better(self) -> bool:
         return higher_is_better(self.metric)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One value of one metric for one period (YYYY-MM)."""
-
-    process: str
-    metric: str
-    period: str
-    value: float
-    author: str
-    at: str  # ISO 8601, UTC
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "period": self.period,
-            "value": self.value,
-            "author": self.author,
-            "at": self.at,
-        }
-
-
-@dataclass(frozen=True)
-class EarlyWarning:
-    level: Level
-    process: str
-    metric: str
-    period: str
-    value: float
-    text: str
-    periods: tuple[str, ...]  # the periods whose values raised it
 
 
 @dataclass

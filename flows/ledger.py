@@ -6,35 +6,12 @@ Built from the report and the review's answer history (AnswerRecords), so it nee
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from flows.interview import K_CANDIDATES, K_MERGE
 from flows.method import CRITERIA_BY_ID, NOT_CANDIDATE
 from flows.model import AnswerRecord
 from flows.prompts import split_comment
-from flows.report import Report
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    process: str
-    fate: str  # "excluded" or "merged"
-    step: int
-    reasons: tuple[str, ...]
-    by: tuple[str, ...]
-    at: datetime | None
-    comments: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Reconsideration:
-    process: str
-    by: str
-    at: datetime
-    was_step: int | None
-    was_reasons: tuple[str, ...]
-    now: str  # the process's fate in the current report
+from flows.report import LedgerEntry, Reconsideration, Report
 
 
 def _questions_for(process: str, reason: str) -> tuple[str, ...]:

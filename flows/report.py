@@ -1,17 +1,76 @@
-"""The report as data: what `decide()` returns and every renderer reads."""
+"""The report as data: what `decide()` returns and every renderer reads.
+
+A leaf: it imports only the model, so the modules that fill a report in (decision, ledger, checkin) can all use it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Any
 
 from flows.model import Merge, Metric
 
-if TYPE_CHECKING:
-    from flows.checkin import EarlyWarning, Reading
-    from flows.ledger import LedgerEntry, Reconsideration
+
+class Level(StrEnum):
+    RED = "red"
+    AMBER = "amber"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value of one metric for one period (YYYY-MM)."""
+
+    process: str
+    metric: str
+    period: str
+    value: float
+    author: str
+    at: str  # ISO 8601, UTC
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "period": self.period,
+            "value": self.value,
+            "author": self.author,
+            "at": self.at,
+        }
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    level: Level
+    process: str
+    metric: str
+    period: str
+    value: float
+    text: str
+    periods: tuple[str, ...]  # the periods whose values raised it
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    process: str
+    fate: str  # "excluded" or "merged"
+    step: int
+    reasons: tuple[str, ...]
+    by: tuple[str, ...]
+    at: datetime | None
+    comments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reconsideration:
+    process: str
+    by: str
+    at: datetime
+    was_step: int | None
+    was_reasons: tuple[str, ...]
+    now: str  # the process's fate in the current report
 
 
 @dataclass(frozen=True)
