@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.slack.listeners.commands import SUBCOMMANDS
-from bot.slack.manifest import Manifest, ManifestError, check
+from bot.slack.manifest import Manifest, ManifestError, check, https_base
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MANIFEST_PATH = REPO_ROOT / "manifest.yml"
@@ -464,3 +464,27 @@ def test_a_message_names_every_broken_field() -> None:
         "settings › x",
     ]
     assert "display_information › name: String should have at most 35 characters" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://bot.example.com", "use an https:// address"),
+        ("bot.example.com", "use an https:// address"),
+        ("https://", "not a valid web address"),
+        ("https://bot_1.example.com", "not a valid web address"),
+        ("https://me@bot.example.com", "not a valid web address"),
+        ("https://bot.example.com/?token=1", "not a valid web address"),
+        ("https://bot.example.com/#top", "not a valid web address"),
+        ("https://bot.example.com:99999", "the port must be a number from 1 to 65535"),
+        ("https://bot.example.com:0", "the port must be a number from 1 to 65535"),
+    ],
+)
+def test_https_base_refuses_what_slack_cannot_call(url: str, says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"--url {url!r}: {says}")):
+        https_base(url)
+
+
+def test_https_base_keeps_the_port_and_path_without_a_trailing_slash() -> None:
+    assert https_base(" https://bot.example.com/ ") == "https://bot.example.com"
+    assert https_base("https://10.0.0.7:8443/review/") == "https://10.0.0.7:8443/review"
