@@ -3,8 +3,9 @@
 
 The models below are this project's own reading of Slack's published manifest rules (version 1), for the fields
 this app uses: their types, lengths and formats. Every object refuses keys Slack does not know, as Slack does; keys
-Slack knows but this app does not use pass unchecked. Two rules go beyond Slack's, because this app needs them:
-request and redirect URLs are https, and nothing (command, scope, event) is listed twice.
+Slack knows but this app does not use pass unchecked. A few rules are stricter than Slack's published schema,
+because this app needs them: request and redirect URLs are https; commands, scopes and events have the shape of
+their names (`/name`, `chat:write`, `message.channels`); nothing is listed twice.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9]
 def _https(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.netloc:
-        raise ValueError(f"{url!r} is not an https:// URL; Slack only calls this app over HTTPS")
+        raise ValueError(f"{url!r} is not an https:// URL; this app is reached over HTTPS only")
     return url
 
 
@@ -285,7 +286,10 @@ def variant(base: str | None, path: Path = MANIFEST_FILE) -> str:
     intro, data = read_manifest(path)
     if base is None:
         made = for_socket(data)
-        how = "# Made by `outsource-review manifest --socket` for `outsource-review socket` (Socket Mode): Slack needs no\n# public URL."
+        how = (
+            "# Made by `outsource-review manifest --socket` for `outsource-review socket` (Socket Mode): Slack\n"
+            "# needs no public URL."
+        )
     else:
         made = for_http(data, base)
         how = (
@@ -328,10 +332,11 @@ def for_http(data: dict[str, Any], base: str) -> dict[str, Any]:
     """The manifest for `outsource-review serve` at `base`: every request and redirect URL filled in."""
     out = copy.deepcopy(data)
     events_url = base + EVENTS_PATH
-    features = out.setdefault("features", {})
-    features["slash_commands"] = [
-        _with_first(c, "url", events_url, after="command") for c in features.get("slash_commands") or []
-    ]
+    features = out.get("features") or {}
+    if features.get("slash_commands"):
+        features["slash_commands"] = [
+            _with_first(c, "url", events_url, after="command") for c in features["slash_commands"]
+        ]
     out["oauth_config"] = _with_first(
         out.get("oauth_config") or {}, "redirect_urls", [base + OAUTH_REDIRECT_PATH]
     )
