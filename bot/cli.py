@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from bot import wiring
 from bot.checkin_terminal import ask_values, plain, result_lines
 from bot.config import MissingSetting, Settings
+from bot.slack import manifest
 from bot.terminal import chat, finish_chat, report_of, save_answers, std_console
 from flows.answers import AnswersError, load_answers
 from flows.checkin import CheckinError, checkable, parse_period
@@ -367,6 +368,20 @@ def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        base = None if args.socket else manifest.https_base(args.url)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    try:
+        emit(manifest.variant(base), None)
+    except OSError as exc:
+        raise Failure(f"{manifest.MANIFEST_FILE}: cannot read it ({exc.strerror or exc})") from None
+    except manifest.ManifestError as exc:
+        raise Failure(f"{manifest.MANIFEST_FILE.name}: {exc.problems[0]}") from None
+    return 0
+
+
 def local_user() -> str:
     try:
         return getpass.getuser() or "you"
@@ -453,6 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("socket", help="the Slack app over Socket Mode")
     p.set_defaults(func=cmd_socket)
+
+    p = sub.add_parser("manifest", help="the Slack app's manifest, to paste when creating the app")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--url", metavar="URL", help="for `serve` at this https:// address (HTTP mode)")
+    mode.add_argument("--socket", action="store_true", help="for `socket` (Socket Mode, no public URL)")
+    p.set_defaults(func=cmd_manifest)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The answers file (CONTRACT.md section 3): parse, check and resolve names, or say exactly what is wrong."""
+"""The answers file (docs/answers-file.md): parse, check and resolve names, or say exactly what is wrong."""
 
 from __future__ import annotations
 

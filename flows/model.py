@@ -1,6 +1,6 @@
 """Plain data the method works on: the answers of a review, and the interview's own record.
 
-`ReviewInput` has the shape of the answers file (CONTRACT.md section 3), with names already resolved;
+`ReviewInput` has the shape of the answers file (docs/answers-file.md), with names already resolved;
 `decide()` turns it into a report. `Review` is what storage saves and rehydrates: the machine's state,
 the answers per question, and where the interview stands.
 """

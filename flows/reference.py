@@ -1,7 +1,6 @@
 """Published figures for step 2 (what peers outsource) and step 7 (metrics per task type).
 
 Other people's surveys, always shown with source, year and sample size; never our own findings.
-Source: shared/reference-data.md.
 """
 
 from __future__ import annotations

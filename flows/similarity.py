@@ -22,7 +22,7 @@ def clean_name(name: str) -> str:
 
 @lru_cache(maxsize=16384)
 def name_key(name: str) -> str:
-    """Names match ignoring letter case and surrounding space (CONTRACT section 3).
+    """Names match ignoring letter case and surrounding space (docs/answers-file.md).
 
     Remembered: a reply compares every listed name several times over (2,000 calls a reply at 300 names)."""
     return clean_name(name).casefold()

@@ -25,6 +25,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.slack.manifest import OAUTH_REDIRECT_PATH
 
 log = logging.getLogger("bot.slack.oauth")
 
@@ -62,6 +63,7 @@ def oauth_app_options(settings: Settings, engine: Engine, client: WebClient) -> 
         user_scopes=[],
         installation_store=installations,
         state_store=states,
+        redirect_uri_path=OAUTH_REDIRECT_PATH,  # the redirect URL `outsource-review manifest --url` prints
         install_page_rendering_enabled=False,  # /slack/install redirects straight to Slack's authorize page
         token_rotation_expiration_minutes=TOKEN_ROTATION_MINUTES,
         state_expiration_seconds=STATE_EXPIRATION_SECONDS,

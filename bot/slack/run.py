@@ -17,6 +17,7 @@ from slack_bolt.request.internals import parse_body
 
 from bot.config import Settings
 from bot.slack.app import create_app
+from bot.slack.manifest import EVENTS_PATH
 from bot.slack.requestlog import RequestLog, redact_logs
 from bot.wiring import open_service
 
@@ -34,7 +35,7 @@ def build_wsgi(app: App, signing_secret: str | None = None) -> WSGIApp:
     here: 401 when its signature is wrong, 400 (or 413) when it is signed but broken. Bolt would fail with 500,
     which Slack retries.
     """
-    slack = SlackRequestHandler(app, path="/slack/events")
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
     flow = app.oauth_flow
     oauth_paths = (
         {flow.install_path: "oauth:install", flow.redirect_uri_path: "oauth:redirect"} if flow else {}
@@ -44,7 +45,7 @@ def build_wsgi(app: App, signing_secret: str | None = None) -> WSGIApp:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return _plain(start_response, "200 OK", "ok")
-        if path == "/slack/events" and method == "POST":
+        if path == EVENTS_PATH and method == "POST":
             refusal = _unreadable(environ, signing_secret)
             if refusal is not None:
                 RequestLog(action="unreadable", outcome="rejected").write(int(refusal.split()[0]))
