@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -144,6 +145,9 @@ class Settings(BaseSettings):
                     problems.append("SLACK_CLIENT_SECRET is not set (OAuth needs it with SLACK_CLIENT_ID)")
                 if bot is not None:
                     problems += _token_problems("SLACK_BOT_TOKEN", bot, "xoxb-", "the bot token")
+        api = urlsplit(self.slack_api_url)
+        if api.scheme not in ("http", "https") or not api.hostname:
+            problems.append(f"SLACK_API_URL is not a web address (like {DEFAULT_SLACK_API_URL})")
         if problems:
             raise SlackSettingsError("; ".join(problems) + f". Fix: {SETTINGS_HINT}.")
 

@@ -208,6 +208,9 @@ class _Counted:
     def __len__(self) -> int:
         return len(self._body) if isinstance(self._body, list) else 0
 
+    def __bool__(self) -> bool:
+        return True
+
     def close(self) -> None:
         try:
             close = getattr(self._body, "close", None)
@@ -249,11 +252,13 @@ def _build(settings: Settings, socket_mode: bool = False) -> App:
     _prepare(settings, socket_mode)
     try:
         return create_app(settings, open_service(settings.database_url), socket_mode=socket_mode)
-    except BoltError as exc:  # auth.test refused the bot token
-        reason = str(exc).split("'error': '", 1)[-1].split("'", 1)[0] if "'error'" in str(exc) else str(exc)
+    except BoltError as exc:
+        refusal = exc.__context__  # Bolt raises its error while handling auth.test's SlackApiError
+        if not isinstance(refusal, SlackApiError):
+            raise
         raise SlackSettingsError(
-            f"Slack refused SLACK_BOT_TOKEN ({reason}); copy the Bot User OAuth Token (xoxb-) again from "
-            "OAuth & Permissions"
+            f"Slack refused SLACK_BOT_TOKEN ({refusal.response.get('error')}); copy the Bot User OAuth Token "
+            "(xoxb-) again from OAuth & Permissions"
         ) from None
 
 

@@ -96,6 +96,11 @@ def test_http_runs_with_a_bot_token_or_with_the_oauth_pair() -> None:
             ["SLACK_CLIENT_ID is not a client ID"],
         ),
         (
+            "socket",
+            {"slack_bot_token": BOT, "slack_app_token": APP, "slack_api_url": "slack.com/api"},
+            ["SLACK_API_URL is not a web address (like https://slack.com/api/)"],
+        ),
+        (
             "http",
             {"slack_client_secret": "cs", "slack_bot_token": APP},
             [
