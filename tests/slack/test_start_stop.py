@@ -52,8 +52,15 @@ def terminate(process: subprocess.Popen[Any]) -> int:
 # ---------------------------------------------------------------- start-up
 
 
-def test_serve_starts_without_a_warning_and_exits_0_on_sigterm(fake_slack: FakeSlack, tmp_path: Path) -> None:
-    bot = start_bot(fake_slack, tmp_path, f"sqlite:///{tmp_path / 'bot.db'}")
+@pytest.mark.parametrize(
+    "oauth",
+    [{}, {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "oauth-secret"}],
+    ids=["bot-token", "oauth"],
+)
+def test_serve_starts_without_a_warning_and_exits_0_on_sigterm(
+    oauth: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    bot = start_bot(fake_slack, tmp_path, f"sqlite:///{tmp_path / 'bot.db'}", **oauth)
     try:
         assert bot.slack.get("/healthz").status == 200
         assert terminate(bot.process) == 0
@@ -170,7 +177,14 @@ def test_sigterm_during_an_answer_saves_it_posts_the_next_question_and_exits_0(
     fake_slack.on("chat.postMessage", held)
 
     reply: dict[str, Any] = {}
-    sending = threading.Thread(target=lambda: reply.update(done=chat.event(chat.message("skip"))))
+
+    def send() -> None:
+        try:
+            reply["done"] = chat.event(chat.message("skip"))
+        except Exception as exc:  # shown by the assertion below
+            reply["failed"] = exc
+
+    sending = threading.Thread(target=send)
     sending.start()
     assert held.arrived.wait(30), "the answer's next question never reached Slack"
     bot.process.send_signal(signal.SIGTERM)
@@ -178,6 +192,7 @@ def test_sigterm_during_an_answer_saves_it_posts_the_next_question_and_exits_0(
     held.release.set()
     sending.join(30)
 
+    assert "done" in reply, f"no HTTP response: {reply.get('failed')!r}\n{bot.output()}"
     status, calls = reply["done"]
     assert status.status == 200
     assert bot.process.wait(30) == 0
