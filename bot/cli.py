@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from bot import wiring
 from bot.checkin_terminal import ask_values, plain, result_lines
-from bot.config import MissingSetting, Settings
+from bot.config import MissingSetting, Settings, SlackSettingsError, SlackUnreachable
 from bot.slack import manifest
 from bot.terminal import chat, finish_chat, report_of, save_answers, std_console
 from flows.answers import AnswersError, load_answers
@@ -353,6 +353,7 @@ def slack_run() -> ModuleType:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    settings.check_slack("http")
     run = slack_run()
     with open_service(settings):
         pass  # the schema is ready before the first request
@@ -361,6 +362,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
+    settings.check_slack("socket")
     run = slack_run()
     with open_service(settings):
         pass
@@ -511,10 +513,10 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging(settings)
         code: int = args.func(args, settings)
         return code
-    except (AnswersError, BadInput) as exc:
+    except (AnswersError, BadInput, SlackSettingsError) as exc:
         note(one_line(str(exc)))
         return 2
-    except (Failure, MissingSetting) as exc:
+    except (Failure, MissingSetting, SlackUnreachable) as exc:
         note(one_line(str(exc)))
         return 1
     except KeyboardInterrupt:

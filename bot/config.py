@@ -3,22 +3,46 @@
 Build `Settings()` in `main`, never at import time. Fields are the lower-case forms of the environment
 variables (`settings.slack_bot_token` reads `SLACK_BOT_TOKEN`); `settings.require("SLACK_BOT_TOKEN", ...)`
 returns the values of settings a command cannot run without, or raises `MissingSetting` naming the first
-one that is missing or empty.
+one that is missing or empty. `settings.check_slack("socket" | "http")` checks everything a way of running the
+Slack app needs at once, before anything connects, and raises `SlackSettingsError` naming every problem.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_HOST = "127.0.0.1"  # a laptop's safe default; the container image sets HOST=0.0.0.0
+SETTINGS_HINT = "set them in the environment or in a .env file in the working directory"
+
+# What each kind of Slack token starts with, and what to call it when it turns up in the wrong setting.
+TOKEN_KINDS = (
+    ("xoxb-", "the bot token"),
+    ("xapp-", "an app-level token"),
+    ("xoxp-", "a user token"),
+    ("xoxe.", "a refresh token"),
+    ("xoxe-", "a configuration token"),
+)
+CLIENT_ID_PATTERN = re.compile(r"^\d+\.\d+$")
 
 
 class MissingSetting(ValueError):
     """A setting the command needs is not set; `str()` names it and says where to set it."""
+
+
+class SlackSettingsError(ValueError):
+    """The Slack settings of a run mode are missing or malformed; `str()` names every one of them."""
+
+
+class SlackUnreachable(RuntimeError):
+    """Slack's Web API cannot be reached at start-up; `str()` is the one line to show (exit status 1)."""
 
 
 class Settings(BaseSettings):
@@ -33,6 +57,7 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: str | None = Field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    host: str = DEFAULT_HOST
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: str = "INFO"
 
@@ -40,6 +65,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("host", mode="before")
+    @classmethod
+    def _host(cls, value: object) -> object:
+        return (value.strip() or DEFAULT_HOST) if isinstance(value, str) else value
 
     @field_validator("slack_api_url", mode="before")
     @classmethod
@@ -82,3 +112,69 @@ class Settings(BaseSettings):
                 )
             values.append(str(value))
         return tuple(values)
+
+    def check_slack(self, mode: Literal["socket", "http"]) -> None:
+        """Socket Mode needs the bot and the app-level token; HTTP the signing secret and either the bot token
+        or the OAuth pair. Raises SlackSettingsError naming every missing or malformed one."""
+        problems: list[str] = []
+        bot, app = _blank(self.slack_bot_token), _blank(self.slack_app_token)
+        if mode == "socket":
+            problems += _token_problems("SLACK_BOT_TOKEN", bot, "xoxb-", "the bot token")
+            problems += _token_problems("SLACK_APP_TOKEN", app, "xapp-", "the app-level token")
+        else:
+            secret = _blank(self.slack_signing_secret)
+            if secret is None:
+                problems.append("SLACK_SIGNING_SECRET is not set")
+            elif _kind(secret):
+                problems.append(
+                    f"SLACK_SIGNING_SECRET starts with {_prefix(secret)}: that is {_kind(secret)}; "
+                    "the signing secret is under Basic Information, App Credentials"
+                )
+            client_id, client_secret = _blank(self.slack_client_id), _blank(self.slack_client_secret)
+            if client_id is None and client_secret is None:
+                problems += _token_problems("SLACK_BOT_TOKEN", bot, "xoxb-", "the bot token", oauth_hint=True)
+            else:
+                if client_id is None:
+                    problems.append("SLACK_CLIENT_ID is not set (OAuth needs it with SLACK_CLIENT_SECRET)")
+                elif not CLIENT_ID_PATTERN.match(client_id):
+                    problems.append(
+                        "SLACK_CLIENT_ID is not a client ID (two numbers joined by a dot, "
+                        "from Basic Information, App Credentials)"
+                    )
+                if client_secret is None:
+                    problems.append("SLACK_CLIENT_SECRET is not set (OAuth needs it with SLACK_CLIENT_ID)")
+                if bot is not None:
+                    problems += _token_problems("SLACK_BOT_TOKEN", bot, "xoxb-", "the bot token")
+        api = urlsplit(self.slack_api_url)
+        if api.scheme not in ("http", "https") or not api.hostname:
+            problems.append(f"SLACK_API_URL is not a web address (like {DEFAULT_SLACK_API_URL})")
+        if problems:
+            raise SlackSettingsError("; ".join(problems) + f". Fix: {SETTINGS_HINT}.")
+
+
+def _blank(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def _kind(value: str) -> str | None:
+    return next((kind for prefix, kind in TOKEN_KINDS if value.startswith(prefix)), None)
+
+
+def _prefix(value: str) -> str:
+    return value.split("-", 1)[0] + "-" if "-" in value[:9] else value[:5]
+
+
+def _token_problems(
+    name: str, value: str | None, prefix: str, what: str, *, oauth_hint: bool = False
+) -> list[str]:
+    if value is None:
+        also = " (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth)" if oauth_hint else ""
+        return [f"{name} is not set{also}"]
+    if value.startswith(prefix) and len(value) > len(prefix) and not any(c.isspace() for c in value):
+        return []
+    if value.startswith(prefix):
+        return [f"{name} is not a whole token: it has spaces in it or nothing after {prefix}"]
+    kind = _kind(value)
+    if kind:
+        return [f"{name} starts with {_prefix(value)}: that is {kind}; {what} starts with {prefix}"]
+    return [f"{name} does not look like a Slack token: {what} starts with {prefix}"]

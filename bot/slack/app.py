@@ -56,17 +56,28 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
-def create_app(settings: Settings, service: ReviewService) -> App:
-    (secret,) = settings.require("SLACK_SIGNING_SECRET")
+def create_app(settings: Settings, service: ReviewService, *, socket_mode: bool = False) -> App:
+    """The app for `serve` (HTTP: signed requests, one workspace or OAuth) or, with `socket_mode`, for
+    `socket` (one workspace; requests come over the app's own WebSocket, so there is no signature to check).
+
+    Bolt reads SLACK_BOT_TOKEN from the environment when it is not given `token=`, and warns that it is unused
+    when a `client` is given too: run the app after `bot.slack.run` has taken the Slack settings out of the
+    process environment (they stay in `settings`)."""
     options: dict[str, Any]
-    if oauth.oauth_enabled(settings):
+    if socket_mode:
+        secret = ""
+        (token,) = settings.require("SLACK_BOT_TOKEN")
+        client = make_client(settings, token)
+        options = {"request_verification_enabled": False}
+    elif oauth.oauth_enabled(settings):
+        (secret,) = settings.require("SLACK_SIGNING_SECRET")
         engine = getattr(service.store, "engine", None)
         if engine is None:
             raise ValueError("OAuth needs the review store's database engine for its installation store")
         client = make_client(settings)
         options = oauth.oauth_app_options(settings, engine, client)
     else:
-        (token,) = settings.require("SLACK_BOT_TOKEN")
+        secret, token = settings.require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
         client = make_client(settings, token)
         options = {}
     app = LoggedApp(signing_secret=secret, client=client, process_before_response=True, **options)
@@ -78,7 +89,7 @@ def create_app(settings: Settings, service: ReviewService) -> App:
     # replies, the bulk of the traffic, come first (the kinds never overlap, so the order changes nothing else).
     for listeners in (events, actions, commands, views, checkin):
         listeners.register(app, presenter)
-    if oauth.oauth_enabled(settings):
+    if oauth.oauth_enabled(settings) and not socket_mode:
         app.enable_token_revocation_listeners()  # app_uninstalled / tokens_revoked delete the stored tokens
     else:
         app.event("app_uninstalled")(oauth.log_uninstall)

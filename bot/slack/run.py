@@ -1,4 +1,11 @@
-"""Run the Slack app: over HTTP behind a production WSGI server (waitress), or over Socket Mode."""
+"""Run the Slack app: over HTTP behind a production WSGI server (waitress), or over Socket Mode.
+
+Start-up checks every setting the mode needs (`Settings.check_slack`) and whether Slack's Web API can be
+reached, each failure in one line. SIGTERM (or Ctrl-C) stops gracefully: `serve` takes no new request, lets the
+requests in hand finish (at most `DRAIN_SECONDS`) and exits 0; `socket` closes its WebSocket, lets the
+listeners running finish and exits 0 (an event whose acknowledgement could not be sent any more is delivered
+again by Slack, and `bot.slack.receipts` applies it once).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +13,57 @@ import hashlib
 import hmac
 import io
 import logging
+import os
+import signal
+import socket as sockets
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
 from slack_bolt.request.internals import parse_body
+from slack_sdk.errors import SlackApiError
 
-from bot.config import Settings
+from bot.config import Settings, SlackSettingsError, SlackUnreachable
+from bot.slack import oauth
 from bot.slack.app import create_app
 from bot.slack.manifest import EVENTS_PATH
 from bot.slack.requestlog import RequestLog, redact_logs
 from bot.wiring import open_service
 
-log = logging.getLogger("outsource_review.slack")
-THREADS = 8
+log = logging.getLogger("bot.slack.run")
 MAX_BODY_BYTES = 1_000_000  # Slack's requests are a few kilobytes; a 40,000-character message is under 200 kB
+DRAIN_SECONDS = 10.0  # on SIGTERM, how long the requests in hand may take to finish
+
+# waitress's limits (README "Server limits"). Idle connections cost no thread (waitress waits on them with
+# poll()), so the connection limit is far above the thread count; an idle connection is closed after
+# IDLE_SECONDS (checked every CLEANUP_SECONDS), a request being answered never is.
+THREADS = 8
+CONNECTION_LIMIT = 1000
+IDLE_SECONDS = 15
+CLEANUP_SECONDS = 5
+SERVER_OPTIONS: dict[str, Any] = {
+    "threads": THREADS,
+    "connection_limit": CONNECTION_LIMIT,
+    "channel_timeout": IDLE_SECONDS,
+    "cleanup_interval": CLEANUP_SECONDS,
+    "asyncore_use_poll": True,  # select() cannot watch more than 1024 sockets
+    "backlog": 1024,
+    # A response is sent by the thread that made it, not left for the main loop: on SIGTERM the main loop
+    # stops, and the answers in hand still reach Slack.
+    "send_bytes": 1,
+    "ident": "outsource-review",
+    "max_request_body_size": MAX_BODY_BYTES,
+}
+# Bolt falls back on these when it is not given a value; the settings have read them already.
+_BOLT_ENVIRON = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -113,29 +153,170 @@ def _secrets(settings: Settings) -> list[str | None]:
     ]
 
 
+class Gate:
+    """Counts the requests in hand; once closed, a new request is refused with 503 (Slack retries it)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._in_hand = 0
+        self.closed = False
+
+    def wrap(self, app: WSGIApp) -> WSGIApp:
+        def gated(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            with self._changed:
+                refuse = self.closed
+                if not refuse:
+                    self._in_hand += 1
+            if refuse:
+                start_response(
+                    "503 Service Unavailable",
+                    [("Content-Type", "text/plain; charset=utf-8"), ("Connection", "close")],
+                )
+                return [b"stopping\n"]
+            try:
+                body = app(environ, start_response)
+            except BaseException:
+                self._done()
+                raise
+            return _Counted(body, self._done)
+
+        return gated
+
+    def _done(self) -> None:
+        with self._changed:
+            self._in_hand -= 1
+            self._changed.notify_all()
+
+    def close(self, timeout: float) -> int:
+        """Refuses new requests and waits up to `timeout` s for the ones in hand; returns how many are left."""
+        with self._changed:
+            self.closed = True
+            self._changed.wait_for(lambda: self._in_hand == 0, timeout)
+            return self._in_hand
+
+
+class _Counted:
+    """A response body that reports when the server has written it and closed it. Keeps `len()`, by which
+    waitress sets Content-Length on a one-piece body."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[], None]) -> None:
+        self._body = body
+        self._done = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def __len__(self) -> int:
+        return len(self._body) if isinstance(self._body, list) else 0
+
+    def __bool__(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._done()
+
+
+def _prepare(settings: Settings, socket_mode: bool) -> None:
+    """Before the app is built: tokens out of the logs and out of the environment Bolt would read them from,
+    and, when the bot token is checked at start (auth.test), Slack's Web API reachable: Bolt's auth.test would
+    otherwise fail with three logged errors."""
+    redact_logs(_secrets(settings))
+    for name in _BOLT_ENVIRON:
+        os.environ.pop(name, None)
+    if socket_mode or not oauth.oauth_enabled(settings):
+        check_reachable(settings.slack_api_url)
+
+
+def check_reachable(api_url: str, timeout: float = 10.0) -> None:
+    """SlackUnreachable, in one line, when no TCP connection to SLACK_API_URL's host can be opened (not checked
+    when a proxy stands in between)."""
+    parts = urlsplit(api_url)
+    host = parts.hostname or ""
+    if parts.scheme in getproxies() and not proxy_bypass(host):
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        sockets.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise SlackUnreachable(
+            f"cannot reach Slack's Web API at {api_url} ({reason}); check the network, or SLACK_API_URL"
+        ) from None
+
+
+def _build(settings: Settings, socket_mode: bool = False) -> App:
+    _prepare(settings, socket_mode)
+    try:
+        return create_app(settings, open_service(settings.database_url), socket_mode=socket_mode)
+    except BoltError as exc:
+        refusal = exc.__context__  # Bolt raises its error while handling auth.test's SlackApiError
+        if not isinstance(refusal, SlackApiError):
+            raise
+        raise SlackSettingsError(
+            f"Slack refused SLACK_BOT_TOKEN ({refusal.response.get('error')}); copy the Bot User OAuth Token "
+            "(xoxb-) again from OAuth & Permissions"
+        ) from None
+
+
+def _on_stop(stop: Callable[[], None]) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop()
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, handler)
+
+
 def serve(settings: Settings, port: int | None = None) -> None:
     import waitress
 
-    redact_logs(_secrets(settings))
-    app = create_app(settings, open_service(settings.database_url))
+    app = _build(settings)
     port = port or settings.port
-    log.info("serving Slack events", extra={"port": port})
-    print(
-        f"Outsource Review is listening on http://0.0.0.0:{port}/slack/events (health: /healthz)", flush=True
-    )
-    waitress.serve(
-        build_wsgi(app, settings.slack_signing_secret),
-        host="0.0.0.0",
+    gate = Gate()
+    server = waitress.create_server(
+        gate.wrap(build_wsgi(app, settings.slack_signing_secret)),
+        host=settings.host,
         port=port,
-        threads=THREADS,
-        ident="outsource-review",
-        max_request_body_size=MAX_BODY_BYTES,
+        **SERVER_OPTIONS,
     )
+
+    def stop() -> None:
+        if gate.closed:
+            return
+        log.info("stopping: finishing the requests in hand")
+        left = gate.close(DRAIN_SECONDS)
+        log.info("stopped%s", f" with {left} request(s) unfinished" if left else "")
+        raise SystemExit(0)  # leaves waitress's main loop, which then stops its threads
+
+    _on_stop(stop)
+    print(
+        f"Outsource Review is listening on http://{settings.host}:{port}/slack/events (health: /healthz)",
+        flush=True,
+    )
+    server.run()
 
 
 def socket(settings: Settings) -> None:
     (app_token,) = settings.require("SLACK_APP_TOKEN")
-    redact_logs(_secrets(settings))
-    app = create_app(settings, open_service(settings.database_url))
+    app = _build(settings, socket_mode=True)
+    handler = SocketModeHandler(app, app_token)
+    stopping = threading.Event()
+    _on_stop(stopping.set)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        raise SlackSettingsError(
+            f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}); create an app-level token with "
+            "connections:write under Basic Information, App-Level Tokens"
+        ) from None
     print("Outsource Review is connected over Socket Mode. Ctrl-C stops it.", flush=True)
-    SocketModeHandler(app, app_token).start()
+    stopping.wait()
+    # close() disconnects, then waits for the listeners running; a stuck one must not hold the exit up.
+    closer = threading.Thread(target=handler.close, daemon=True)
+    closer.start()
+    closer.join(DRAIN_SECONDS)
+    log.info("stopped")
