@@ -18,9 +18,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.slack import blocks, checkin
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.requestlog import note, slack_error
-from bot.slack.text import escape, mention, question_token, slug
+from bot.slack.text import escape, mention, question_ref, question_token, slug
 from flows.interview import Progress, current_prompt
 from flows.model import Review
+from flows.prompts import Prompt
 from flows.render import RENDERERS
 from flows.report import Report
 from flows.service import ReviewNotFound, ReviewService, Turn
@@ -67,8 +68,11 @@ class Presenter:
         if token is None:
             return None
         prompt = current_prompt(review)
-        if prompt is not None and question_token(prompt.edition) == token:
+        if prompt is not None and question_ref(prompt.key, prompt.edition) == token:
             return prompt.edition
+        if prompt is not None and token.partition("-")[0] == question_token(prompt.key):
+            return f"{prompt.key}#renumbered"  # an older post of the open question, numbered otherwise
+        token = token.partition("-")[0]
         # Answered a moment ago by someone else: name that question, so the late answer is kept under it.
         answered = (key for key in reversed(review.answered) if question_token(key) == token)
         return next(answered, f"stale:{token}")
@@ -222,14 +226,14 @@ class Presenter:
         prompt = current_prompt(review)
         if not review.is_open or prompt is None or not review.channel_id:
             return
-        if prompt.edition == review.posted_question and self._in_thread(client, review, prompt.edition):
+        if prompt.edition == review.posted_question and self._in_thread(client, review, prompt):
             return
         self.post_question(client, review)
 
-    def _in_thread(self, client: WebClient, review: Review, edition: str) -> bool:
+    def _in_thread(self, client: WebClient, review: Review, prompt: Prompt) -> bool:
         """Whether a message in the review's thread holds the question's buttons (a question asked again,
         after `back`, has the same ones: then its first post is found; renumbered options make new ones)."""
-        wanted = blocks.question_block_id(review, edition)
+        wanted = blocks.question_block_id(review, prompt)
         try:
             replies = client.conversations_replies(
                 channel=review.channel_id or "", ts=review.thread_ts or "", limit=1000
