@@ -21,14 +21,17 @@ from flows.model import Metric
 COMMANDS = ("done", "skip", "back", "help")
 # The commands that work at every question (flows.interview applies them). At a list or a free-text question a
 # reply of this form is a command too: quoted, or after an apostrophe, it is taken as text (`literal`).
+# `\s++` and the look-ahead keep `merge` linear: `\s+(.+\s+into\s+.+)` took minutes on `merge` and 2,000 spaces.
 GLOBAL_COMMAND = re.compile(
-    r"^\s*(?:(change)\s+(\d+)|(reconsider)\s+(.+)|(weights)\b\s*(.*)|(merge)\s+(.+\s+into\s+.+)|(answers)())\s*$",
+    r"^\s*(?:(change)\s+(\d+)|(reconsider)\s+(.+)|(weights)\b\s*(.*)|(merge)\s++(?=.*?\S\s+into\s)(.+)"
+    r"|(answers)())\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 QUOTE_HINT = 'To send it as text instead, put it in quotes: "{}".'
 MAX_NAME_LENGTH = 150
 MAX_TEXT_LENGTH = 500
 MAX_ITEMS_PER_REPLY = 1000
+MAX_METRIC_LINE = MAX_NAME_LENGTH + 100
 
 
 class Kind(StrEnum):
@@ -387,18 +390,19 @@ def default_warning(baseline: float, target: float | None) -> float:
 
 
 # A number as people type it in a metric: 12000, 12,000, 2.5, 95%, $40, -3.
-_NUM = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?%?"
+_NUM = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})++|\d++)(?:\.\d+)?\s?%?"
 _WARN = r"warn(?:ing)?(?:[\s_]+at)?(?:\s+level)?"
+# Possessive `\s*+` and a name ending in a visible character keep these from backtracking over spaces.
 _METRIC_COMMAS = re.compile(
-    rf"^(?P<name>.+?)\s*,\s*(?P<baseline>{_NUM})\s*,\s*(?P<target>{_NUM})(?:\s*,\s*(?P<warn>{_NUM}))?$"
+    rf"^(?P<name>.*?\S)\s*+,\s*+(?P<baseline>{_NUM})\s*+,\s*+(?P<target>{_NUM})(?:\s*+,\s*+(?P<warn>{_NUM}))?$"
 )
 _METRIC_ARROW = re.compile(
-    rf"^(?P<name>.+?)\s*[:,]?\s+(?P<baseline>{_NUM})\s*(?:->|→|=>)\s*(?P<target>{_NUM})"
-    rf"(?:\s*[,;(]?\s*{_WARN}\s*[:=]?\s*(?P<warn>{_NUM})\s*\)?)?$",
+    rf"^(?P<name>.*?\S)(?:\s*+[:,])?\s++(?P<baseline>{_NUM})\s*+(?:->|→|=>)\s*+(?P<target>{_NUM})"
+    rf"(?:\s*+[,;(]?\s*+{_WARN}\s*+[:=]?\s*+(?P<warn>{_NUM})\s*+\)?)?$",
     re.IGNORECASE,
 )
 _METRIC_WORD = re.compile(
-    rf"[\s,;:(]*\b(?P<word>baseline|target|{_WARN})\b\s*[:=]?\s*(?P<number>{_NUM})\s*\)?",
+    rf"[\s,;:(]*+\b(?P<word>baseline|target|{_WARN})\b\s*+[:=]?\s*+(?P<number>{_NUM})\s*+\)?",
     re.IGNORECASE,
 )
 METRIC_FORMS = "`name; 70; 95` (or `name, 70, 95`, `name baseline 70 target 95 warn 65`, `name: 70 -> 95`)"
@@ -409,6 +413,11 @@ def parse_metric_line(line: str) -> Metric:
     (it then sits 10% worse than the baseline, as in answers files). A metric without a baseline and a
     target is refused: nothing could be checked against it."""
     line = line.strip()
+    if len(line) > MAX_METRIC_LINE:  # a name under 150 characters and its numbers: no more
+        raise ReplyError(
+            f"That metric line is {len(line)} characters long; give each metric a name under "
+            f"{MAX_NAME_LENGTH} characters and its numbers, one metric per line."
+        )
     found = _metric_parts(line)
     if found is None:
         raise ReplyError(
