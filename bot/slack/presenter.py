@@ -68,7 +68,11 @@ class Presenter:
         if token is None:
             return None
         prompt = current_prompt(review)
-        if prompt is not None and question_ref(prompt.key, prompt.edition) == token:
+        # The token of a post made before posts named their numbering is the key's alone: taken as current.
+        if prompt is not None and token in (
+            question_ref(prompt.key, prompt.edition),
+            question_token(prompt.key),
+        ):
             return prompt.edition
         if prompt is not None and token.partition("-")[0] == question_token(prompt.key):
             return f"{prompt.key}#renumbered"  # an older post of the open question, numbered otherwise
