@@ -280,8 +280,6 @@ def show_prompt(prompt: Prompt, console: Console) -> None:
     if prompt.kind is Kind.RATINGS and prompt.awaiting and len(prompt.awaiting) + len(prompt.collected) > 1:
         out(f"It is {prompt.awaiting[0]}'s turn to rate.")
     out(prompt.accepts)
-    if prompt.kind in (Kind.LIST, Kind.METRICS):
-        out("An empty line means done.")
 
 
 def _is_command(text: str) -> bool:
@@ -325,18 +323,17 @@ def chat(
             line = console.read()
         if line is None:
             break
-        text = line.strip()
-        if not text and prompt.kind in (Kind.LIST, Kind.METRICS):
-            text = "done"
+        text = line.strip()  # an empty line ends a list (flows.prompts.parse_reply)
         author = me
         if prompt.kind is Kind.RATINGS and prompt.awaiting and not _is_command(text):
             author = prompt.awaiting[0]
-        turn: Turn = service.reply(review_id, author, text, is_admin=True, expect_key=prompt.key)
+        # Judged against the question as shown: options renumbered since (by a merge) refuse the reply.
+        turn: Turn = service.reply(review_id, author, text, is_admin=True, expect_key=prompt.edition)
         if turn.error:
             console.write(turn.error.replace("`", ""))
         elif turn.message:
             console.write(turn.message.replace("`", ""))
-        show = bool(turn.error) or turn.prompt is None or turn.prompt.key != prompt.key
+        show = bool(turn.error) or turn.prompt is None or turn.prompt.edition != prompt.edition
         show = show or (turn.prompt is not None and turn.prompt.awaiting != prompt.awaiting)
         review, prompt = turn.review, turn.prompt
     return review

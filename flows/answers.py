@@ -283,6 +283,12 @@ def _metrics(check: _Checker, value: Any) -> dict[str, list[Metric]]:
                 else _number(check, item[key], f"{place} › {key}", "use a number, or leave it out")
                 for key in ("baseline", "target", "warn_at")
             }
+            if numbers["baseline"] is None or numbers["target"] is None:
+                raise check.fail(
+                    place,
+                    "a metric needs a baseline and a target",
+                    "write `{name: ..., baseline: ..., target: ...}` (warn_at is optional)",
+                )
             if numbers["warn_at"] is None:
                 numbers["warn_at"] = metric_warning(numbers["baseline"], numbers["target"])
             metrics.setdefault(process, []).append(Metric(clean_name(str(item["name"])), **numbers))

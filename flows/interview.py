@@ -22,6 +22,7 @@ from transitions import EventData, Machine
 from flows.decision import decide, ranking, sift
 from flows.method import (
     ACTIVE_STAGES,
+    CRITERIA,
     FACTORS,
     INTERVIEW_PATH,
     KNOCKOUT_STAGES,
@@ -32,7 +33,18 @@ from flows.method import (
     criteria_for,
 )
 from flows.model import Merge, Metric, Review, ReviewInput, utcnow
-from flows.prompts import Kind, Option, Prompt, ReplyError, parse_reply, parse_weights
+from flows.prompts import (
+    FREE_TEXT,
+    GLOBAL_COMMAND,
+    QUOTE_HINT,
+    Kind,
+    Option,
+    Prompt,
+    ReplyError,
+    literal,
+    parse_reply,
+    parse_weights,
+)
 from flows.reference import ORGANISATIONS, peer_figures, suggest_metrics
 from flows.report import MergeSuggestion, Report
 from flows.similarity import dedupe, name_key, suggest_merges
@@ -59,6 +71,17 @@ _KEY_STAGES = {
 }
 # Drafts of these kinds are collected over several replies and given back on `back`.
 _COLLECTED = (Kind.LIST, Kind.METRICS, Kind.RATINGS)
+
+
+# The questions that number the processes in play (Kind.PICK): only their editions carry a `#` and a digest.
+_PICK_KEYS = frozenset({K_CANDIDATES, *(f"{c.stage.value}:{c.id}" for c in CRITERIA)})
+
+
+def question_of(ref: str) -> str:
+    """The key of the question `ref` names: a key, or a `Prompt.edition` (a pick's key and a digest). Other
+    keys may hold a `#` in a process name; pick keys never do."""
+    head, sep, _ = ref.partition("#")
+    return head if sep and head in _PICK_KEYS else ref
 
 
 def stage_of(key: str) -> Stage:
@@ -142,7 +165,9 @@ def accepted_merges(review: Review) -> list[Merge]:
 def merge_explicitly(review: Review, argument: str) -> tuple[str, str]:
     """`Writing blog posts into Blog writing`: merge two listed processes the team knows are one."""
     match = re.match(r"^(.+?)\s+into\s+(.+)$", argument, re.IGNORECASE | re.DOTALL)
-    listed = {name_key(p): p for p in listed_processes(review)}
+    # While the list is still being typed (step 1), its names so far can be merged too.
+    names_so_far = [*listed_processes(review), *(review.drafts.get(K_PROCESSES) or [])]
+    listed = {name_key(p): p for p in names_so_far}
     if not match:
         raise ReplyError("Write `merge A into B`, with two names from the list.")
     names = []
@@ -623,26 +648,27 @@ def commit(review: Review, key: str, value: Any) -> None:
     review.answered = [*[k for k in review.answered if k != key], key]
 
 
-def go_back(review: Review) -> str:
-    """Reopen the last committed answer; collected drafts come back so nothing typed is lost."""
+def go_back(review: Review) -> tuple[str, Any]:
+    """Reopen the last committed answer: its key and the answer it had. Collected drafts come back so
+    nothing typed is lost."""
     # The last answer given at this stage or before (after `reconsider`, later steps may hold answers too).
     order = list(INTERVIEW_PATH)
     earlier = [k for k in review.answered if order.index(stage_of(k)) <= order.index(review.state)]
     if not earlier:
         raise ReplyError("There is nothing to go back to yet.")
     key = earlier[-1]
-    _uncommit(review, key)
+    was = _uncommit(review, key)
     target = stage_of(key)
     while review.state is not target and fire(review, "retreat"):
         pass
-    return key
+    return key, was
 
 
-GLOBAL_COMMAND = re.compile(
-    r"^\s*(?:(change)\s+(\d+)|(reconsider)\s+(.+)|(weights)\b\s*(.*)|(merge)\s+(.+\s+into\s+.+))\s*$",
-    re.IGNORECASE | re.DOTALL,
-)
 FACILITATOR_ONLY = ("reconsider", "weights")
+RENUMBERED = (
+    "The options of this question were renumbered (a merge or a reconsider) after you saw them, so nothing "
+    "was recorded. Please answer again with the new numbers."
+)
 REOPENED_HINT = (
     "The review is reopened: `change N` reopens answer N (`/outsource-review answers` lists them), "
     "`reconsider NAME` brings an excluded process back, `merge A into B` merges two, `weights ...` changes "
@@ -670,18 +696,26 @@ def apply_reply(
             prompt=None, error=f"This review is {state}; start a new one or ask the facilitator to reopen it."
         )
     prompt = current_prompt(review)
-    command = GLOBAL_COMMAND.match(text)
+    command = GLOBAL_COMMAND.match(text) if _may_be_command(text, prompt) else None
     if command:
         verb, argument = (g for g in command.groups() if g is not None)
-        if _is_command(verb.lower(), argument.strip(), prompt):
-            return _apply_global(review, verb.lower(), argument.strip(), facilitator)
+        outcome = _apply_global(review, verb.lower(), argument.strip(), facilitator)
+        if outcome.error and prompt is not None and prompt.kind in FREE_TEXT:
+            outcome.error += " " + QUOTE_HINT.format(" ".join(text.split())[:60])
+        if prompt is not None and outcome.prompt is not None and outcome.prompt.is_edition(prompt.edition):
+            outcome.message = (
+                f"{outcome.message} The options are numbered anew: check them before you answer."
+            )
+        return outcome
     if prompt is None:
         return _finish_or_hint(review, text)
-    if expect_key is not None and expect_key != prompt.key:
+    if expect_key is not None and expect_key not in (prompt.key, prompt.edition):
+        answered = "That question has been answered already; here is the current one."
         return Outcome(
             prompt=prompt,
-            error="That question has been answered already; here is the current one.",
+            error=RENUMBERED if prompt.is_edition(expect_key) else answered,
             stale=True,
+            question=question_of(expect_key),
         )
     try:
         reply = parse_reply(prompt, text)
@@ -700,11 +734,14 @@ def _after(review: Review, outcome: Outcome, question: str, finish: bool = False
     return outcome
 
 
-def _is_command(verb: str, argument: str, prompt: Prompt | None) -> bool:
-    """Names and titles may start with these words ("Change management"): there only `change N` is a command."""
-    if prompt is not None and prompt.kind in (Kind.LIST, Kind.TEXT):
-        return verb == "change" and argument.isdigit()
-    return True
+def _may_be_command(text: str, prompt: Prompt | None) -> bool:
+    """Commands work at every question. At a list or free-text question a reply in quotes is text, and a
+    reply of several lines is a list (its lines are checked for commands as they are parsed)."""
+    if prompt is None or prompt.kind not in FREE_TEXT:
+        return True
+    if prompt.kind is not Kind.TEXT and "\n" in text.strip():
+        return False
+    return literal(text) is None
 
 
 def _finish_or_hint(review: Review, text: str) -> Outcome:
@@ -732,13 +769,17 @@ def _once(answer: bool | Callable[[], bool]) -> Callable[[], bool]:
 
 def _apply_global(review: Review, verb: str, argument: str, facilitator: Callable[[], bool]) -> Outcome:
     """`change N`, `reconsider NAME` and `weights ...` work whatever question is open."""
+    if verb == "answers":
+        return Outcome(prompt=current_prompt(review), message=answers_text(review))
+    if verb == "weights" and not argument:
+        return Outcome(prompt=current_prompt(review), message=weights_text(review))
     if verb in FACILITATOR_ONLY and not facilitator():
         return Outcome(prompt=current_prompt(review), error=f"Only the facilitator can use `{verb}`.")
     value: Any = {verb: argument}
     try:
         if verb == "change":
-            key = change_answer(review, argument)
-            message = f"Reopened: {describe(key)}."
+            key, was = change_answer(review, argument)
+            message = f"Reopened: {describe(key)}. {_was(key, was)}"
         elif verb == "merge":
             source, into = merge_explicitly(review, argument)
             message = f"Merged “{source}” into “{into}”."
@@ -748,7 +789,7 @@ def _apply_global(review: Review, verb: str, argument: str, facilitator: Callabl
             message = f"“{process}” is back in the review from step {step}."
             value = {"process": process, "was": {"step": step, "reasons": list(reasons)}}
         else:
-            answer = parse_weights(argument or "ok")
+            answer = parse_weights(argument)
             stored = {"weights": answer.weights, "source": answer.source, "directions": answer.directions}
             commit(review, K_WEIGHTS, stored)
             message = "Weights changed."
@@ -757,6 +798,42 @@ def _apply_global(review: Review, verb: str, argument: str, facilitator: Callabl
     rewind(review)
     outcome = Outcome(prompt=None, changed=True, message=message, value=value)
     return _after(review, outcome, f"review.{verb}")
+
+
+def answers_text(review: Review) -> str:
+    """The answers so far, numbered for `change N` (each line cut short)."""
+    lines = [f"{n}. {_cut(text, 200)}" for n, _, text in answered_questions(review)]
+    if not lines:
+        return "Nothing is answered yet."
+    return "Answers so far (`change N` reopens one):\n" + "\n".join(lines)
+
+
+def weights_text(review: Review) -> str:
+    """`weights` alone: the weights now, and how to change them (nothing changes)."""
+    stored = review.answers.get(K_WEIGHTS) or {}
+    weights = {f.id: (stored.get("weights") or {}).get(f.id, 1) for f in FACTORS}
+    shown = ", ".join(f"{factor} {weight:g}" for factor, weight in weights.items())
+    return (
+        f"The weights now: {shown}. Change them with `weights risk 2 benefits 1.5`, "
+        "`weights rank benefits risk ...` or `weights ok` (all 1)."
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _was(key: str, value: Any) -> str:
+    """What a reopened question's answer was, for the person about to change it."""
+    if key.startswith(K_RATE):
+        raters = ", ".join(value) if isinstance(value, dict) else ""
+        return f"Rated so far by: {raters or 'no one'}; they are kept until the round closes again."
+    if key == K_PROCESSES or key.startswith(K_METRICS):
+        return (
+            f"You answered: {_cut(_answer_text(value), 300)}. It is kept: send more, or reply `done` to "
+            "keep it as it is."
+        )
+    return f"You answered: {_cut(_answer_text(value), 300)}. Reply again to change it."
 
 
 def answered_questions(review: Review) -> list[tuple[int, str, str]]:
@@ -808,13 +885,13 @@ def _answer_text(value: Any) -> str:
     return "skipped" if value is None else str(value)
 
 
-def change_answer(review: Review, argument: str) -> str:
-    """Reopen answer number `argument`; collected drafts come back so nothing typed is lost."""
+def change_answer(review: Review, argument: str) -> tuple[str, Any]:
+    """Reopen answer number `argument`: its key and the answer it had. Collected drafts come back so nothing
+    typed is lost."""
     if not argument.isdigit() or not 1 <= int(argument) <= len(review.answered):
         raise ReplyError(f"Say which answer to change by its number, 1 to {len(review.answered)}.")
     key = review.answered[int(argument) - 1]
-    _uncommit(review, key)
-    return key
+    return key, _uncommit(review, key)
 
 
 def reconsider(review: Review, name: str) -> tuple[str, int, tuple[str, ...]]:
@@ -897,9 +974,12 @@ def _apply(
         parts = [prompt.help, prompt.accepts] if prompt.help else [prompt.accepts]
         return Outcome(prompt=prompt, message=" ".join(parts))
     if command == "back":
-        reopened = go_back(review)
+        reopened, was = go_back(review)
         return Outcome(
-            prompt=None, changed=True, message="Going back one question.", value={"back": reopened}
+            prompt=None,
+            changed=True,
+            message=f"Going back to {describe(reopened)}. {_was(reopened, was)}",
+            value={"back": reopened},
         )
     if prompt.kind is Kind.WEIGHTS and not facilitator():
         raise ReplyError("Only the facilitator (or a workspace admin) sets the weights; everyone rates.")

@@ -79,8 +79,9 @@ class Review:
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     enterprise_id: str | None = None  # the chat platform's organisation (Slack Enterprise Grid), when any
-    # The key of the question a transport last posted where the team answers (a Slack thread). A transport
-    # compares it with the current question to repost one whose post failed or was never made.
+    # The question a transport last posted where the team answers (a Slack thread), as its `Prompt.edition`
+    # (its key, and for numbered options which numbering). A transport compares it with the current question
+    # to repost one whose post failed or was never made, or whose options were renumbered since.
     posted_question: str | None = None
 
     @property

@@ -7,18 +7,31 @@ text a person would type, so there is one parser for every transport.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
+from itertools import pairwise
 from typing import Any
 
 from flows.method import FACTOR_IDS, FACTORS, RATING_MAX, RATING_MIN, Stage
 from flows.model import Metric
 
 COMMANDS = ("done", "skip", "back", "help")
+# The commands that work at every question (flows.interview applies them). At a list or a free-text question a
+# reply of this form is a command too: quoted, or after an apostrophe, it is taken as text (`literal`).
+# `\s++` and the look-ahead keep `merge` linear: `\s+(.+\s+into\s+.+)` took minutes on `merge` and 2,000 spaces.
+GLOBAL_COMMAND = re.compile(
+    r"^\s*(?:(change)\s+(\d+)|(reconsider)\s+(.+)|(weights)\b\s*(.*)|(merge)\s++(?=.*?\S\s+into\s)(.+)"
+    r"|(answers)())\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+QUOTE_HINT = 'To send it as text instead, put it in quotes: "{}".'
 MAX_NAME_LENGTH = 150
 MAX_TEXT_LENGTH = 500
 MAX_ITEMS_PER_REPLY = 1000
+MAX_METRIC_LINE = MAX_NAME_LENGTH + 100
 
 
 class Kind(StrEnum):
@@ -54,6 +67,21 @@ class Prompt:
     help: str = ""
     position: tuple[int, int] | None = None  # (k, n): the question is about task k of the step's n
 
+    @cached_property
+    def edition(self) -> str:
+        """The question as shown: its key, and for a question numbering the processes in play, a digest of
+        its options, which changes when a merge or a reconsider renumbers them. A transport posts a new
+        edition again, and a reply is judged against the edition its author saw. (Pick keys never hold a
+        process name, so the `#` is unambiguous.)"""
+        if self.kind is not Kind.PICK or not self.options:
+            return self.key
+        digest = hashlib.sha1("\x1f".join(o.value for o in self.options).encode()).hexdigest()[:10]
+        return f"{self.key}#{digest}"
+
+    def is_edition(self, ref: str | None) -> bool:
+        """Whether `ref` names another edition of this question (the same question, numbered otherwise)."""
+        return ref is not None and ref != self.edition and ref.startswith(self.key + "#")
+
     @property
     def counter(self) -> str | None:
         """The "Task 3 of 12" of a question asked once per task."""
@@ -74,7 +102,8 @@ class Prompt:
         match self.kind:
             case Kind.LIST:
                 return (
-                    f"Reply with one item per line (as many replies as you like), then `done`. Also {extra}."
+                    "Reply with one item per line (as many replies as you like), then `done` or an empty reply. "
+                    f"A name that reads like a command goes in quotes. Also {extra}."
                 )
             case Kind.YES_NO:
                 return f"Reply `yes` or `no`. Also {extra}."
@@ -91,11 +120,16 @@ class Prompt:
             case Kind.NUMBER:
                 return f"Reply with a number. Also {extra}."
             case Kind.TEXT:
-                return f"Reply with a short text. Also {extra}."
+                return (
+                    "Reply with a short text (an empty reply is not taken). Command words such as `weights` or "
+                    f'`change 2` are commands here too: to mean them as text, quote them ("weights are fine"). '
+                    f"Also {extra}."
+                )
             case Kind.METRICS:
                 return (
-                    "Reply with one metric per line as `name; baseline; target; warn at` "
-                    f"(warn at is optional), then `done`. Also {extra}."
+                    "Reply with one metric per line as `name; baseline; target; warn at` (or `name, 70, 95`, "
+                    "`name baseline 70 target 95 warn 65`, `name: 70 -> 95`); warn at is optional. Then `done` "
+                    f"or an empty reply. Also {extra}."
                 )
             case Kind.WEIGHTS:
                 return (
@@ -140,10 +174,36 @@ def split_comment(text: str) -> tuple[str, str | None]:
     return text[: match.start()].strip(), match.group(1).strip() or None
 
 
+# Questions whose replies are free text: there a reply in quotes (or after an apostrophe) is taken as it is.
+FREE_TEXT = (Kind.LIST, Kind.TEXT, Kind.METRICS)
+_QUOTED = re.compile(r'^["“](.*)["”]$')
+
+
+def literal(text: str) -> str | None:
+    """The text of a one-line reply marked as meant as it is, in double quotes ("weights are fine"); None when
+    it is not marked. Several lines are never marked as a whole (each line of a list may be)."""
+    stripped = text.strip()
+    match = _QUOTED.match(stripped) if "\n" not in stripped and len(stripped) > 1 else None
+    return None if match is None else match.group(1).strip()
+
+
+def looks_like_command(text: str) -> bool:
+    """A command at any question: `done`, `skip`, `back`, `help`, or one of the GLOBAL_COMMAND forms."""
+    return text.casefold().strip(" .!`") in COMMANDS or GLOBAL_COMMAND.match(text) is not None
+
+
 def parse_reply(prompt: Prompt, text: str) -> Reply:
     raw = _clean(text)
     if prompt.kind in _COMMENTABLE:
         raw = split_comment(raw)[0]
+    if prompt.kind in (Kind.TEXT, Kind.METRICS):
+        quoted = literal(raw)
+        if quoted is not None:  # meant as text, even a command word
+            if not quoted:
+                raise ReplyError("That reply was empty. " + prompt.accepts)
+            return Reply(value=_PARSERS[prompt.kind](prompt, quoted))
+    if not raw and prompt.kind in (Kind.LIST, Kind.METRICS):
+        return Reply(command="done")  # an empty reply ends a list
     word = raw.casefold().strip(" .!`")
     if word in COMMANDS:
         if word == "skip" and not prompt.optional:
@@ -199,7 +259,17 @@ def _lines(raw: str) -> list[str]:
 
 
 def _parse_list(prompt: Prompt, raw: str) -> list[str]:
-    items = _lines(raw)
+    items = []
+    for line in _lines(raw):
+        quoted = literal(line)
+        if quoted is None and looks_like_command(line):
+            shown = line[:60]
+            raise ReplyError(
+                f"“{shown}” reads like a command, so nothing was added. Send a command as a reply of its own. "
+                + QUOTE_HINT.format(shown)
+            )
+        if quoted != "":
+            items.append(line if quoted is None else quoted)
     if len(items) > MAX_ITEMS_PER_REPLY:
         raise ReplyError(f"That is {len(items)} lines; send at most {MAX_ITEMS_PER_REPLY} in one reply.")
     for item in items:
@@ -319,22 +389,77 @@ def default_warning(baseline: float, target: float | None) -> float:
     return round(baseline + margin if lower_is_better else baseline - margin, 6)
 
 
+# A number as people type it in a metric: 12000, 12,000, 2.5, 95%, $40, -3.
+_NUM = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})++|\d++)(?:\.\d+)?\s?%?"
+_WARN = r"warn(?:ing)?(?:[\s_]+at)?(?:\s+level)?"
+# Possessive `\s*+` and a name ending in a visible character keep these from backtracking over spaces.
+_METRIC_COMMAS = re.compile(
+    rf"^(?P<name>.*?\S)\s*+,\s*+(?P<baseline>{_NUM})\s*+,\s*+(?P<target>{_NUM})(?:\s*+,\s*+(?P<warn>{_NUM}))?$"
+)
+_METRIC_ARROW = re.compile(
+    rf"^(?P<name>.*?\S)(?:\s*+[:,])?\s++(?P<baseline>{_NUM})\s*+(?:->|→|=>)\s*+(?P<target>{_NUM})"
+    rf"(?:\s*+[,;(]?\s*+{_WARN}\s*+[:=]?\s*+(?P<warn>{_NUM})\s*+\)?)?$",
+    re.IGNORECASE,
+)
+_METRIC_WORD = re.compile(
+    rf"[\s,;:(]*+\b(?P<word>baseline|target|{_WARN})\b\s*+[:=]?\s*+(?P<number>{_NUM})\s*+\)?",
+    re.IGNORECASE,
+)
+METRIC_FORMS = "`name; 70; 95` (or `name, 70, 95`, `name baseline 70 target 95 warn 65`, `name: 70 -> 95`)"
+
+
 def parse_metric_line(line: str) -> Metric:
-    parts = [p.strip() for p in re.split(r"[;|]", line)]
-    name = parts[0]
+    """One metric with its numbers, in any of the forms of METRIC_FORMS; the warning level may be left out
+    (it then sits 10% worse than the baseline, as in answers files). A metric without a baseline and a
+    target is refused: nothing could be checked against it."""
+    line = line.strip()
+    if len(line) > MAX_METRIC_LINE:  # a name under 150 characters and its numbers: no more
+        raise ReplyError(
+            f"That metric line is {len(line)} characters long; give each metric a name under "
+            f"{MAX_NAME_LENGTH} characters and its numbers, one metric per line."
+        )
+    found = _metric_parts(line)
+    if found is None:
+        raise ReplyError(
+            f"“{line[:60]}”: give the metric a baseline and a target, like {METRIC_FORMS}; "
+            "a warning level is optional."
+        )
+    name, baseline_text, target_text, warn_text = (part.strip() for part in found)
     if not name or len(name) > MAX_NAME_LENGTH:
-        raise ReplyError(
-            f"Give each metric a name under {MAX_NAME_LENGTH} characters, then `; baseline; target`."
+        raise ReplyError(f"Give each metric a name under {MAX_NAME_LENGTH} characters, then its numbers.")
+    if not baseline_text or not target_text:
+        missing = (
+            "a baseline and a target"
+            if not baseline_text and not target_text
+            else ("a baseline" if not baseline_text else "a target")
         )
-    if len(parts) > 4:
-        raise ReplyError(
-            f"“{line[:60]}”: write `name; baseline; target; warn at` (only the name is required)."
-        )
-    parts += [""] * (4 - len(parts))
-    baseline = _number(parts[1], "Baseline") if parts[1] else None
-    target = _number(parts[2], "Target") if parts[2] else None
-    warn_at = _number(parts[3], "Warn at") if parts[3] else metric_warning(baseline, target)
+        raise ReplyError(f"“{name[:60]}” needs {missing}, like {METRIC_FORMS}; a warning level is optional.")
+    baseline = _number(baseline_text, "Baseline")
+    target = _number(target_text, "Target")
+    warn_at = _number(warn_text, "Warn at") if warn_text else default_warning(baseline, target)
     return Metric(name=name, baseline=baseline, target=target, warn_at=warn_at)
+
+
+def _metric_parts(line: str) -> tuple[str, str, str, str] | None:
+    """(name, baseline, target, warn at) as typed ('' where left out), or None when no form fits."""
+    if ";" in line or "|" in line:
+        parts = [p.strip() for p in re.split(r"[;|]", line)]
+        if len(parts) > 4:
+            raise ReplyError(f"“{line[:60]}”: write `name; baseline; target; warn at` (warn at is optional).")
+        parts += [""] * (4 - len(parts))
+        return parts[0], parts[1], parts[2], parts[3]
+    for form in (_METRIC_COMMAS, _METRIC_ARROW):
+        match = form.match(line)
+        if match:
+            return match["name"], match["baseline"], match["target"], match["warn"] or ""
+    words = list(_METRIC_WORD.finditer(line))
+    if not words or words[-1].end() != len(line) or any(a.end() != b.start() for a, b in pairwise(words)):
+        return None
+    said = {w["word"].casefold()[:4]: w["number"] for w in words}  # base, targ, warn
+    if len(said) != len(words):
+        return None
+    name = line[: words[0].start()].strip(" ,;:-–")
+    return name, said.get("base", ""), said.get("targ", ""), said.get("warn", "")
 
 
 def metric_warning(baseline: float | None, target: float | None) -> float | None:

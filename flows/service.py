@@ -128,7 +128,7 @@ class ReviewService:
         raise VersionConflict(review.id)
 
     def mark_posted(self, review_id: str, question: str | None, seen: Review | None = None) -> Review:
-        """Remember that `question` (a key) is now posted where the team answers; see Review.posted_question.
+        """Remember that `question` (a question's `edition`) is now posted where the team answers; see Review.posted_question.
 
         `seen` is the review as just saved (it is not changed): tried first, so the common case costs one
         UPDATE and no SELECT; when someone saved since, the review is loaded again."""
@@ -145,7 +145,7 @@ class ReviewService:
     def unmark_posted(self, turn: Turn) -> None:
         """The post of the question `turn`'s save marked (`Turn.marked`) failed: put the mark back as it was,
         so the next interaction posts the question. Nothing when someone has changed the mark since."""
-        marked, review = turn.prompt.key if turn.prompt else None, turn.review
+        marked, review = turn.prompt.edition if turn.prompt else None, turn.review
         previous = turn.before.posted_question if turn.before else None
         for attempt in range(self.max_attempts):
             if attempt:
@@ -258,8 +258,7 @@ class ReviewService:
                 fresh = None
             before = _copy(review)
             if aimed_at is None:
-                prompt = current_prompt(review)
-                aimed_at = prompt.key if prompt else None
+                aimed_at = _aim(review)
             outcome = apply_reply(
                 review,
                 author,
@@ -306,7 +305,11 @@ class ReviewService:
         if outcome.stale:
             # Someone answered this question a moment earlier: keep this answer in the history too.
             record = AnswerRecord(
-                review.id or "", aimed_at or "", author, text[:MAX_RECORDED_TEXT], {"late": True}
+                review.id or "",
+                outcome.question or aimed_at or "",
+                author,
+                text[:MAX_RECORDED_TEXT],
+                {"late": True},
             )
             saved = self.store.save(review, [record], receipt, since=since)
             return Turn(
@@ -329,8 +332,8 @@ class ReviewService:
             _jsonable(outcome.value),
         )
         opened, marked = outcome.prompt, False
-        if posting and review.is_open and opened is not None and opened.key != review.posted_question:
-            review.posted_question, marked = opened.key, True
+        if posting and review.is_open and opened is not None and opened.edition != review.posted_question:
+            review.posted_question, marked = opened.edition, True
         saved = self.store.save(review, [record], receipt, since=since)
         return Turn(
             review=saved,
@@ -502,6 +505,16 @@ class ReviewService:
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         return self.store.list_reviews(team_id, limit)
+
+
+def _aim(review: Review) -> str | None:
+    """The question a typed reply answers: the open one, as its author saw it. Where the team answers in a
+    thread, that is the edition posted there: when the open question was renumbered (a merge) and its new
+    numbers are not posted yet, a reply to the old numbers is refused rather than read with the new ones."""
+    prompt = current_prompt(review)
+    if prompt is None:
+        return None
+    return review.posted_question if prompt.is_edition(review.posted_question) else prompt.edition
 
 
 def _aim_again(expect_key: str | None, aimed_at: str | None, fresh: Review, arrived: datetime) -> str | None:

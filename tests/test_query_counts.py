@@ -101,7 +101,7 @@ def count_one_answer(
     )
     saved = app.service.store.get(review.id)
     prompt = current_prompt(saved) if saved else None
-    marked = saved is not None and prompt is not None and saved.posted_question == prompt.key
+    marked = saved is not None and prompt is not None and saved.posted_question == prompt.edition
     return Counted(list(statements), [c.method for c in calls], app.counter.checkouts, marked)
 
 

@@ -32,7 +32,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack import ids
-from bot.slack.text import MESSAGE_TEXT_LIMIT, SECTION_LIMIT, escape, mention, question_token, shorten
+from bot.slack.text import MESSAGE_TEXT_LIMIT, SECTION_LIMIT, escape, mention, question_ref, shorten
 from flows.interview import Progress
 from flows.method import FACTORS, REASON_LABELS
 from flows.model import Review
@@ -187,7 +187,7 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     tail = [
         {
             "type": "actions",
-            "block_id": question_block_id(review, prompt.key),
+            "block_id": question_block_id(review, prompt),
             "elements": _controls(review, prompt),
         },
         _fixed_context((escape(prompt.accepts),)),
@@ -204,9 +204,10 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     return messages
 
 
-def question_block_id(review: Review, key: str) -> str:
-    """The block id of a question's buttons: which review, which question (found again in the thread)."""
-    return f"{review.id}:{question_token(key)}"
+def question_block_id(review: Review, prompt: Prompt) -> str:
+    """The block id of a question's buttons: which review, which question and numbering (`question_ref`;
+    found again in the thread)."""
+    return f"{review.id}:{question_ref(prompt.key, prompt.edition)}"
 
 
 @lru_cache(maxsize=512)
@@ -283,7 +284,7 @@ def _controls(review: Review, prompt: Prompt) -> list[dict[str, Any]]:
     elif prompt.kind is Kind.PICK_ONE and prompt.options:
         one = StaticSelectElement(placeholder="Choose one", action_id=ids.PICK_ONE, options=_options(prompt))
         elements.append(one.to_dict())
-    review_id, token = review.id or "", question_token(prompt.key)
+    review_id, token = review.id or "", question_ref(prompt.key, prompt.edition)
     elements += [
         {**button, "value": action_value(review_id, token, reply)}
         for button, reply in _buttons(prompt.kind, prompt.optional)
@@ -452,7 +453,7 @@ def home_view(reviews: Sequence[Review], progress: Callable[[Review], Progress])
 
 def view_metadata(review: Review, prompt: Prompt, channel_id: str | None, thread_ts: str | None) -> str:
     return json.dumps(
-        {"r": review.id, "q": question_token(prompt.key), "c": channel_id, "t": thread_ts},
+        {"r": review.id, "q": question_ref(prompt.key, prompt.edition), "c": channel_id, "t": thread_ts},
         separators=(",", ":"),
     )
 

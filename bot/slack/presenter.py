@@ -18,9 +18,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.slack import blocks, checkin
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.requestlog import note, slack_error
-from bot.slack.text import escape, mention, question_token, slug
+from bot.slack.text import escape, mention, question_ref, question_token, slug
 from flows.interview import Progress, current_prompt
 from flows.model import Review
+from flows.prompts import Prompt
 from flows.render import RENDERERS
 from flows.report import Report
 from flows.service import ReviewNotFound, ReviewService, Turn
@@ -67,8 +68,15 @@ class Presenter:
         if token is None:
             return None
         prompt = current_prompt(review)
-        if prompt is not None and question_token(prompt.key) == token:
-            return prompt.key
+        # The token of a post made before posts named their numbering is the key's alone: taken as current.
+        if prompt is not None and token in (
+            question_ref(prompt.key, prompt.edition),
+            question_token(prompt.key),
+        ):
+            return prompt.edition
+        if prompt is not None and token.partition("-")[0] == question_token(prompt.key):
+            return f"{prompt.key}#renumbered"  # an older post of the open question, numbered otherwise
+        token = token.partition("-")[0]
         # Answered a moment ago by someone else: name that question, so the late answer is kept under it.
         answered = (key for key in reversed(review.answered) if question_token(key) == token)
         return next(answered, f"stale:{token}")
@@ -160,9 +168,17 @@ class Presenter:
         self.refresh_kickoff(client, review, before=turn.before)
         moved_on = turn.prompt is not None and turn.prompt.key != turn.question
         if turn.late:
-            return  # whoever answered first posts the next question
+            # Whoever answered first posts the next question; but a reply refused because the open question
+            # was renumbered, and its new numbers are not in the thread (their post failed), posts them.
+            if turn.prompt is not None and turn.prompt.is_edition(review.posted_question):
+                self.ensure_posted(client, review)
+            return
         if moved_on and turn.prompt is not None:
-            self.post_next(client, turn, note=escape(turn.message) if turn.message else None)
+            note = escape(turn.message) if turn.message else None
+            if turn.marked or turn.prompt.edition != review.posted_question:
+                self.post_next(client, turn, note=note)
+            elif note:  # a command left the open question as it was posted: the thread hears what changed
+                self.announce(client, review, note)
         else:
             if turn.message and turn.prompt is not None:
                 self.whisper(client, review, user, turn.message)
@@ -195,7 +211,7 @@ class Presenter:
         delivery, a click) posts the question the thread lacks. True when nothing is missing any more.
         """
         prompt = current_prompt(review)
-        if not review.is_open or prompt is None or prompt.key == review.posted_question:
+        if not review.is_open or prompt is None or prompt.edition == review.posted_question:
             return True
         return self.post_question(client, review, note=note)
 
@@ -214,14 +230,14 @@ class Presenter:
         prompt = current_prompt(review)
         if not review.is_open or prompt is None or not review.channel_id:
             return
-        if prompt.key == review.posted_question and self._in_thread(client, review, prompt.key):
+        if prompt.edition == review.posted_question and self._in_thread(client, review, prompt):
             return
         self.post_question(client, review)
 
-    def _in_thread(self, client: WebClient, review: Review, key: str) -> bool:
+    def _in_thread(self, client: WebClient, review: Review, prompt: Prompt) -> bool:
         """Whether a message in the review's thread holds the question's buttons (a question asked again,
-        after `back`, has the same ones: then its first post is found)."""
-        wanted = blocks.question_block_id(review, key)
+        after `back`, has the same ones: then its first post is found; renumbered options make new ones)."""
+        wanted = blocks.question_block_id(review, prompt)
         try:
             replies = client.conversations_replies(
                 channel=review.channel_id or "", ts=review.thread_ts or "", limit=1000
@@ -252,7 +268,7 @@ class Presenter:
             if not posted:
                 return False
         if review.id is not None:
-            self.service.mark_posted(review.id, prompt.key, seen=review)
+            self.service.mark_posted(review.id, prompt.edition, seen=review)
         return True
 
     def post_report(self, client: WebClient, review: Review, user: str | None = None) -> bool:

@@ -29,6 +29,13 @@ def question_token(key: str) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
+def question_ref(key: str, edition: str) -> str:
+    """The token of a question as posted: its key's, and for renumbered options which numbering (a
+    `Prompt.edition`), so a click on an older post of the same question is known for what it is."""
+    token = question_token(key)
+    return token if edition == key else f"{token}-{question_token(edition)[:8]}"
+
+
 def slug(text: str, limit: int, fallback: str) -> str:
     """A file name from `text`: lower case, letters and digits kept, the rest dashes, at most `limit` long."""
     name = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:limit]

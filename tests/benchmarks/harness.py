@@ -269,7 +269,7 @@ class Ours:
             channel_id=channel,
             thread_ts=thread_ts,
             team_id=p.TEAM_ID,
-            posted_question=prompt.key if prompt else None,
+            posted_question=prompt.edition if prompt else None,
         )
         return self.service.store.create(review)
 

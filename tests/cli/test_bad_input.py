@@ -71,6 +71,11 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     ("empty.yml", changed(lambda d: d.update(processes=[])), ["processes", "empty"]),
     ("not_utf8.yml", b"title: Q3\nprocesses: [Caf\xe9 blog]\n", ["UTF-8"]),
     (
+        "metric_without_target.yml",
+        changed(lambda d: d["metrics"]["SEO audits"].append({"name": "cost per audit", "baseline": 900})),
+        ["metrics › SEO audits › item 2", "a metric needs a baseline and a target", "warn_at is optional"],
+    ),
+    (
         "unknown_organisation.yml",
         changed(lambda d: d.update(organisation="retail")),
         ["organisation", "unknown organisation 'retail'", "ecommerce"],

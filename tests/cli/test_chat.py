@@ -118,3 +118,36 @@ def test_two_raters_take_turns(cli: Cli) -> None:
     assert "It is maria's turn to rate." in result.out
     assert "It is tom's turn to rate." in result.out
     assert "Disagreement on risk: maria said 2, tom said 4." in result.out
+
+
+SEVEN = ["SEO audits", "Newsletter", "Paid search ads", "Blog writing", "Podcast", "Trade fairs", "Webinars"]
+
+
+def test_commands_typed_in_the_chat_work_at_every_question_and_a_merge_renumbers(cli: Cli) -> None:
+    """A command word at the title question needs quotes to be the title; `back` shows the answer it reopens;
+    `merge` while listing merges; `merge` at step 2 shows the question again with its new numbers, and the
+    numbers typed next mean what that list shows."""
+    transcript = [
+        "weights are fine",  # a command that does not parse: refused, with the way to mean it
+        '"weights are fine"',  # quoted: the title
+        "back",  # at the kind of organisation: back to the title, which is shown
+        "Q3 review",
+        "skip",
+        *SEVEN[:4],
+        "merge Paid search ads into SEO audits",  # while listing: a merge, not a process
+        *SEVEN[4:],
+        "",  # the list is complete
+        "merge Newsletter into SEO audits",
+        "2 3",  # in the new numbering: Blog writing and Podcast
+    ]
+    result = chat(cli, transcript, "--name", "alice")
+    out = result.out
+    assert 'To send it as text instead, put it in quotes: "weights are fine".' in out
+    assert "Going back to the title. You answered: weights are fine. Reply again to change it." in out
+    assert "Merged “Paid search ads” into “SEO audits”." in out
+    merged_at_step_2 = out.index("Merged “Newsletter” into “SEO audits”. The options are numbered anew")
+    renumbered = out[merged_at_step_2:]
+    assert "  1. SEO audits\n  2. Blog writing\n  3. Podcast\n  4. Trade fairs\n  5. Webinars\n" in renumbered
+    # Step 3 asks about the candidates picked by the new numbers.
+    step_3 = renumbered[renumbered.index("Step 3 of 7") :]
+    assert "  1. Blog writing\n  2. Podcast\nReply with option numbers" in step_3

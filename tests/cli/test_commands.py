@@ -185,17 +185,16 @@ def test_bad_settings_are_one_line_and_exit_1(cli: Cli) -> None:
     assert result.err_lines == [result.err_lines[0]] and "PORT" in result.err
 
 
-def test_unlike_merges_and_partial_metrics_are_kept(cli: Cli, write: Callable[[str, str], Path]) -> None:
+def test_unlike_merges_are_kept_and_a_left_out_warning_defaults(
+    cli: Cli, write: Callable[[str, str], Path]
+) -> None:
+    """A metric needs a baseline and a target (tests/cli/test_bad_input.py); `warn_at` may be left out."""
     data = yaml.safe_load(CONTRACT_EXAMPLE.read_text(encoding="utf-8"))
     data["processes"].append("Monthly ranking report")
     data["merges"].append({"into": "SEO audits", "from": ["Monthly ranking report"]})
-    data["metrics"]["SEO audits"].append({"name": "audits delivered on time", "target": 100})
-    data["metrics"]["SEO audits"].append({"name": "cost per audit", "baseline": 900})
+    data["metrics"]["SEO audits"].append({"name": "cost per audit", "baseline": 900, "target": 700})
     path = write("answers.yml", yaml.safe_dump(data))
     report = json.loads(cli.ok("review", "--answers", path, "--format", "json").out)
     assert {"into": "SEO audits", "from": ["Monthly ranking report"]} in report["merged"]
     seo = next(t for t in report["shortlist"] if t["process"] == "SEO audits")
-    assert seo["metrics"][1:] == [
-        {"name": "audits delivered on time", "baseline": None, "target": 100, "warn_at": None},
-        {"name": "cost per audit", "baseline": 900, "target": None, "warn_at": 810},
-    ]
+    assert seo["metrics"][1:] == [{"name": "cost per audit", "baseline": 900, "target": 700, "warn_at": 990}]

@@ -289,6 +289,12 @@ BAD: list[tuple[str, Callable[[dict], None], str, tuple[str, ...]]] = [
         ("needs a `name`",),
     ),
     (
+        "metric without a target",
+        _set("metrics", {"SEO audits": [{"name": "x", "baseline": 1}]}),
+        "metrics › SEO audits › item 1",
+        ("a metric needs a baseline and a target", "warn_at is optional"),
+    ),
+    (
         "metric with an unknown key",
         _set("metrics", {"SEO audits": [{"name": "x", "goal": 1}]}),
         "metrics › SEO audits › item 1",

@@ -303,15 +303,38 @@ def test_metric_lines_refused(text: str, words: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("clicks", Metric("clicks")),
-        ("clicks; 10", Metric("clicks", 10, None, 9)),
-        ("clicks; ; 20", Metric("clicks", None, 20, None)),
+        ("on-time delivery %, 70, 95", Metric("on-time delivery %", 70, 95, 63)),
+        ("on-time delivery %, 70, 95, 65", Metric("on-time delivery %", 70, 95, 65)),
+        ("organic sessions, 12,000, 15,000", Metric("organic sessions", 12000, 15000, 10800)),
+        ("leads,70,95", Metric("leads", 70, 95, 63)),
+        ("on-time delivery baseline 70 target 95 warn 65", Metric("on-time delivery", 70, 95, 65)),
+        ("on-time delivery: target 95, baseline 70", Metric("on-time delivery", 70, 95, 63)),
+        ("cost per lead: baseline $40 target $30 warn at $45", Metric("cost per lead", 40, 30, 45)),
+        ("on-time delivery: 70 -> 95", Metric("on-time delivery", 70, 95, 63)),
+        ("click rate 2.1% → 3%, warn at 1.8%", Metric("click rate", 2.1, 3, 1.8)),
         ("cost per lead; 40; 30", Metric("cost per lead", 40, 30, 44)),
     ],
 )
-def test_metric_lines_need_only_a_name(line: str, expected: Metric) -> None:
-    """As in the answers file, only the name is required; the warning defaults only with a baseline."""
+def test_metric_forms_people_type(line: str, expected: Metric) -> None:
+    """Commas, words and arrows as well as semicolons; a left-out warning sits 10% worse than the baseline
+    (as in answers files)."""
     assert parse_metric_line(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "missing"),
+    [
+        ("on-time delivery", "a baseline and a target"),
+        ("clicks; 10", "a target"),
+        ("clicks; ; 20", "a baseline"),
+        ("on-time delivery 70 95", "a baseline and a target"),
+        ("on-time delivery baseline 70", "a target"),
+    ],
+)
+def test_a_metric_without_its_numbers_is_refused(line: str, missing: str) -> None:
+    """Never a metric without a baseline and a target: nothing could be checked against it."""
+    message = error(Kind.METRICS, line)
+    assert missing in message and "`name; 70; 95`" in message
 
 
 # ---------------------------------------------------------------- weights
@@ -420,10 +443,43 @@ def test_a_command_word_inside_a_longer_reply_is_not_a_command() -> None:
     assert value(Kind.LIST, "done deals\nhelp desk") == ["done deals", "help desk"]
 
 
+@pytest.mark.parametrize("line", ["merge Blog into SEO", "weights risk 2", "change 3", "done", "answers"])
+def test_a_list_line_that_reads_like_a_command_is_refused(line: str) -> None:
+    """Command words are never stored as names: the reply is refused whole, and says how to mean it."""
+    message = error(Kind.LIST, f"SEO audits\n{line}\nNewsletter")
+    assert "reads like a command" in message and f'"{line}"' in message
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        (Kind.LIST, 'SEO audits\n"merge Blog into SEO"', ["SEO audits", "merge Blog into SEO"]),
+        (Kind.LIST, "“Weights and measures”", ["Weights and measures"]),
+        (Kind.TEXT, '"weights are fine"', "weights are fine"),
+        (Kind.TEXT, "“done”", "done"),
+        (Kind.METRICS, '"weights; 1; 2"', [Metric("weights", 1, 2, 0.9)]),
+    ],
+)
+def test_quotes_mark_text_meant_as_it_is(kind: Kind, text: str, expected: object) -> None:
+    assert value(kind, text) == expected
+
+
+def test_free_text_questions_say_how_to_quote_a_command_word() -> None:
+    assert '"weights are fine"' in make(Kind.TEXT).accepts
+    assert "quotes" in make(Kind.LIST).accepts
+
+
 @pytest.mark.parametrize("kind", list(Kind))
 @pytest.mark.parametrize("text", ["", "   ", "\n\n", "\x00\x01\x1b", "\u200b\u200f"])
 def test_empty_reply(kind: Kind, text: str) -> None:
-    assert "empty" in error(kind, text)
+    """An empty reply ends a list (as `done` does) and is refused anywhere else; each question says which."""
+    if kind in (Kind.LIST, Kind.METRICS):
+        assert parse_reply(make(kind), text) == Reply(command="done")
+        assert "empty reply" in make(kind).accepts
+    else:
+        assert "empty" in error(kind, text)
+    if kind is Kind.TEXT:
+        assert "empty reply is not taken" in make(kind).accepts
 
 
 @pytest.mark.parametrize(

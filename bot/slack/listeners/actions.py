@@ -81,7 +81,7 @@ def register(app: App, presenter: Presenter) -> None:
             presenter.refuse(client, user, origin["channel"], problem, "not_permitted")
             return
         prompt = current_prompt(review)
-        if prompt is None or presenter.expected_key(review, token) != prompt.key:
+        if prompt is None or presenter.expected_key(review, token) != prompt.edition:
             presenter.whisper(
                 client, review, user, "That question has been answered already; see the newest one."
             )
