@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib
-import importlib.metadata
 import logging
 import sys
 import traceback
@@ -455,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="outsource-review",
         description="Decide, with reasons, which internet-marketing work to outsource first.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {program_version()}")
+    parser.add_argument("--version", action=ShowVersion, help="show the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo", help="print the report of the bundled sample review (saved the first time)")
@@ -534,11 +533,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def program_version() -> str:
-    try:
-        return importlib.metadata.version("outsource-review")
-    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
-        return "(version unknown: not installed)"
+class ShowVersion(argparse.Action):
+    """`--version`. Unlike argparse's own, it looks the version up only when asked: the package metadata takes
+    tens of milliseconds to read, which every other command would pay at start."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import importlib.metadata
+
+        try:
+            version = importlib.metadata.version("outsource-review")
+        except importlib.metadata.PackageNotFoundError:  # a checkout that was never installed
+            version = "(version unknown: not installed)"
+        print(f"{parser.prog} {version}")
+        parser.exit()
 
 
 def setup_logging(settings: Settings) -> None:
