@@ -1,7 +1,8 @@
 """`outsource-review`: the command line (CONTRACT.md section 2).
 
-Exit status: 0 success; 2 bad input, with one line on stderr naming the file, the place and the fix; 1 anything
-else, with one line (and the traceback when LOG_LEVEL=DEBUG).
+Exit status: 0 success; 2 bad input, with one line on stderr naming the file, the place and the fix (also a
+DATABASE_URL whose driver is not installed); 1 anything else, with one line (and the traceback when
+LOG_LEVEL=DEBUG).
 """
 
 from __future__ import annotations
@@ -25,18 +26,18 @@ from bot import wiring
 from bot.checkin_terminal import ask_values, plain, result_lines
 from bot.config import MissingSetting, Settings, SlackSettingsError, SlackUnreachable
 from bot.slack import manifest
-from bot.terminal import chat, finish_chat, report_of, save_answers, std_console
+from bot.terminal import chat, check_answers, finish_chat, report_of, save_answers, std_console
 from flows.answers import AnswersError, load_answers
 from flows.checkin import CheckinError, checkable, parse_period
 from flows.interview import progress
 from flows.method import Stage
-from flows.model import Review, utcnow
+from flows.model import Review, ReviewInput, utcnow
 from flows.prompts import ReplyError, WeightsAnswer, parse_weights
 from flows.render import RENDERERS
 from flows.report import Report
 from flows.service import ReviewService
 from flows.versions import compare, previous_version_id, render_comparison, version_of
-from storage.db import make_engine
+from storage.db import MissingDriver, database_url, make_engine, require_driver
 from storage.migrate import current_revision, upgrade
 
 FORMATS = tuple(RENDERERS)
@@ -46,6 +47,8 @@ WEIGHTS_HELP = (
     "first; rank-order centroid weights)"
 )
 SHORT_ID = 8
+DEMO_SOURCE = "demo.yml"
+DEMO_TITLE = "Demo review"  # used only if demo.yml had no title
 
 
 class BadInput(Exception):
@@ -93,6 +96,27 @@ def short_ids(reviews: list[Review]) -> dict[str, str]:
             n += 1
         shown[rid] = rid[:n]
     return shown
+
+
+def database_file(settings: Settings) -> Path | None:
+    """The SQLite file the commands use (absolute; it may not exist yet), or None: PostgreSQL or in memory."""
+    url = database_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.query.get("mode") == "memory":
+        return None
+    return Path(url.database).absolute()
+
+
+def database_name(settings: Settings) -> str:
+    """The database in a few words: the SQLite file's path, else the URL with any password hidden."""
+    url = database_url(settings.database_url)
+    path = database_file(settings)
+    if path is not None:
+        return str(path)
+    if url.get_backend_name() == "sqlite":
+        return "a SQLite database in memory (nothing is kept after the command)"
+    return url.render_as_string(hide_password=True)
 
 
 # ---------------------------------------------------------------- reports
@@ -188,12 +212,38 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    text = resources.files("bot").joinpath("data", "demo.yml").read_text(encoding="utf-8")
-    review, report = save_file_review(settings, text, "demo.yml", "Demo review")
+    """The bundled sample review: the one saved earlier when there is one (so running `demo` again adds no
+    copies), else saved now; `--new` always saves a fresh copy."""
+    text = resources.files("bot").joinpath("data", DEMO_SOURCE).read_text(encoding="utf-8")
+    data = load_answers(text, DEMO_SOURCE)
+    me = local_user()
+    with open_service(settings) as service:
+        saved = None if args.new else saved_demo(service, data, me)
+        review = saved or save_answers(service, data, DEMO_SOURCE, me, DEMO_TITLE)
+        report = service.full_report(review)
     emit(render(report, "md"), None)
-    note(f"Saved as review {review.id}. See your reviews with: outsource-review list")
+    if saved is not None:
+        note(
+            f"Showing the demo review saved earlier (id {review.id}); save a fresh copy with: outsource-review demo --new"
+        )
+    else:
+        note(f"Saved as review {review.id}. See your reviews with: outsource-review list")
     note(f"Draw its priority chart with: outsource-review export {review.id} --format png")
     return 0
+
+
+def saved_demo(service: ReviewService, data: ReviewInput, me: str) -> Review | None:
+    """The newest saved review that is the demo as bundled: a finished terminal review with the demo's title
+    and exactly the answers the demo file gives (a changed or re-run copy is not the demo any more)."""
+    expected = check_answers(data, DEMO_SOURCE, me, DEMO_TITLE)
+    for review in service.list_reviews(team_id="local", limit=100_000):
+        if (
+            review.title == expected.title
+            and review.state is Stage.DONE
+            and review.answers == expected.answers
+        ):
+            return review
+    return None
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -224,6 +274,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     with open_service(settings) as service:
         reviews = service.list_reviews(limit=args.limit)
+    note(f"Reviews in {database_name(settings)}")
     if not reviews:
         print("No saved reviews yet. Try: outsource-review demo")
         return 0
@@ -330,6 +381,27 @@ def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_where(args: argparse.Namespace, settings: Settings) -> int:
+    """Which database the commands use, without opening it."""
+    url = database_url(settings.database_url)
+    print(f"Database: {url.render_as_string(hide_password=True)}")
+    path = database_file(settings)
+    if path is not None:
+        state = "exists" if path.exists() else "not created yet; the first saved review creates it"
+        print(f"File: {path} ({state})")
+    elif url.get_backend_name() == "sqlite":
+        print("File: none (in memory: nothing is kept after the command)")
+    if settings.database_url:
+        print("Chosen by: DATABASE_URL (from the environment or .env)")
+    else:
+        print("Chosen by: the default, your data folder (set DATABASE_URL to use another database)")
+    try:
+        require_driver(url)
+    except MissingDriver as exc:
+        print(f"Note: {exc}")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     try:
@@ -399,9 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="outsource-review",
         description="Decide, with reasons, which internet-marketing work to outsource first.",
     )
+    parser.add_argument("--version", action=ShowVersion, help="show the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("demo", help="run the bundled sample review and print its report")
+    p = sub.add_parser("demo", help="print the report of the bundled sample review (saved the first time)")
+    p.add_argument("--new", action="store_true", help="save a fresh copy even when one was saved earlier")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("chat", help="the interview in the terminal (piped stdin works too)")
@@ -459,6 +533,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", metavar="ME", help="who is checking in (default: your login name)")
     p.set_defaults(func=cmd_checkin)
 
+    p = sub.add_parser("where", help="which database the reviews are kept in")
+    p.set_defaults(func=cmd_where)
+
     p = sub.add_parser("db", help="database maintenance")
     db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     up = db.add_parser("upgrade", help="apply schema migrations")
@@ -477,6 +554,24 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--socket", action="store_true", help="for `socket` (Socket Mode, no public URL)")
     p.set_defaults(func=cmd_manifest)
     return parser
+
+
+class ShowVersion(argparse.Action):
+    """`--version`. Unlike argparse's own, it looks the version up only when asked: the package metadata takes
+    tens of milliseconds to read, which every other command would pay at start."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import importlib.metadata
+
+        try:
+            version = importlib.metadata.version("outsource-review")
+        except importlib.metadata.PackageNotFoundError:  # a checkout that was never installed
+            version = "(version unknown: not installed)"
+        print(f"{parser.prog} {version}")
+        parser.exit()
 
 
 def setup_logging(settings: Settings) -> None:
@@ -513,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging(settings)
         code: int = args.func(args, settings)
         return code
-    except (AnswersError, BadInput, SlackSettingsError) as exc:
+    except (AnswersError, BadInput, MissingDriver, SlackSettingsError) as exc:
         note(one_line(str(exc)))
         return 2
     except (Failure, MissingSetting, SlackUnreachable) as exc:

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    database_url: str | None = None  # None: the SQLite file outsource-review.db in the working directory
+    database_url: str | None = None  # None: the SQLite file in the user's data folder (storage.db)
     slack_bot_token: str | None = Field(default=None, repr=False)
     slack_signing_secret: str | None = Field(default=None, repr=False)
     slack_app_token: str | None = Field(default=None, repr=False)

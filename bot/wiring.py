@@ -27,7 +27,7 @@ def report_if_finished(review: Review) -> Report | None:
 
 
 def open_store(database_url: str | None) -> SqlReviewStore:
-    """The store on the database at `database_url` (default: a SQLite file here), migrated to the latest.
+    """The store on the database at `database_url` (default: a SQLite file in the user's data folder), migrated.
     Answers wait for the disk; the mark of a posted question does not (`storage.db.hint_engine`)."""
     engine = make_engine(database_url)
     ensure_schema(engine)

@@ -1,31 +1,70 @@
 """Engines for the embedded SQLite file (the default) and for PostgreSQL."""
 
+import importlib.util
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
+import platformdirs
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
-DEFAULT_DATABASE_FILE = "outsource-review.db"
+APP_NAME = "outsource-review"
+DEFAULT_DATABASE_FILE = "reviews.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRES_EXTRA_HINT = "pip install 'outsource-review[postgres]'"
+
+
+class MissingDriver(RuntimeError):
+    """The database URL needs a driver that is not installed; `str()` says how to install it."""
+
+
+def default_database_path() -> Path:
+    """`reviews.db` in the user's data folder (e.g. ~/.local/share/outsource-review on Linux), so every
+    command finds the same reviews from any working directory. Nothing is created here."""
+    return platformdirs.user_data_path(APP_NAME) / DEFAULT_DATABASE_FILE
 
 
 def default_database_url() -> str:
-    """A SQLite file `outsource-review.db` in the current working directory (absolute, resolved now)."""
-    return f"sqlite:///{(Path.cwd() / DEFAULT_DATABASE_FILE).as_posix()}"
+    """The SQLite URL of `default_database_path()` (absolute)."""
+    return f"sqlite:///{default_database_path().as_posix()}"
+
+
+def database_url(url: str | URL | None = None) -> URL:
+    """`url` (default: `default_database_url()`) as SQLAlchemy will use it: `postgresql://` and `postgres://`
+    (as some hosts hand it out) name psycopg 3, the driver of the `postgres` extra; so does
+    `postgresql+psycopg2://` when psycopg2 is not installed."""
+    parsed = make_url(url or default_database_url())
+    if parsed.drivername in ("postgres", "postgresql") or (
+        parsed.drivername == "postgresql+psycopg2" and not _installed("psycopg2")
+    ):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def require_driver(url: URL) -> None:
+    """MissingDriver, with the install command, when `url` is PostgreSQL through psycopg 3 and it is missing."""
+    if url.drivername == "postgresql+psycopg" and not _installed("psycopg"):
+        raise MissingDriver(
+            "DATABASE_URL is a PostgreSQL database, and PostgreSQL support is not installed; "
+            f"install it with: {POSTGRES_EXTRA_HINT}"
+        )
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def make_engine(url: str | URL | None = None, *, durable: bool = True) -> Engine:
-    """An engine for `url` (default: `default_database_url()`).
+    """An engine for `url` (default: `default_database_url()`, whose folder is made when missing).
 
     SQLite: WAL journal, a busy timeout and foreign keys on every connection; an in-memory database
     (`sqlite://`) keeps one shared connection, or every connection would see its own empty database.
     PostgreSQL: connections are checked before use, so a restarted server costs no failed request.
-    `postgresql://` and `postgres://` (as some hosts hand it out) use psycopg2, the driver we depend on.
+    PostgreSQL URLs go through psycopg 3 (see `database_url`); MissingDriver when it is not installed.
     JSON columns go through orjson: a review of 300 processes is about 100 kB of JSON, read and written on
     every answer, and the standard library takes ten times as long over it.
 
@@ -33,10 +72,10 @@ def make_engine(url: str | URL | None = None, *, durable: bool = True) -> Engine
     `synchronous_commit = off`). A crash of the process still loses nothing; a power cut or an operating system
     crash may lose the last moments' commits. Only for writes whose loss is harmless: see `hint_engine`.
     """
-    parsed = make_url(url or default_database_url())
-    if parsed.drivername in ("postgres", "postgresql"):
-        # SQLAlchemy 2.1 reads a bare `postgresql://` as psycopg 3; we ship psycopg2.
-        parsed = parsed.set(drivername="postgresql+psycopg2")
+    if not url:
+        default_database_path().parent.mkdir(parents=True, exist_ok=True)
+    parsed = database_url(url)
+    require_driver(parsed)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, durable)
     engine = create_engine(parsed, pool_pre_ping=True, **JSON_CODEC)

@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from flows.interview import current_prompt
@@ -195,12 +196,11 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'load.db'}"
         return
-    import psycopg2
+    import psycopg
 
-    dsn = POSTGRES_URL.replace("postgresql+psycopg2://", "postgresql://")
+    dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
     schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(dsn, connect_timeout=5)
-    admin.autocommit = True
+    admin = psycopg.connect(dsn, connect_timeout=5, autocommit=True)
     try:
         with admin.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {schema}")

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psycopg2
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.benchmarks import results
 from tests.benchmarks.load import (
@@ -25,10 +26,9 @@ RUNS = [("sqlite", 1), ("postgres", 2)]
 
 def _postgres_answers() -> str | None:
     try:
-        psycopg2.connect(
-            POSTGRES_URL.replace("postgresql+psycopg2://", "postgresql://"), connect_timeout=3
-        ).close()
-    except psycopg2.OperationalError as error:
+        dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
         return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
     return None
 

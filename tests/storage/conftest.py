@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
-import psycopg2
+import psycopg
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -21,14 +22,15 @@ POSTGRES_URL = os.environ.get("STORAGE_TEST_POSTGRES", "postgresql://postgres@12
 
 
 def _postgres_dsn() -> str:
-    return POSTGRES_URL.replace("postgresql+psycopg2://", "postgresql://")
+    """POSTGRES_URL as libpq reads it (without SQLAlchemy's `+driver`)."""
+    return make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def postgres_available() -> None:
     try:
-        psycopg2.connect(_postgres_dsn(), connect_timeout=3).close()
-    except psycopg2.OperationalError as error:
+        psycopg.connect(_postgres_dsn(), connect_timeout=3).close()
+    except psycopg.OperationalError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} does not answer: {first_line}")
 
@@ -42,8 +44,7 @@ def sqlite_url(tmp_path: Path) -> str:
 def postgres_url(postgres_available: None) -> Iterator[str]:
     """A URL whose connections see only a fresh schema of their own (dropped afterwards)."""
     schema = f"test_{uuid4().hex[:12]}"
-    admin = psycopg2.connect(_postgres_dsn())
-    admin.autocommit = True
+    admin = psycopg.connect(_postgres_dsn(), autocommit=True)
     try:
         with admin.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {schema}")

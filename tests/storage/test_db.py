@@ -86,18 +86,21 @@ def test_memory_database_is_one_shared_connection() -> None:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def test_default_url_is_a_file_in_the_working_directory(
+def test_default_url_is_a_file_in_the_user_data_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert default_database_url() == f"sqlite:///{tmp_path.as_posix()}/outsource-review.db"
-    engine = make_engine()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    expected = tmp_path / "data" / "outsource-review" / "reviews.db"
+    assert default_database_url() == f"sqlite:///{expected.as_posix()}"
+    engine = make_engine()  # makes the folder
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     finally:
         engine.dispose()
-    assert (tmp_path / "outsource-review.db").exists()
+    assert expected.exists()
+    assert not list(tmp_path.glob("*.db"))
 
 
 @pytest.mark.parametrize(
@@ -105,12 +108,12 @@ def test_default_url_is_a_file_in_the_working_directory(
     [
         "postgresql://u@db.example/app",
         "postgres://u@db.example/app",
-        "postgresql+psycopg2://u@db.example/app",
+        "postgresql+psycopg://u@db.example/app",
     ],
 )
-def test_postgresql_urls_use_psycopg2_and_pre_ping(url: str) -> None:
+def test_postgresql_urls_use_psycopg_3_and_pre_ping(url: str) -> None:
     engine = make_engine(url)  # connects lazily: nothing is dialled here
-    assert engine.url.drivername == "postgresql+psycopg2"
+    assert engine.url.drivername == "postgresql+psycopg"
     assert engine.pool._pre_ping
     hints = hint_engine(engine)
     assert hints is not engine and hints.url == engine.url and hints.pool._pre_ping
