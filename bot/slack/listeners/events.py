@@ -80,7 +80,7 @@ def register(app: App, presenter: Presenter) -> None:
     def home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        reviews = presenter.service.list_reviews(body.get("team_id"), 80)
+        reviews = [r for r in presenter.service.list_reviews(body.get("team_id"), 80) if not half_started(r)]
         view = blocks.home_view(reviews, presenter.service.progress)
         presenter.call(client.views_publish, user_id=event["user"], view=view.to_dict())
 
