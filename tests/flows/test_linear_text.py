@@ -18,7 +18,9 @@ import pytest
 from flows.interview import apply_reply, current_prompt
 from flows.model import Review
 from flows.prompts import Kind, clean_text, split_comment
+from flows.service import ReviewService
 from tests.flows.helpers import FACILITATOR
+from tests.flows.test_service import MemoryStore
 
 SLACK_LIMIT = 40_000
 BUDGET_SECONDS = 3.0  # for one reply; linear code needs about a hundredth of it
@@ -119,3 +121,15 @@ def test_cleaning_is_linear(name: str) -> None:
 )
 def test_cleaning_keeps_joiners_only_between_visible_characters(text: str, cleaned: str) -> None:
     assert clean_text(text) == cleaned
+
+
+def test_a_reply_longer_than_slack_allows_is_refused_before_cleaning() -> None:
+    """Bounded before any work: 50,000 characters (of which cleaning would leave one) are refused by their
+    length, whatever they hold; up to Slack's 40,000 a reply is cleaned first, then measured."""
+    service = ReviewService(MemoryStore())
+    review = service.start(title="Probe", facilitator=FACILITATOR, team_id="T1").review
+    turn = service.reply(review.id or "", FACILITATOR, "a" + "\u200d" * 49_999, team_id="T1")
+    assert turn.error is not None and "50,000 characters" in turn.error
+    assert not turn.recorded
+    turn = service.reply(review.id or "", FACILITATOR, "skip" + "\u200d" * 39_000, team_id="T1")
+    assert turn.error is None and turn.recorded
