@@ -48,6 +48,18 @@ class AnswersError(ValueError):
         super().__init__(f"{where}{problem}; {fix}")
 
 
+# An answers file is a few levels deep (ratings › process › rater › factor) and at most some hundred thousand
+# values. The limits refuse a "billion laughs" of YAML aliases (a few hundred bytes that expand to billions of
+# values) and nesting that would exhaust Python's stack, before anything is built from them.
+MAX_DEPTH = 50
+MAX_VALUES = 2_000_000
+TOO_DEEP = ("the data is nested too deeply", f"an answers file needs at most {MAX_DEPTH} levels")
+TOO_BIG = (
+    f"the data expands to more than {MAX_VALUES:,} values (through YAML anchors and aliases)",
+    "write each value out, or use fewer aliases",
+)
+
+
 def load_answers(text: str, source: str = "answers") -> ReviewInput:
     """Parse JSON or YAML text into a checked ReviewInput.
 
@@ -55,18 +67,55 @@ def load_answers(text: str, source: str = "answers") -> ReviewInput:
     exponent numbers such as `1e3` as strings.
     """
     try:
-        data = json.loads(text)
-    except ValueError:
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or "this is not valid YAML or JSON"
-            raise AnswersError(
-                source, place, str(problem), "check the quoting and indentation there"
-            ) from None
-    return parse_answers(data, source)
+            data = json.loads(text)
+        except ValueError:
+            data = _load_yaml(text, source)
+        return parse_answers(data, source)
+    except RecursionError:
+        raise AnswersError(source, "", *TOO_DEEP) from None
+
+
+def _load_yaml(text: str, source: str) -> Any:
+    """`yaml.safe_load`, refusing documents that nest too deeply or that aliases expand beyond MAX_VALUES."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, source)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "this is not valid YAML or JSON"
+        raise AnswersError(source, place, str(problem), "check the quoting and indentation there") from None
+    finally:
+        loader.dispose()
+
+
+def _check_size(root: yaml.Node, source: str) -> None:
+    """Count the values `root` stands for once its aliases are expanded; each node is counted once (an alias
+    is the node it names), so the count takes time in the size of the text, not of the expansion."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise AnswersError(source, "", *TOO_DEEP)
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        if total > MAX_VALUES:
+            raise AnswersError(source, "", *TOO_BIG)
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
 
 
 class _Checker:

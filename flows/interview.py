@@ -164,14 +164,15 @@ def accepted_merges(review: Review) -> list[Merge]:
 
 def merge_explicitly(review: Review, argument: str) -> tuple[str, str]:
     """`Writing blog posts into Blog writing`: merge two listed processes the team knows are one."""
-    match = re.match(r"^(.+?)\s+into\s+(.+)$", argument, re.IGNORECASE | re.DOTALL)
+    # The first ` into ` with a name before it; searched once, from the start of each run of spaces only.
+    match = re.search(r"(?<!\s)\s+into\s", argument, re.IGNORECASE)
     # While the list is still being typed (step 1), its names so far can be merged too.
     names_so_far = [*listed_processes(review), *(review.drafts.get(K_PROCESSES) or [])]
     listed = {name_key(p): p for p in names_so_far}
-    if not match:
+    if not match or not argument[: match.start()].strip() or not argument[match.end() :].strip():
         raise ReplyError("Write `merge A into B`, with two names from the list.")
     names = []
-    for raw in match.groups():
+    for raw in (argument[: match.start()], argument[match.end() :]):
         name = listed.get(name_key(raw.strip(' “”"')))
         if name is None:
             raise ReplyError(f"“{raw.strip()[:60]}” is not on the list; use a name exactly as listed.")
@@ -888,7 +889,8 @@ def _answer_text(value: Any) -> str:
 def change_answer(review: Review, argument: str) -> tuple[str, Any]:
     """Reopen answer number `argument`: its key and the answer it had. Collected drafts come back so nothing
     typed is lost."""
-    if not argument.isdigit() or not 1 <= int(argument) <= len(review.answered):
+    # At most 9 digits: int() refuses over 4,300, and no review has a billion answers.
+    if not argument.isdecimal() or len(argument) > 9 or not 1 <= int(argument) <= len(review.answered):
         raise ReplyError(f"Say which answer to change by its number, 1 to {len(review.answered)}.")
     key = review.answered[int(argument) - 1]
     return key, _uncommit(review, key)

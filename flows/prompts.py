@@ -162,7 +162,9 @@ _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
 _NUMBER_TOKEN = re.compile(r"^(\d{1,6})(?:-(\d{1,6}))?$")  # bounded: int() refuses 4,300+ digits
 
 
-_COMMENT = re.compile(r"\s+(?:because|--|—|#)\s+(.*)$", re.IGNORECASE | re.DOTALL)
+# `(?<!\s)`: a run of spaces is tried from its start only (from each of its places, the search took a time
+# growing with the square of the run's length).
+_COMMENT = re.compile(r"(?<!\s)\s+(?:because|--|—|#)\s+(.*)$", re.IGNORECASE | re.DOTALL)
 _COMMENTABLE = (Kind.PICK, Kind.YES_NO, Kind.PICK_ONE)
 
 
@@ -227,26 +229,29 @@ _KEPT_FORMAT_CHARACTERS = frozenset("\u200c\u200d\u200e\u200f")
 def clean_text(text: str) -> str:
     """`text` without control characters (line breaks and tabs stay), bidi embeddings, overrides and isolates
     (which could make a name read backwards or spill into the text around it), or lone surrogates. Joiners and
-    direction marks stay only between two visible characters, where they do their work."""
+    direction marks stay only between two visible characters, where they do their work (the first of a run).
+
+    One pass over the text: a run of joiners and marks is looked at once, whatever its length."""
     out: list[str] = []
-    for i, ch in enumerate(text):
-        shown = ch in "\n\t" or ch.isprintable()
-        joins_visible = ch in _KEPT_FORMAT_CHARACTERS and bool(out) and _visible(out[-1])
-        if shown or (joins_visible and _visible(_next_shown(text, i))):
+    i, end = 0, len(text)
+    while i < end:
+        ch = text[i]
+        if ch in _KEPT_FORMAT_CHARACTERS:
+            run_end = i + 1
+            while run_end < end and text[run_end] in _KEPT_FORMAT_CHARACTERS:
+                run_end += 1
+            if out and _visible(out[-1]) and run_end < end and _visible(text[run_end]):
+                out.append(ch)
+            i = run_end
+            continue
+        if ch in "\n\t" or ch.isprintable():
             out.append(ch)
+        i += 1
     return "".join(out)
 
 
 def _visible(ch: str) -> bool:
     return bool(ch) and ch.isprintable() and not ch.isspace()
-
-
-def _next_shown(text: str, i: int) -> str:
-    """The next character after position `i` that is not a kept format character ('' at the end)."""
-    for ch in text[i + 1 :]:
-        if ch not in _KEPT_FORMAT_CHARACTERS:
-            return ch
-    return ""
 
 
 def _clean(text: str) -> str:

@@ -47,6 +47,7 @@ MAX_RECORDED_TEXT = 4000
 # Longer replies are refused whole, before they are parsed: no question takes more (a name is at most 150
 # characters, and a long list can come in several replies).
 MAX_REPLY_CHARS = 20_000
+MAX_RAW_REPLY_CHARS = 40_000  # Slack's own limit on a message's text
 
 
 class ReviewNotFound(LookupError):
@@ -229,7 +230,9 @@ class ReviewService:
         apply the answer. A reply that saves nothing (an error, `help`) claims its receipt on its own, so its
         retry stays silent.
         """
-        text = clean_text(text)
+        # Bounded before cleaning: Slack sends at most 40,000 characters, and nothing longer is looked at.
+        if len(text) <= MAX_RAW_REPLY_CHARS:
+            text = clean_text(text)
         if len(text) > MAX_REPLY_CHARS:
             review = self.load(review_id, team_id)
             too_long = (

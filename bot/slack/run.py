@@ -71,9 +71,10 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 def build_wsgi(app: App, signing_secret: str | None = None) -> WSGIApp:
     """`POST /slack/events` (and the OAuth pages when configured) go to Bolt; `GET /healthz` answers ok.
 
-    A body Bolt could not read (not UTF-8, not JSON where JSON belongs, not an object, too large) is answered
-    here: 401 when its signature is wrong, 400 (or 413) when it is signed but broken. Bolt would fail with 500,
-    which Slack retries.
+    A body Bolt could not read (not UTF-8, not JSON where JSON belongs, nested too deeply, not an object, too
+    large, or not of the shape its kind has: `well_formed`) is answered here with one log line: 401 when its
+    signature is wrong, 400 (or 413) when it is signed but broken. Bolt would fail with 500 and a traceback,
+    and Slack retries a 500.
     """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     flow = app.oauth_flow
@@ -123,13 +124,42 @@ def _unreadable(environ: dict[str, Any], signing_secret: str | None) -> str | No
     environ["wsgi.input"] = io.BytesIO(raw)
     try:
         data = parse_body(raw.decode("utf-8"), environ.get("CONTENT_TYPE"))
-    except ValueError:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
+    except (ValueError, RecursionError):  # not UTF-8, not JSON (ValueErrors), or nested past Python's stack
         data = None
-    if isinstance(data, dict):
+    if isinstance(data, dict) and well_formed(data):
         return None
     if signing_secret and not _signed(raw, environ, signing_secret):
         return "401 Unauthorized"
     return "400 Bad Request"
+
+
+# Where Slack sends an object, per kind of request: Bolt reads these with `.get` and `[...]` before any
+# listener or middleware of ours runs, and fails with a 500 and a traceback when one is something else.
+_OBJECTS = ("team", "user", "channel", "container", "message", "enterprise", "view", "event")
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """Whether `body` has the shape Bolt relies on for its kind: an event with a type, actions as a list of
+    objects with an action_id, a view with a type. Kinds not listed here are left to Bolt."""
+    if any(name in body and not isinstance(body[name], dict | None) for name in _OBJECTS):
+        return False
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        return isinstance(event, dict) and isinstance(event.get("type"), str)
+    if kind == "block_actions":
+        actions = body.get("actions")
+        return (
+            isinstance(actions, list)
+            and bool(actions)
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        )
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        return isinstance(view, dict) and isinstance(view.get("type"), str)
+    if kind == "block_suggestion":
+        return isinstance(body.get("action_id"), str)
+    return True
 
 
 def _signed(raw: bytes, environ: dict[str, Any], signing_secret: str) -> bool:

@@ -17,10 +17,12 @@ from bot.slack.text import escape, mention, shorten
 from flows.interview import answered_questions
 from flows.method import Stage
 from flows.model import Review
+from flows.prompts import clean_text
 from flows.render import RENDERERS
 from flows.service import NotPermitted
 
 COMMAND = "/outsource-review"
+NO_REVIEW = "There is no review in this channel yet. Start one with `/outsource-review Q3 review`."
 SUBCOMMANDS = (
     "help",
     "status",
@@ -94,8 +96,11 @@ def register(app: App, presenter: Presenter) -> None:
             ack()
             _start(presenter, client, respond, command, rest)
             return
+        if review is not None and half_started(review):
+            ack(text=HALF_STARTED if review.is_open else NO_REVIEW)
+            return
         if review is None:
-            ack(text="There is no review in this channel yet. Start one with `/outsource-review Q3 review`.")
+            ack(text=NO_REVIEW)
             return
         handlers: dict[str, Callable[[], str | None]] = {
             "status": lambda: _status_text(presenter, review),
@@ -113,34 +118,52 @@ def register(app: App, presenter: Presenter) -> None:
             respond(text=reply, response_type="ephemeral")
 
 
+HALF_STARTED = (
+    "That review did not start properly (its kickoff message may be there, but no questions follow); "
+    "start a new one with `/outsource-review`."
+)
+
+
+def half_started(review: Review) -> bool:
+    """A review saved by `_start` whose kickoff message was never attached: the process stopped (or Slack
+    refused the post) between the save and the end of the post."""
+    return bool(review.channel_id) and not review.thread_ts
+
+
 def _start(
     presenter: Presenter, client: WebClient, respond: Respond, command: dict[str, Any], title: str
 ) -> None:
+    """Save the review, post its kickoff, attach the kickoff's thread, ask the first question.
+
+    The review is saved before the kickoff is posted, so a process that stops on the way leaves a review
+    without a thread (`half_started`) that `status` and replies under the bot's messages can explain,
+    rather than a kickoff message nobody knows about."""
     channel_id = command["channel_id"]
-    title = " ".join(title.split())[:150] or "Outsource review"
+    title = " ".join(clean_text(title).split())[:150] or "Outsource review"
+    turn = presenter.service.start(
+        title=title,
+        facilitator=command["user_id"],
+        team_id=command["team_id"],
+        channel_id=channel_id,
+        enterprise_id=command.get("enterprise_id") or None,
+    )
     try:
         kickoff = client.chat_postMessage(
             channel=channel_id, text=f"Starting an outsource review: {escape(title)}"
         )
     except SlackApiError as exc:
+        presenter.service.cancel(turn.review.id or "", command["user_id"], team_id=command["team_id"])
         error = slack_error(exc)
         respond(
             text=CHANNEL_PROBLEMS.get(error, f"I couldn't post in this channel ({error})."),
             response_type="ephemeral",
         )
         return
-    turn = presenter.service.start(
-        title=title,
-        facilitator=command["user_id"],
-        team_id=command["team_id"],
-        channel_id=channel_id,
-        thread_ts=kickoff["ts"],
-        enterprise_id=command.get("enterprise_id") or None,
-    )
-    presenter.refresh_kickoff(client, turn.review)
+    review = presenter.service.attach_thread(turn.review, channel_id, kickoff["ts"])
+    presenter.refresh_kickoff(client, review)
     presenter.post_question(
         client,
-        turn.review,
+        review,
         note=f"{mention(command['user_id'])} started this review. Answer here in the thread.",
     )
 
@@ -152,7 +175,8 @@ def _status_text(presenter: Presenter, review: Review) -> str:
 
 
 def _list_text(presenter: Presenter, team_id: str) -> str:
-    reviews = presenter.service.list_reviews(team_id, 20)
+    # A review whose kickoff was never attached has no thread to go to (`status` in its channel explains).
+    reviews = [r for r in presenter.service.list_reviews(team_id, 20) if not half_started(r)]
     if not reviews:
         return "No reviews yet. Start one in a channel with `/outsource-review Q3 review`."
     lines = [

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import blocks
 from bot.slack.access import enterprise_of
+from bot.slack.listeners.commands import HALF_STARTED, half_started
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
 
@@ -30,15 +31,22 @@ def is_thread_reply(event: dict[str, Any]) -> bool:
 
 def register(app: App, presenter: Presenter) -> None:
     @app.event("message")
-    def thread_reply(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def thread_reply(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         if not is_thread_reply(event):
             return
-        team_id = event.get("team") or body.get("team_id") or ""
+        # The workspace the event is delivered for, where the review was started: in a channel shared over
+        # Slack Connect, `event.team` is the writer's own workspace, and a member of another one who replies
+        # in the review's thread is in the channel like anyone else (the same rule: anyone in the channel).
+        team_id = body.get("team_id") or event.get("team") or ""
         if not event.get("channel"):
             return
         # As last seen here (no read, most of the time); the reply's save checks it is still current.
         review = presenter.service.store.recall_by_thread(team_id, event["channel"], event["thread_ts"])
         if review is None or review.id is None:
+            if event.get("parent_user_id") and event.get("parent_user_id") == context.bot_user_id:
+                explain_half_started(presenter, client, team_id, event)
             return  # a thread that is not a review
         presenter.answer(
             client,
@@ -72,6 +80,24 @@ def register(app: App, presenter: Presenter) -> None:
     def home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        reviews = presenter.service.list_reviews(body.get("team_id"), 80)
+        reviews = [r for r in presenter.service.list_reviews(body.get("team_id"), 80) if not half_started(r)]
         view = blocks.home_view(reviews, presenter.service.progress)
         presenter.call(client.views_publish, user_id=event["user"], view=view.to_dict())
+
+
+def explain_half_started(
+    presenter: Presenter, client: WebClient, team_id: str, event: dict[str, Any]
+) -> None:
+    """A reply under one of the bot's messages that is no review's kickoff: when a review in this channel was
+    saved but never got its kickoff attached (the process stopped while posting it), say so to the replier.
+    Only replies under the bot's own messages get here, so the lookup is rare."""
+    channel = event["channel"]
+    reviews = presenter.service.list_reviews(team_id, 200)
+    if any(r.channel_id == channel and r.is_open and half_started(r) for r in reviews):
+        presenter.call(
+            client.chat_postEphemeral,
+            channel=channel,
+            user=event["user"],
+            thread_ts=event["thread_ts"],
+            text=HALF_STARTED,
+        )
