@@ -1,0 +1,96 @@
+"""What a black-box probe found, each fixed: replies judged against the question open when they were typed,
+a reopened review revised only by its facilitator, and clicks only from members of the review's channel.
+
+The real app runs in this process (`create_app` + `build_wsgi`, a SQLite file, the fake Web API); requests
+are signed and dispatched into it (`tests.support.inprocess`), and it answers once its listener has finished.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from bot.config import Settings
+from bot.slack.app import create_app
+from bot.slack.run import build_wsgi
+from bot.wiring import open_service
+from flows.interview import current_prompt
+from flows.method import Stage
+from tests.reliability.helpers import ALICE, BOB, Chat, ephemerals
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, Bot
+from tests.support import FakeSlack
+from tests.support import payloads as p
+from tests.support.inprocess import InProcessClient
+
+CAROL = "U0CAROL"
+ADMIN = "U0ADMIN"
+OUTSIDER = "U0OUTSIDE"
+KNOCKOUTS = ["none"] * 12
+TO_KNOCKOUTS = ["skip", "Blog writing\nSEO audits", "done", "all"]
+RATING = "2 4 2 3 5 2"
+
+
+@pytest.fixture
+def app(fake_slack: FakeSlack, tmp_path: Path) -> Bot:
+    """The app in this process, dressed as a `Bot` so that the reliability helpers drive it."""
+    database_url = f"sqlite:///{tmp_path / 'bot.db'}"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        database_url=database_url,
+    )
+    wsgi = build_wsgi(create_app(settings, open_service(database_url)), SIGNING_SECRET)
+    client = InProcessClient(wsgi, SIGNING_SECRET, response_url=fake_slack.response_url)
+    return Bot("in-process", cast(Any, None), client, database_url, tmp_path / "unused.log")
+
+
+def said(calls: list[Any]) -> str:
+    return " ".join(ephemerals(calls))
+
+
+def finished(chat: Chat) -> None:
+    """Two processes, none excluded, equal weights, Alice the one rater; then finished (step 7 skipped)."""
+    chat.start()
+    chat.say_all([*TO_KNOCKOUTS, *KNOCKOUTS, "ok"])
+    for _ in range(2):
+        chat.say_all(["skip", RATING, "done"])
+    chat.say_all(["done", "done"])
+    assert chat.review().state is Stage.DONE, current_prompt(chat.review())
+
+
+# ---------------------------------------------------------------- 2. ordering
+
+
+def test_a_reply_typed_before_the_next_question_was_posted_does_not_answer_it(
+    app: Bot, fake_slack: FakeSlack
+) -> None:
+    chat = Chat(app, fake_slack)
+    chat.start()
+    chat.say_all(TO_KNOCKOUTS)
+    first = current_prompt(chat.review())
+    assert first is not None
+    # Alice and Bob both type `none` to the first knock-out question, at the same moment: both messages are
+    # dated before the next question is posted. Alice's arrives first.
+    typed_alice, typed_bob = p.new_ts(), p.new_ts()
+    event = p.message_event("none", user=ALICE, channel=chat.channel, thread_ts=chat.thread, ts=typed_alice)
+    chat.event(p.event_callback(event))
+    second = current_prompt(chat.review())
+    assert second is not None and second.key != first.key and first.key in chat.review().answers
+
+    event = p.message_event("none", user=BOB, channel=chat.channel, thread_ts=chat.thread, ts=typed_bob)
+    _, calls = chat.event(p.event_callback(event))
+    review = chat.review()
+    assert second.key not in review.answers  # Bob's `none` was for the first question
+    assert current_prompt(review) == second
+    late = [r for r in chat.history() if r.author == BOB]
+    assert [(r.question, r.value) for r in late] == [(first.key, {"late": True})]
+    told = said(calls)
+    assert "moved on" in told and second.text[:40] in told, told
+
+    # Typed after the second question was posted, Bob's reply answers it.
+    chat.say("none", BOB)
+    assert second.key in chat.review().answers
