@@ -36,6 +36,7 @@ from flows.prompts import Kind, Option, Prompt, ReplyError, parse_reply, parse_w
 from flows.reference import ORGANISATIONS, peer_figures, suggest_metrics
 from flows.report import MergeSuggestion, Report
 from flows.similarity import dedupe, name_key, suggest_merges
+from flows.versions import is_revision
 
 K_TITLE = "intake.title"
 K_ORGANISATION = "intake.organisation"
@@ -643,6 +644,7 @@ GLOBAL_COMMAND = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 FACILITATOR_ONLY = ("reconsider", "weights")
+REVISION_FACILITATOR_ONLY = ("change", "merge")  # on a reopened review (or a new version) too
 REOPENED_HINT = (
     "The review is reopened: `change N` reopens answer N (`/outsource-review answers` lists them), "
     "`reconsider NAME` brings an excluded process back, `merge A into B` merges two, `weights ...` changes "
@@ -676,7 +678,7 @@ def apply_reply(
         if _is_command(verb.lower(), argument.strip(), prompt):
             return _apply_global(review, verb.lower(), argument.strip(), facilitator)
     if prompt is None:
-        return _finish_or_hint(review, text)
+        return _finish_or_hint(review, text, facilitator)
     if expect_key is not None and expect_key != prompt.key:
         return Outcome(
             prompt=prompt,
@@ -707,10 +709,15 @@ def _is_command(verb: str, argument: str, prompt: Prompt | None) -> bool:
     return True
 
 
-def _finish_or_hint(review: Review, text: str) -> Outcome:
-    """With every question answered (a reopened review), `done` finishes; anything else gets a hint."""
+def _finish_or_hint(review: Review, text: str, facilitator: Callable[[], bool]) -> Outcome:
+    """With every question answered (a reopened review), `done` finishes (the facilitator's to say); anything
+    else gets a hint."""
     if review.state is Stage.REPORT and text.strip().casefold().strip(" .!`") not in ("done", "finish"):
         return Outcome(prompt=None, error=REOPENED_HINT)
+    if review.state is Stage.REPORT and not facilitator():
+        return Outcome(
+            prompt=None, error="Only the facilitator (or a workspace admin) can finish a reopened review."
+        )
     return _after(
         review, Outcome(prompt=None, changed=True, message="Finished."), "report.finish", finish=True
     )
@@ -734,6 +741,11 @@ def _apply_global(review: Review, verb: str, argument: str, facilitator: Callabl
     """`change N`, `reconsider NAME` and `weights ...` work whatever question is open."""
     if verb in FACILITATOR_ONLY and not facilitator():
         return Outcome(prompt=current_prompt(review), error=f"Only the facilitator can use `{verb}`.")
+    if verb in REVISION_FACILITATOR_ONLY and is_revision(review) and not facilitator():
+        return Outcome(
+            prompt=current_prompt(review),
+            error=f"Only the facilitator (or a workspace admin) can use `{verb}` on a reopened review.",
+        )
     value: Any = {verb: argument}
     try:
         if verb == "change":

@@ -40,7 +40,7 @@ from flows.ports import DuplicateDelivery, ReviewStore, VersionConflict
 from flows.prompts import Kind, Prompt, ReplyError, clean_text
 from flows.report import Report
 from flows.similarity import name_key
-from flows.versions import compare, next_version, previous_version_id
+from flows.versions import META_REOPENED, compare, next_version, previous_version_id
 
 MAX_ATTEMPTS = 20
 MAX_RECORDED_TEXT = 4000
@@ -188,6 +188,8 @@ class ReviewService:
                 (cancel if action == "cancel" else reopen)(review)
             except ReplyError as exc:
                 return Turn(review=review, prompt=current_prompt(review), error=str(exc))
+            if action == "reopen":  # revising a result: see flows.versions.is_revision
+                review.answers = {**review.answers, META_REOPENED: True}
             record = AnswerRecord(review.id or "", f"review.{action}", author, action, None)
             try:
                 saved = self.store.save(review, [record], since=loaded)

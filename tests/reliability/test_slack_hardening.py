@@ -94,3 +94,44 @@ def test_a_reply_typed_before_the_next_question_was_posted_does_not_answer_it(
     # Typed after the second question was posted, Bob's reply answers it.
     chat.say("none", BOB)
     assert second.key in chat.review().answers
+
+
+# ---------------------------------------------------------------- 3. a reopened review is the facilitator's
+
+
+def test_only_the_facilitator_or_an_admin_finishes_or_changes_a_reopened_review(
+    app: Bot, fake_slack: FakeSlack
+) -> None:
+    fake_slack.set_user(ADMIN, "ada", is_admin=True)
+    chat = Chat(app, fake_slack)
+    finished(chat)
+    chat.command("reopen", ALICE)
+    assert chat.review().state is Stage.REPORT
+
+    reports = len([c for c in fake_slack.calls("chat.postMessage") if not c.get("thread_ts")])
+    calls = chat.say("done", BOB)
+    assert "Only the facilitator" in said(calls) and chat.review().state is Stage.REPORT
+    assert len([c for c in fake_slack.calls("chat.postMessage") if not c.get("thread_ts")]) == reports
+
+    answered = list(chat.review().answered)
+    calls = chat.say("change 2", BOB)
+    assert "Only the facilitator" in said(calls) and chat.review().answered == answered
+    calls = chat.say("merge SEO audits into Blog writing", BOB)
+    assert "Only the facilitator" in said(calls) and chat.review().answered == answered
+
+    chat.say("change 2", ADMIN)  # an admin may
+    assert chat.review().answered != answered
+    chat.say_all(["Blog writing\nSEO audits", "done"])  # the reopened answer, given again
+    assert chat.review().is_open is False
+
+    chat.command("reopen", ALICE)
+    chat.say("done", ALICE)  # and the facilitator finishes
+    assert chat.review().state is Stage.DONE
+
+
+def test_anyone_may_still_change_an_answer_during_the_first_run(app: Bot, fake_slack: FakeSlack) -> None:
+    chat = Chat(app, fake_slack)
+    chat.start()
+    chat.say_all(TO_KNOCKOUTS)
+    chat.say("change 2", BOB)
+    assert current_prompt(chat.review()).key == "simplify.processes"  # type: ignore[union-attr]
