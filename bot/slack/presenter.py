@@ -110,7 +110,7 @@ class Presenter:
         if review is None or other_enterprise(review, enterprise_id):
             self.refuse(client, user, channel, OTHER_WORKSPACE, "other_workspace")
             return None
-        problem = self.access.problem(client, review, user, channel, enterprise_id)
+        problem = self.access.problem(client, review, user, channel, enterprise_id, posted=typed)
         if problem is not None:
             self.refuse(client, user, channel, problem, "not_permitted")
             return None

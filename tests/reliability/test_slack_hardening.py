@@ -7,6 +7,7 @@ are signed and dispatched into it (`tests.support.inprocess`), and it answers on
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, cast
 
@@ -15,10 +16,11 @@ import pytest
 from bot.config import Settings
 from bot.slack.app import create_app
 from bot.slack.run import build_wsgi
+from bot.slack.text import question_token
 from bot.wiring import open_service
 from flows.interview import current_prompt
 from flows.method import Stage
-from tests.reliability.helpers import ALICE, BOB, Chat, ephemerals
+from tests.reliability.helpers import ALICE, BOB, Chat, ephemerals, last_question
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, Bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
@@ -135,3 +137,50 @@ def test_anyone_may_still_change_an_answer_during_the_first_run(app: Bot, fake_s
     chat.say_all(TO_KNOCKOUTS)
     chat.say("change 2", BOB)
     assert current_prompt(chat.review()).key == "simplify.processes"  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- 4. clicks only from channel members
+
+
+def test_a_click_from_someone_outside_the_reviews_channel_changes_nothing(
+    app: Bot, fake_slack: FakeSlack
+) -> None:
+    chat = Chat(app, fake_slack)
+    fake_slack.add_channel(chat.channel, members=[ALICE, BOB])
+    chat.start()
+    question = last_question(fake_slack.calls())
+    before = chat.review()
+    reply, calls = chat.click(question, "Skip", OUTSIDER)
+    assert reply.status == 200
+    assert "Only members" in said(calls)
+    assert chat.review().version == before.version and chat.history() == []
+
+    _, calls = chat.click(question, "Skip", BOB)
+    assert [(r.author, r.text) for r in chat.history()] == [(BOB, "skip")]
+
+
+def test_a_form_from_someone_outside_the_reviews_channel_changes_nothing(
+    app: Bot, fake_slack: FakeSlack
+) -> None:
+    chat = Chat(app, fake_slack)
+    fake_slack.add_channel(chat.channel, members=[ALICE, BOB])
+    chat.start()
+    chat.say("skip")
+    review = chat.review()
+    prompt = current_prompt(review)
+    assert prompt is not None
+    metadata = {"r": review.id, "q": question_token(prompt.key), "c": chat.channel, "t": review.thread_ts}
+    for user in (OUTSIDER, BOB):
+        mark = fake_slack.mark()
+        reply = app.slack.view_submission(
+            "list_view",
+            {"lines": {"lines_input": p.text_value("Blog writing")}},
+            user_id=user,
+            team_id=chat.team,
+            private_metadata=json.dumps(metadata),
+        )
+        assert reply.status == 200
+        if user == OUTSIDER:
+            assert "Only members" in said(chat.since(mark))
+            assert chat.review().version == review.version
+    assert [(r.author, r.text) for r in chat.history()] == [(ALICE, "skip"), (BOB, "Blog writing")]
