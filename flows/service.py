@@ -563,8 +563,8 @@ def _question_before(review: Review) -> str:
 def _moved_on(prompt: Prompt | None) -> str:
     now = f" Open now: {prompt.text}" if prompt is not None else ""
     return (
-        "Sorry, your reply crossed with someone else's: the question had moved on before you sent it, so I "
-        f"didn't take it as an answer to the next one.{now} Reply again if your answer is for this one."
+        "Sorry, the question moved on before your reply was sent (it was answered a moment earlier), so I "
+        f"didn't take your reply as an answer to the new one.{now} Reply again if your answer is for this one."
     )
 
 
