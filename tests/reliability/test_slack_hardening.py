@@ -22,6 +22,7 @@ from flows.interview import current_prompt
 from flows.method import Stage
 from tests.reliability.helpers import ALICE, BOB, Chat, ephemerals, last_question
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, Bot
+from tests.slack.test_checkin import SESSIONS_LABEL, finished_review, load, values_for
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.inprocess import InProcessClient
@@ -184,3 +185,29 @@ def test_a_form_from_someone_outside_the_reviews_channel_changes_nothing(
             assert "Only members" in said(chat.since(mark))
             assert chat.review().version == review.version
     assert [(r.author, r.text) for r in chat.history()] == [(ALICE, "skip"), (BOB, "Blog writing")]
+
+
+def test_a_checkin_from_someone_outside_the_reviews_channel_records_nothing(
+    app: Bot, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_channel(p.CHANNEL_ID, members=[ALICE])
+    review, _ = finished_review(app, fake_slack)
+    reply = app.slack.slash_command("checkin", channel_id=p.CHANNEL_ID, user_id=ALICE)
+    assert reply.status == 200
+    opened = fake_slack.last("views.open").view or {}
+    values = values_for(opened, None, **{SESSIONS_LABEL: "12500"})
+    for user in (OUTSIDER, ALICE):
+        mark = fake_slack.mark()
+        reply = app.slack.view_submission(
+            opened["callback_id"],
+            values,
+            user_id=user,
+            private_metadata=opened.get("private_metadata", ""),
+        )
+        assert reply.status == 200
+        if user == OUTSIDER:
+            refusals = [c.text for c in fake_slack.calls() if c.seq > mark and c.get("channel") == OUTSIDER]
+            assert refusals and "Only members" in refusals[0]
+            assert load(app, review.id or "").answers == review.answers
+    checkins = [k for k in load(app, review.id or "").answers if k.startswith("checkin")]
+    assert checkins and checkins != [k for k in review.answers if k.startswith("checkin")]
