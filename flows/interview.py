@@ -48,6 +48,7 @@ from flows.prompts import (
 from flows.reference import ORGANISATIONS, peer_figures, suggest_metrics
 from flows.report import MergeSuggestion, Report
 from flows.similarity import dedupe, name_key, suggest_merges
+from flows.versions import is_revision
 
 K_TITLE = "intake.title"
 K_ORGANISATION = "intake.organisation"
@@ -670,6 +671,7 @@ RENUMBERED = (
     "The options of this question were renumbered (a merge or a reconsider) after you saw them, so nothing "
     "was recorded. Please answer again with the new numbers."
 )
+REVISION_FACILITATOR_ONLY = ("change", "merge")  # on a reopened review (or a new version) too
 REOPENED_HINT = (
     "The review is reopened: `change N` reopens answer N (`/outsource-review answers` lists them), "
     "`reconsider NAME` brings an excluded process back, `merge A into B` merges two, `weights ...` changes "
@@ -709,7 +711,7 @@ def apply_reply(
             )
         return outcome
     if prompt is None:
-        return _finish_or_hint(review, text)
+        return _finish_or_hint(review, text, facilitator)
     if expect_key is not None and expect_key not in (prompt.key, prompt.edition):
         answered = "That question has been answered already; here is the current one."
         return Outcome(
@@ -745,10 +747,15 @@ def _may_be_command(text: str, prompt: Prompt | None) -> bool:
     return literal(text) is None
 
 
-def _finish_or_hint(review: Review, text: str) -> Outcome:
-    """With every question answered (a reopened review), `done` finishes; anything else gets a hint."""
+def _finish_or_hint(review: Review, text: str, facilitator: Callable[[], bool]) -> Outcome:
+    """With every question answered (a reopened review), `done` finishes (the facilitator's to say); anything
+    else gets a hint."""
     if review.state is Stage.REPORT and text.strip().casefold().strip(" .!`") not in ("done", "finish"):
         return Outcome(prompt=None, error=REOPENED_HINT)
+    if review.state is Stage.REPORT and not facilitator():
+        return Outcome(
+            prompt=None, error="Only the facilitator (or a workspace admin) can finish a reopened review."
+        )
     return _after(
         review, Outcome(prompt=None, changed=True, message="Finished."), "report.finish", finish=True
     )
@@ -776,6 +783,11 @@ def _apply_global(review: Review, verb: str, argument: str, facilitator: Callabl
         return Outcome(prompt=current_prompt(review), message=weights_text(review))
     if verb in FACILITATOR_ONLY and not facilitator():
         return Outcome(prompt=current_prompt(review), error=f"Only the facilitator can use `{verb}`.")
+    if verb in REVISION_FACILITATOR_ONLY and is_revision(review) and not facilitator():
+        return Outcome(
+            prompt=current_prompt(review),
+            error=f"Only the facilitator (or a workspace admin) can use `{verb}` on a reopened review.",
+        )
     value: Any = {verb: argument}
     try:
         if verb == "change":

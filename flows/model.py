@@ -83,6 +83,11 @@ class Review:
     # (its key, and for numbered options which numbering). A transport compares it with the current question
     # to repost one whose post failed or was never made, or whose options were renumbered since.
     posted_question: str | None = None
+    # The open question was not there to be seen before this moment: when it was posted, by the clock of the
+    # place it was posted (Slack's ts of the message), or, until that is known, when the save that opened it
+    # was made. None when unknown (reviews saved before it was kept). A typed reply dated earlier was meant
+    # for a question before it.
+    posted_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from flows.model import AnswerRecord, Review
@@ -54,8 +55,8 @@ class ReviewStore(Protocol):
         """
         ...
 
-    def mark_posted(self, review: Review, question: str | None) -> Review:
-        """Set only `posted_question`, when the stored version still equals `review.version` (then it goes up
+    def mark_posted(self, review: Review, question: str | None, posted_at: datetime | None = None) -> Review:
+        """Set only `posted_question` (and `posted_at`), when the stored version still equals `review.version` (then it goes up
         by one, so a save that read the review before cannot write the old mark back). Returns `review`
         with the mark and the new version; raises VersionConflict otherwise, writing nothing."""
         ...

@@ -40,7 +40,7 @@ from flows.ports import DuplicateDelivery, ReviewStore, VersionConflict
 from flows.prompts import Kind, Prompt, ReplyError, clean_text
 from flows.report import Report
 from flows.similarity import name_key
-from flows.versions import compare, next_version, previous_version_id
+from flows.versions import META_REOPENED, compare, next_version, previous_version_id
 
 MAX_ATTEMPTS = 20
 MAX_RECORDED_TEXT = 4000
@@ -128,8 +128,15 @@ class ReviewService:
                 review = self.load(review.id or "")
         raise VersionConflict(review.id)
 
-    def mark_posted(self, review_id: str, question: str | None, seen: Review | None = None) -> Review:
-        """Remember that `question` (a question's `edition`) is now posted where the team answers; see Review.posted_question.
+    def mark_posted(
+        self,
+        review_id: str,
+        question: str | None,
+        seen: Review | None = None,
+        posted_at: datetime | None = None,
+    ) -> Review:
+        """Remember that `question` (a question's `edition`) is now posted where the team answers, at `posted_at` (by the clock
+        of that place: Slack's ts of the message); see Review.posted_question and Review.posted_at.
 
         `seen` is the review as just saved (it is not changed): tried first, so the common case costs one
         UPDATE and no SELECT; when someone saved since, the review is loaded again."""
@@ -138,7 +145,7 @@ class ReviewService:
             if review.posted_question == question:
                 return review
             try:
-                return self.store.mark_posted(review, question)
+                return self.store.mark_posted(review, question, posted_at)
             except VersionConflict:
                 continue
         raise VersionConflict(review_id)
@@ -154,7 +161,7 @@ class ReviewService:
             if review.posted_question != marked:
                 return
             try:
-                self.store.mark_posted(review, previous)
+                self.store.mark_posted(review, previous, review.posted_at)  # not posted before then either
                 return
             except VersionConflict:
                 continue
@@ -182,6 +189,8 @@ class ReviewService:
                 (cancel if action == "cancel" else reopen)(review)
             except ReplyError as exc:
                 return Turn(review=review, prompt=current_prompt(review), error=str(exc))
+            if action == "reopen":  # revising a result: see flows.versions.is_revision
+                review.answers = {**review.answers, META_REOPENED: True}
             record = AnswerRecord(review.id or "", f"review.{action}", author, action, None)
             try:
                 saved = self.store.save(review, [record], since=loaded)
@@ -206,8 +215,14 @@ class ReviewService:
         receipt: str | None = None,
         loaded: Review | None = None,
         posting: bool = False,
+        typed_at: datetime | None = None,
     ) -> Turn:
         """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms).
+
+        `typed_at` is when a typed reply was written, by the clock of the place it was written (Slack's ts of
+        the message). A reply written before the open question was posted there (`Review.posted_at`) was
+        meant for the question before: it is kept in the history as late, not taken as an answer to the open
+        question, and the author is told what is open now.
 
         `posting`: the caller posts the open question where the team answers (a Slack thread) as soon as a
         recorded reply opens one not posted yet. The save then marks it as posted in the same transaction
@@ -260,8 +275,11 @@ class ReviewService:
                 review = fresh if fresh is not None else self.load(review_id, team_id)
                 fresh = None
             before = _copy(review)
+            typed_late = False
             if aimed_at is None:
                 aimed_at = _aim(review)
+                if aimed_at is not None and typed_at is not None and _typed_before_posted(review, typed_at):
+                    aimed_at, typed_late = _question_before(review), True
             outcome = apply_reply(
                 review,
                 author,
@@ -269,17 +287,21 @@ class ReviewService:
                 is_facilitator=partial(is_facilitator, review),
                 expect_key=aimed_at,
             )
-            if recalled and not outcome.changed and not outcome.stale:
+            if recalled and not outcome.changed and (typed_late or not outcome.stale):
                 fresh = self.load(review_id, team_id)
                 if fresh.version != review.version:  # `loaded` was outdated: not the reply's fault
-                    aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived)
+                    aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived, typed_at)
                     continue
+            if outcome.stale and typed_late:
+                outcome.error = _moved_on(outcome.prompt)
             try:
                 turn = self._save(review, author, text, outcome, aimed_at, receipt, before, posting)
             except VersionConflict:
                 if recalled:
                     fresh = self.load(review_id, team_id)
-                    aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived)
+                    aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived, typed_at)
+                elif typed_at is not None and expect_key is None:
+                    aimed_at = None  # judged again against the review as saved since
                 continue
             except DuplicateDelivery:
                 saved = self.load(review_id, team_id)
@@ -335,8 +357,10 @@ class ReviewService:
             _jsonable(outcome.value),
         )
         opened, marked = outcome.prompt, False
+        if review.is_open and opened is not None and opened.key != outcome.question:
+            review.posted_at = utcnow()  # the question this opens cannot have been seen before now
         if posting and review.is_open and opened is not None and opened.edition != review.posted_question:
-            review.posted_question, marked = opened.edition, True
+            review.posted_question, review.posted_at, marked = opened.edition, utcnow(), True
         saved = self.store.save(review, [record], receipt, since=since)
         return Turn(
             review=saved,
@@ -520,16 +544,44 @@ def _aim(review: Review) -> str | None:
     return review.posted_question if prompt.is_edition(review.posted_question) else prompt.edition
 
 
-def _aim_again(expect_key: str | None, aimed_at: str | None, fresh: Review, arrived: datetime) -> str | None:
+def _aim_again(
+    expect_key: str | None,
+    aimed_at: str | None,
+    fresh: Review,
+    arrived: datetime,
+    typed_at: datetime | None = None,
+) -> str | None:
     """The question a reply answers, once the review it was first applied to proved outdated.
 
-    A button or form names its question (`expect_key`). A typed reply answers the question that was open
-    when it arrived: when every save since was before it arrived (the review was only outdated here, saved
-    by another process), that is the fresh review's; when someone saved after it arrived, it is the one it
-    was first aimed at, and the reply is late."""
+    A button or form names its question (`expect_key`). A typed reply with its time of writing is judged
+    again against the fresh review (`_typed_before_posted`). Without it, a typed reply answers the question
+    that was open when it arrived: when every save since was before it arrived (the review was only outdated
+    here, saved by another process), that is the fresh review's; when someone saved after it arrived, it is
+    the one it was first aimed at, and the reply is late."""
     if expect_key is not None:
         return expect_key
+    if typed_at is not None:
+        return None
     return None if fresh.updated_at <= arrived else aimed_at
+
+
+def _typed_before_posted(review: Review, typed_at: datetime) -> bool:
+    """Whether a reply written at `typed_at` was written before the open question was there to be seen
+    (`Review.posted_at`; not known for a review saved before that was kept)."""
+    return review.posted_at is not None and typed_at < review.posted_at
+
+
+def _question_before(review: Review) -> str:
+    """The question a late reply was meant for: the one answered last (the open one came after it)."""
+    return review.answered[-1] if review.answered else "late"
+
+
+def _moved_on(prompt: Prompt | None) -> str:
+    now = f" Open now: {prompt.text}" if prompt is not None else ""
+    return (
+        "Sorry, the question moved on before your reply was sent (it was answered a moment earlier), so I "
+        f"didn't take your reply as an answer to the new one.{now} Reply again if your answer is for this one."
+    )
 
 
 def _copy(review: Review) -> Review:

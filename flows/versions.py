@@ -9,6 +9,12 @@ from flows.report import Exclusion, RankedTask, Report
 
 META_PREVIOUS = "meta.previous_version"
 META_VERSION = "meta.version"
+META_REOPENED = "meta.reopened"  # set when a finished or cancelled review is reopened
+
+
+def is_revision(review: Review) -> bool:
+    """A reopened review or a new version: revising a result, which is the facilitator's to steer."""
+    return bool(review.answers.get(META_REOPENED)) or previous_version_id(review) is not None
 
 
 def version_of(review: Review) -> int:

@@ -187,15 +187,17 @@ class SqlReviewStore:
         self.recent.remember(saved)
         return saved
 
-    def mark_posted(self, review: Review, question: str | None) -> Review:
+    def mark_posted(self, review: Review, question: str | None, posted_at: datetime | None = None) -> Review:
         """Write the mark alone: no answers to serialise, no projection to touch, one statement, through
         `hints` (a lost mark costs one question posted twice, never an answer). `updated_at` stays: posting a
         question is not a change anyone made to the review."""
-        params = {"v_posted": question, "w_id": review.id, "w_seen": review.version}
+        at = _utc(posted_at) if posted_at else None
+        params = {"v_posted": question, "v_posted_at": at, "w_id": review.id, "w_seen": review.version}
         with self._writing, self.hints.begin() as session:
             if self._answer.mark_posted.run(session, params).rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
-        return self.recent.remember(replace(review, posted_question=question, version=review.version + 1))
+        marked = replace(review, posted_question=question, posted_at=at, version=review.version + 1)
+        return self.recent.remember(marked)
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         """Newest first (by `updated_at`)."""
@@ -365,7 +367,11 @@ _SAVE = (
 _MARK_POSTED = (
     update(_REVIEW)
     .where(_REVIEW.c.id == bindparam("w_id"), _REVIEW.c.version == bindparam("w_seen"))
-    .values(posted_question=bindparam("v_posted"), version=_REVIEW.c.version + 1)
+    .values(
+        posted_question=bindparam("v_posted"),
+        posted_at=bindparam("v_posted_at", type_=_REVIEW.c.posted_at.type),
+        version=_REVIEW.c.version + 1,
+    )
 )
 _CLAIM = insert(ReceiptRow.__table__)  # type: ignore[attr-defined]
 _ADD_ANSWER = insert(AnswerRow.__table__)  # type: ignore[attr-defined]
@@ -509,6 +515,7 @@ def _review_values(review: Review) -> dict[str, Any]:
         "answered": review.answered,
         "raters": review.raters,
         "posted_question": review.posted_question,
+        "posted_at": _utc(review.posted_at) if review.posted_at else None,
         "version": review.version,
         "created_at": _utc(review.created_at),
         "updated_at": _utc(review.updated_at),
@@ -531,6 +538,7 @@ def _to_review(row: Any) -> Review:
         answered=row.answered,
         raters=row.raters,
         posted_question=row.posted_question,
+        posted_at=row.posted_at,
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,

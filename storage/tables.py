@@ -87,6 +87,7 @@ class ReviewRow(StorageModel, table=True):
     answered: list[str] = Field(sa_type=JSON)
     raters: list[str] = Field(sa_type=JSON)
     posted_question: str | None = Field(default=None, sa_type=Text)  # see flows.model.Review
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # see flows.model.Review
     version: int
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -2,9 +2,11 @@
 
 - Workspace: reviews are only ever looked up with the request's team id (and compared on the enterprise id);
   a request naming another workspace's review finds nothing and is told so politely.
-- Channel: a button or form must come from the review's own channel. A request that carries no channel at all
-  (a form without one, a button outside a message) is allowed only to members of the review's channel, as
-  `conversations.members` lists them. Thread replies come from the channel by their nature.
+- Channel: a button or form must come from the review's own channel, and whoever clicks or submits it must be a
+  member of that channel, as `conversations.members` lists them (someone viewing a public channel they have
+  not joined sees its buttons too). A request that carries no channel at all (a form without one, a button
+  outside a message) is checked the same way. Thread replies are posted in the channel, which only its
+  members can do: they are not looked up.
 - Facilitator-only steps (cancel, reopen, weights, closing a rating round) also accept a workspace admin or
   owner, as `users.info` says; answers are looked up once per person and kept for a few minutes.
 - Requests missing the fields everything above relies on (team, user, channel) are refused before any
@@ -114,26 +116,41 @@ class Access:
         self._members: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
 
     def problem(
-        self, client: WebClient, review: Review, user: str, channel: str | None, enterprise_id: str | None
+        self,
+        client: WebClient,
+        review: Review,
+        user: str,
+        channel: str | None,
+        enterprise_id: str | None,
+        *,
+        posted: bool = False,
     ) -> str | None:
-        """Why `user` may not act on `review` from `channel` (None: they may)."""
+        """Why `user` may not act on `review` from `channel` (None: they may). `posted`: the request is a
+        message `user` posted in the review's thread, which only a member of its channel can."""
         if other_enterprise(review, enterprise_id):
             return OTHER_WORKSPACE
-        if channel is not None:
-            return None if channel == review.channel_id else OTHER_CHANNEL
-        if not review.channel_id:
+        if channel is not None and channel != review.channel_id:
+            return OTHER_CHANNEL
+        if posted or not review.channel_id:
             return None
         members = self.members(client, review.team_id, review.channel_id)
+        if members is not None and user not in members:
+            # They may have joined since the list was kept: Slack is asked again (this costs a call only for
+            # someone who turns out not to be a member, and they are refused).
+            members = self.members(client, review.team_id, review.channel_id, ttl=0)
         if members is None:
             return CANNOT_CHECK
         return None if user in members else NOT_A_MEMBER
 
-    def members(self, client: WebClient, team_id: str, channel_id: str) -> frozenset[str] | None:
-        """The channel's members (None when Slack would not say)."""
+    def members(
+        self, client: WebClient, team_id: str, channel_id: str, ttl: float | None = None
+    ) -> frozenset[str] | None:
+        """The channel's members (None when Slack would not say), as kept for up to `ttl` seconds (default:
+        the store's)."""
         key = (team_id, channel_id)
         with self._lock:
             cached = self._members.get(key)
-        if cached and self.clock() - cached[0] < self.ttl:
+        if cached and self.clock() - cached[0] < (self.ttl if ttl is None else ttl):
             return cached[1]
         found: set[str] = set()
         try:

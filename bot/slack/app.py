@@ -89,8 +89,10 @@ def create_app(settings: Settings, service: ReviewService, *, socket_mode: bool 
     # replies, the bulk of the traffic, come first (the kinds never overlap, so the order changes nothing else).
     for listeners in (events, actions, commands, views, checkin):
         listeners.register(app, presenter)
-    if oauth.oauth_enabled(settings) and not socket_mode:
-        app.enable_token_revocation_listeners()  # app_uninstalled / tokens_revoked delete the stored tokens
+    if "installation_store" in options:  # app_uninstalled / tokens_revoked delete the stored tokens
+        forget = oauth.forget_revoked(options["installation_store"])
+        app.event("app_uninstalled")(forget)
+        app.event("tokens_revoked")(forget)
     else:
         app.event("app_uninstalled")(oauth.log_uninstall)
         app.event("tokens_revoked")(oauth.log_uninstall)

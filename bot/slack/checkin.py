@@ -195,6 +195,10 @@ def record(presenter: Presenter, client: WebClient, submission: Submission, team
     except ReviewNotFound:
         log.info("check-in refused: review not found for this team")
         return
+    problem = presenter.access.problem(client, review, user, None, None)
+    if problem is not None:
+        presenter.refuse(client, user, None, problem, "not_permitted")
+        return
     try:
         by_token = {metric_token(t): t for t in checkable(review)}
         entries = [

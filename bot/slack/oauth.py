@@ -14,12 +14,14 @@ to the authorizer (Bolt's default authorizer would build its own client on slack
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
@@ -83,6 +85,28 @@ def oauth_app_options(settings: Settings, engine: Engine, client: WebClient) -> 
         "installation_store": installations,
         "authorize": authorize,
     }
+
+
+def forget_revoked(installations: InstallationStore) -> Callable[[dict[str, Any], BoltContext], None]:
+    """The listener of `app_uninstalled` and `tokens_revoked` in OAuth mode: every stored token of the workspace
+    that lost them is deleted, so none is used again (the next request is asked to install the app).
+
+    Bolt's own listeners delete only the bot row on `tokens_revoked`, and the authorizer goes on finding the
+    bot token kept with the installation. Here the bot's loss deletes the workspace's installations and bots
+    alike (`delete_all`); a revoked user token deletes that user's installation."""
+
+    def forget(event: dict[str, Any], context: BoltContext) -> None:
+        enterprise_id = context.enterprise_id
+        team_id = None if context.is_enterprise_install else context.team_id
+        tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
+        if event.get("type") == "app_uninstalled" or (tokens or {}).get("bot"):
+            installations.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+            log.warning("the app was %s for team %s: its tokens are deleted", event.get("type"), team_id)
+            return
+        for user_id in (tokens or {}).get("oauth") or []:
+            installations.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+
+    return forget
 
 
 def log_uninstall(event: dict[str, Any], context: BoltContext) -> None:

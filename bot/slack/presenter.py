@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -95,6 +96,7 @@ class Presenter:
         enterprise_id: str | None = None,
         loaded: Review | None = None,
         typed: bool = False,
+        typed_ts: str | None = None,
     ) -> Turn | None:
         """Apply a reply from Slack to the review it names, if this request may.
 
@@ -103,7 +105,8 @@ class Presenter:
         `loaded` is the review as the listener found it (by its thread, for this team; possibly outdated, see
         `ReviewService.reply`): it is not loaded again. `typed`: a reply typed in the review's thread (an
         event, which Slack retries until it gets a 200): its save marks the question it opens as posted, and
-        a retry looks in the thread for it (`repost_if_missing`).
+        a retry looks in the thread for it (`repost_if_missing`). `typed_ts`: the reply's message ts, when it was
+        written (a reply written before the open question was posted is late, see `ReviewService.reply`).
         """
         note(review=review_id)
         review: Review | None = loaded
@@ -115,7 +118,7 @@ class Presenter:
         if review is None or other_enterprise(review, enterprise_id):
             self.refuse(client, user, channel, OTHER_WORKSPACE, "other_workspace")
             return None
-        problem = self.access.problem(client, review, user, channel, enterprise_id)
+        problem = self.access.problem(client, review, user, channel, enterprise_id, posted=typed)
         if problem is not None:
             self.refuse(client, user, channel, problem, "not_permitted")
             return None
@@ -132,6 +135,7 @@ class Presenter:
             # a typed reply's save marks the next question too. Clicks and forms are not retried: theirs is
             # marked after the post, so the next interaction reposts a question a crash kept from Slack.
             posting=typed,
+            typed_at=slack_time(typed_ts),
         )
         note(outcome=_outcome(turn))
         self.show_turn(client, turn, user, typed)
@@ -157,8 +161,11 @@ class Presenter:
             return
         if turn.error:
             self.whisper(client, review, user, turn.error)
-            if not turn.late:
+            if not turn.late or typed:
+                # A typed reply is late also while the open question is not posted at all (its post failed):
+                # then it is posted now. A late click leaves it to whoever answered first.
                 self.ensure_posted(client, review)
+            if not turn.late:
                 return
         if not turn.recorded:
             if turn.message:  # help, or similar
@@ -256,8 +263,9 @@ class Presenter:
         prompt = self.service.prompt(review)
         if prompt is None or not review.channel_id:
             return False
+        first: str | None = None
         for message in blocks.question_messages(review, prompt, note=note):
-            posted = self.call(
+            posted = self.request(
                 client.chat_postMessage,
                 channel=review.channel_id,
                 thread_ts=review.thread_ts,
@@ -265,10 +273,11 @@ class Presenter:
                 unfurl_media=False,
                 **message.as_kwargs(),
             )
-            if not posted:
+            if posted is None:
                 return False
+            first = first or posted.get("ts")
         if review.id is not None:
-            self.service.mark_posted(review.id, prompt.edition, seen=review)
+            self.service.mark_posted(review.id, prompt.edition, seen=review, posted_at=slack_time(first))
         return True
 
     def post_report(self, client: WebClient, review: Review, user: str | None = None) -> bool:
@@ -370,10 +379,13 @@ class Presenter:
     def call(self, method: Any, **kwargs: Any) -> bool:
         """One Web API call; Slack's refusals and unreachable servers are logged, never raised: the answer
         is saved already, and the next interaction posts what is missing (`ensure_posted`)."""
+        return self.request(method, **kwargs) is not None
+
+    def request(self, method: Any, **kwargs: Any) -> Any:
+        """`call`, answering the call's response, or None when it failed."""
         name = getattr(method, "__name__", "?")
         try:
-            method(**kwargs)
-            return True
+            return method(**kwargs)
         except SlackApiError as exc:
             error = slack_error(exc)
         except (SlackClientError, OSError) as exc:
@@ -382,7 +394,15 @@ class Presenter:
         fix = FIXES.get(error, "the next interaction tries again")
         log.log(level, "slack call failed method=%s error=%s: %s", name, error, fix)
         note(slack_error=error)
-        return False
+        return None
+
+
+def slack_time(ts: object) -> datetime | None:
+    """A Slack ts ("1764859200.123456": seconds since the epoch) as a time; None when it is not one."""
+    seconds, _, micros = str(ts or "").partition(".")
+    if not (seconds.isdigit() and (micros.isdigit() or not micros) and len(micros) <= 6):
+        return None
+    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=int(micros.ljust(6, "0")))
 
 
 def _kickoff_of(review: Review, progress: Progress) -> tuple[object, ...]:

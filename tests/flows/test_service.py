@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 import pytest
 
@@ -83,13 +84,15 @@ class MemoryStore:
         self.saves += 1
         return copy.deepcopy(saved)
 
-    def mark_posted(self, review: Review, question: str | None) -> Review:
+    def mark_posted(self, review: Review, question: str | None, posted_at: datetime | None = None) -> Review:
         stored = self.reviews[review.id or ""]
         if stored.version != review.version:
             self.conflicts += 1
             raise VersionConflict(review.id)
-        stored.posted_question, stored.version = question, stored.version + 1
-        return dataclasses.replace(copy.deepcopy(review), posted_question=question, version=stored.version)
+        stored.posted_question, stored.posted_at, stored.version = question, posted_at, stored.version + 1
+        return dataclasses.replace(
+            copy.deepcopy(review), posted_question=question, posted_at=posted_at, version=stored.version
+        )
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         found = [r for r in self.reviews.values() if team_id is None or r.team_id == team_id]

@@ -144,3 +144,33 @@ def test_twenty_reviews_over_two_processes_on_postgresql(two_bots: tuple[FakeSla
         assert f"1. {first}" in posted[0].all_text(), i
     # Both processes served: each wrote request lines.
     assert all("request team=" in bot.output() for bot in bots)
+
+
+def test_replies_typed_at_once_on_two_processes_answer_one_question(
+    two_bots: tuple[FakeSlack, list[Bot], str],
+) -> None:
+    """Alice's and Bob's `none`, typed at the same moment, reach two processes one after the other: Bob's was
+    typed before the next question was posted, so it does not answer it."""
+    fake, bots, url = two_bots
+    channel = "C0PGLATE"
+    assert bots[0].slack.slash_command("At once", channel_id=channel, user_id=ALICE).status == 200
+    thread = next(
+        str(c["thread_ts"])
+        for c in fake.calls("chat.postMessage")
+        if c["channel"] == channel and c.get("thread_ts")
+    )
+    for author, text in replies(0)[:4]:
+        event = p.message_event(text, user=author, channel=channel, thread_ts=thread)
+        assert bots[0].slack.event(event).status == 200
+    typed = [p.new_ts(), p.new_ts()]
+    for bot, author, ts in ((bots[0], ALICE, typed[0]), (bots[1], BOB, typed[1])):
+        event = p.message_event("none", user=author, channel=channel, thread_ts=thread, ts=ts)
+        assert bot.slack.event(event).status == 200
+
+    store = SqlReviewStore(make_engine(url))
+    review = store.find_by_thread(p.TEAM_ID, channel, thread)
+    assert review is not None
+    history = [(r.author, r.question, r.value) for r in store.history(review.id or "")][-2:]
+    first = history[0][1]
+    assert history == [(ALICE, first, {"picked": [], "asked": PROCESSES}), (BOB, first, {"late": True})]
+    assert len([k for k in review.answers if k.startswith(first.split(":")[0])]) == 1

@@ -46,8 +46,12 @@ def oauth_bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Bot]:
     stop_bot(running)
 
 
-def install(bot: Bot, fake: FakeSlack, team: tuple[str, str] = (p.TEAM_ID, p.TEAM_NAME)) -> str:
-    """The whole install: /slack/install, Slack's authorize page (skipped), /slack/oauth_redirect. The token."""
+def install(
+    bot: Bot, fake: FakeSlack, team: tuple[str, str] = (p.TEAM_ID, p.TEAM_NAME), code: str | None = None
+) -> str:
+    """The whole install: /slack/install, Slack's authorize page (skipped), /slack/oauth_redirect. The token.
+    `code`: Slack's one-time code (by default one per team; installing again needs another)."""
+    code = code or f"code-{team[0]}"
     fake.oauth_team = team
     started = bot.slack.get("/slack/install")
     assert started.status == 302, started
@@ -64,11 +68,11 @@ def install(bot: Bot, fake: FakeSlack, team: tuple[str, str] = (p.TEAM_ID, p.TEA
 
     mark = fake.mark()
     done = bot.slack.request(
-        "GET", f"/slack/oauth_redirect?code=code-{team[0]}&state={state}", headers={"Cookie": cookie}
+        "GET", f"/slack/oauth_redirect?code={code}&state={state}", headers={"Cookie": cookie}
     )
     assert done.status == 200, done
     exchange = fake.wait_for("oauth.v2.access", since=mark)
-    assert exchange.ok and exchange.get("code") == f"code-{team[0]}"
+    assert exchange.ok and exchange.get("code") == code
     return str(exchange.response["access_token"])  # type: ignore[index]
 
 
@@ -235,3 +239,24 @@ def test_our_tables_are_the_ones_the_stores_use(ours: Table, build: Any) -> None
         (i.name, tuple(c.name for c in i.columns)) for i in theirs.indexes
     }
     assert ours.metadata is metadata
+
+
+def test_after_tokens_revoked_no_stored_token_of_that_workspace_is_used(
+    oauth_bot: Bot, fake_slack: FakeSlack
+) -> None:
+    old = install(oauth_bot, fake_slack)
+    reply = oauth_bot.slack.event(p.tokens_revoked_event(), team_id=p.TEAM_ID)
+    assert reply.status == 200
+
+    mark = fake_slack.mark()
+    reply = oauth_bot.slack.slash_command("Q3 review", team_id=p.TEAM_ID, channel_id="C0OAUTH8")
+    assert reply.status == 200
+    assert [c.method for c in fake_slack.calls() if c.seq > mark and c.token == old] == []
+    assert "install this app" in fake_slack.calls("response_url")[-1].text
+    assert rows(oauth_bot, "slack_installations") == [] and rows(oauth_bot, "slack_bots") == []
+
+    new = install(oauth_bot, fake_slack, code="code-again")  # installing again works
+    assert new != old
+    calls = command(oauth_bot, fake_slack, "After reinstall", p.TEAM_ID, "C0OAUTH9")
+    posts = [c for c in calls if c.method == "chat.postMessage"]
+    assert posts and all(c.ok and c.token == new for c in posts)

@@ -222,7 +222,7 @@ class Channel:
     is_im: bool = False
     is_member: bool = True
     is_archived: bool = False
-    members: list[str] = field(default_factory=list)
+    members: list[str] | None = None  # None: everyone taking part (`payloads.actors`)
 
 
 @dataclass
@@ -309,7 +309,6 @@ class FakeSlack:
             self._calls: list[Call] = []
             self._seq = itertools.count(1)
             self._ids = itertools.count(1)
-            self._ts = itertools.count(1)
             self._faults: dict[str, deque[_Fault]] = {}
             self._attempts: dict[str, int] = {}
             self._channels: dict[str, Channel] = {}
@@ -489,8 +488,10 @@ class FakeSlack:
         is_private: bool | None = None,
         is_member: bool = True,
         is_archived: bool = False,
-        members: Sequence[str] = (),
+        members: Sequence[str] | None = None,
     ) -> Channel:
+        """`members`: the people in the channel besides the bot (default: everyone a request was built for,
+        `payloads.actors`)."""
         with self._lock:
             ch = Channel(
                 id=channel_id,
@@ -499,7 +500,7 @@ class FakeSlack:
                 is_im=channel_id.startswith("D"),
                 is_member=is_member,
                 is_archived=is_archived,
-                members=list(members),
+                members=None if members is None else list(members),
             )
             self._channels[channel_id] = ch
             return ch
@@ -843,9 +844,7 @@ class FakeSlack:
     # helpers for handlers
 
     def _next_ts(self) -> str:
-        with self._lock:
-            micro = next(self._ts) * 100
-        return f"{1_700_000_000 + micro // 1_000_000}.{micro % 1_000_000:06d}"
+        return p.new_ts()  # one clock for what users send and what the bot posts
 
     def _new_id(self, prefix: str) -> str:
         with self._lock:
@@ -1186,7 +1185,7 @@ class FakeSlack:
     def _api_conversations_members(self, call: Call) -> dict[str, Any]:
         ch = self._resolve_channel(call)
         members = ([self.bot_user_id] if ch.is_member else []) + [
-            m for m in ch.members if m != self.bot_user_id
+            m for m in (p.actors() if ch.members is None else ch.members) if m != self.bot_user_id
         ]
         return {"members": members, "response_metadata": {"next_cursor": ""}}
 

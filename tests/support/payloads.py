@@ -39,10 +39,17 @@ def _next() -> int:
         return next(_counter)
 
 
+_last_ts = [0]
+
+
 def new_ts() -> str:
-    """A unique, increasing Slack timestamp for messages a test pretends users sent (``"1690000000.000100"``)."""
-    micro = _next() * 100
-    return f"{1_690_000_000 + micro // 1_000_000}.{micro % 1_000_000:06d}"
+    """A unique, increasing Slack timestamp (``"1764859200.123456"``): now, by the wall clock, or just after the
+    last one given. The fake Web API dates its messages with it too, so what a test sends and what the bot
+    posts are in the order they happened, as on Slack (the bot compares a reply's ts with its question's)."""
+    with _counter_lock:
+        micro = max(time.time_ns() // 1_000, _last_ts[0] + 1)
+        _last_ts[0] = micro
+    return f"{micro // 1_000_000}.{micro % 1_000_000:06d}"
 
 
 def new_trigger_id() -> str:
@@ -58,7 +65,25 @@ def new_id(prefix: str) -> str:
     return f"{prefix}0{uuid.uuid4().hex[:9].upper()}"
 
 
+_actors: dict[str, None] = {}
+
+
+def _acting(user_id: str) -> str:
+    """Remember a user a request is built for (see `actors`)."""
+    with _counter_lock:
+        _actors[user_id] = None
+    return user_id
+
+
+def actors() -> list[str]:
+    """Every user a request has been built for in this process, first seen first: the fake Web API's members of
+    a channel whose members a test did not set (everyone taking part is in the channel, as usual)."""
+    with _counter_lock:
+        return list(_actors)
+
+
 def _user(user_id: str, user_name: str, team_id: str) -> dict[str, Any]:
+    _acting(user_id)
     return {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id}
 
 
@@ -93,7 +118,7 @@ def slash_command(
         "team_domain": team_domain,
         "channel_id": channel_id,
         "channel_name": channel_name,
-        "user_id": user_id,
+        "user_id": _acting(user_id),
         "user_name": user_name,
         "command": command,
         "text": text,
@@ -497,7 +522,7 @@ def message_event(
     event: dict[str, Any] = {
         "type": "message",
         "text": text,
-        "user": user,
+        "user": _acting(user),
         "ts": ts,
         "event_ts": ts,
         "team": team,
@@ -537,7 +562,7 @@ def app_mention_event(
     event: dict[str, Any] = {
         "type": "app_mention",
         "text": f"<@{BOT_USER_ID}> {text}".rstrip(),
-        "user": user,
+        "user": _acting(user),
         "ts": ts,
         "event_ts": ts,
         "team": team,

@@ -59,6 +59,7 @@ def register(app: App, presenter: Presenter) -> None:
             receipt=receipt_key(body),
             loaded=review,
             typed=True,
+            typed_ts=event.get("ts"),
         )
 
     @app.event("app_mention")
