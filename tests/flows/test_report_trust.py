@@ -22,8 +22,8 @@ from flows.render import WEIGHTS_HOW, render_csv, render_json, render_markdown, 
 from flows.report import Report
 from flows.service import ReviewService
 from tests.cli.conftest import Cli
-from tests.flows.helpers import CONTRACT_PLAN, FACILITATOR, Pick, rating
 from tests.flows.test_service import MemoryStore
+from tests.support.reviews import CONTRACT_PLAN, FACILITATOR, Pick, rating
 
 ROC = "ranked factors (rank-order centroid)"
 SOURCES = ["default", "answers file", "set by the facilitator", ROC]

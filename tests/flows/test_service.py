@@ -14,7 +14,7 @@ from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import DuplicateDelivery, VersionConflict
 from flows.service import NotPermitted, ReviewNotFound, ReviewService
-from tests.flows.helpers import FACILITATOR
+from tests.support.reviews import FACILITATOR
 
 
 class MemoryStore:

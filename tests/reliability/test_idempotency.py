@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from tests.reliability.helpers import ALICE, BOB, Chat, button, ephemerals, last_question
-from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
+from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.chat import ALICE, BOB, Chat, button, ephemerals, last_question
 
 
 def receipts(chat: Chat) -> set[str]:

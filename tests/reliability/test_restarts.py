@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from flows.interview import current_prompt
-from tests.reliability.helpers import ALICE, BOB, Chat, last_question
-from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.chat import ALICE, BOB, Chat, last_question
 from tests.support.fake_slack import Call, SlackError
 
 KNOCKOUTS = ["none"] * 12

@@ -31,9 +31,9 @@ from bot.slack.connections import (
     PooledWebClient,
     pooled,
 )
-from tests.slack.conftest import Bot
-from tests.slack.helpers import Conversation, new_channel
 from tests.support import FakeSlack
+from tests.support.bots import Bot
+from tests.support.conversation import Conversation, new_channel
 
 TOKEN = "xoxb-test-token"
 NO_WAIT = FixedValueRetryIntervalCalculator(0.01)

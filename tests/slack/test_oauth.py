@@ -18,10 +18,10 @@ from bot.slack.oauth import BOT_SCOPES
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
 from storage.tables import metadata, slack_bots, slack_installations, slack_oauth_states
-from tests.reliability.helpers import button
-from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.chat import button
 from tests.support.fake_slack import Call
 from tests.test_manifest import manifest_bot_scopes
 

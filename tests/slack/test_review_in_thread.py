@@ -11,8 +11,10 @@ from flows.interview import review_input
 from flows.render import to_json_dict
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.slack.conftest import Bot
-from tests.slack.helpers import (
+from tests.support import FakeSlack
+from tests.support import payloads as p
+from tests.support.bots import Bot
+from tests.support.conversation import (
     Conversation,
     blocks_json,
     ephemerals,
@@ -20,8 +22,6 @@ from tests.slack.helpers import (
     mrkdwn_texts,
     wait_for_file,
 )
-from tests.support import FakeSlack
-from tests.support import payloads as p
 
 BOB = "U0BOB"
 
