@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.cli.conftest import CONTRACT_EXAMPLE, Cli
+from tests.support.cli import CONTRACT_EXAMPLE, Cli
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +122,7 @@ def test_unreadable_file(filled: Cli, write: Callable[[str, str | bytes], Path])
 def test_nothing_is_created_for_a_bad_file_on_a_fresh_database(
     cli: Cli, write: Callable[[str, str | bytes], Path]
 ) -> None:
-    result = cli("review", "--answers", write("empty.yml", "processes: []\n"))
+    result = cli.process("review", "--answers", write("empty.yml", "processes: []\n"))  # exit 2, for real
     assert result.code == 2
     assert not cli.db.exists()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Cli, Result
 from tests.cli.test_commands import decision, without_directions
+from tests.support.cli import Cli, Result
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,9 @@ START = ["--title", "Q3 marketing review", "--name", "alice", "--raters", "alice
 
 
 def test_a_piped_transcript_completes_a_review(cli: Cli, write: Callable[[str, str], Path]) -> None:
-    result = chat(cli, TRANSCRIPT, *START)
+    """Through a real pipe into `python -m bot chat` (the other tests call the CLI in this process)."""
+    result = cli.process("chat", *START, stdin="".join(f"{line}\n" for line in TRANSCRIPT))
+    assert result.code == 0, result
     out = result.out
     review_id = new_review_id(result)
     for step in range(1, 8):

@@ -13,7 +13,7 @@ from flows.method import Stage
 from flows.model import Review
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 pytestmark = pytest.mark.slow
 

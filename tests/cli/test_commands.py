@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.cli.conftest import CONTRACT_EXAMPLE, CONTRACT_REPORT, Cli
+from tests.support.cli import CONTRACT_EXAMPLE, CONTRACT_REPORT, Cli
 
 pytestmark = pytest.mark.slow
 
@@ -163,19 +163,22 @@ def test_db_upgrade_twice(cli: Cli) -> None:
 
 
 def test_help_and_python_m_bot(cli: Cli) -> None:
-    shown = cli.ok("--help").out
+    result = cli.process("--help")
+    assert result.code == 0, result
+    shown = result.out
     for command in ("demo", "chat", "review", "list", "export", "db", "serve", "socket"):
         assert command in shown
 
 
 def test_unexpected_errors_are_one_line_and_exit_1(cli: Cli) -> None:
+    """A real `python -m bot` process: its exit status and everything it writes to stderr."""
     cli.env["DATABASE_URL"] = "not a database url"
-    result = cli("list")
+    result = cli.process("list")
     assert result.code == 1
     assert len(result.err_lines) == 1 and "Traceback" not in result.err
 
     cli.env["LOG_LEVEL"] = "DEBUG"
-    assert "Traceback" in cli("list").err
+    assert "Traceback" in cli.process("list").err
 
 
 def test_bad_settings_are_one_line_and_exit_1(cli: Cli) -> None:

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.cli.conftest import CONTRACT_EXAMPLE, Cli
 from tests.cli.test_commands import saved_id
+from tests.support.cli import CONTRACT_EXAMPLE, Cli
 
 pytestmark = pytest.mark.slow
 
