@@ -117,10 +117,11 @@ def test_an_answer_that_failed_to_save_is_applied_by_the_retry(bot: Bot, fake_sl
 
 
 def test_killed_while_saving_the_retry_applies_the_answer_once(
-    bot: Bot, fake_slack: FakeSlack, tmp_path: Path
+    served_bot: Bot, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     """SIGKILL while the answer waits for the database: nothing was committed, so the retry that reaches the
     restarted bot applies it, once."""
+    bot = served_bot
     chat = Chat(bot, fake_slack)
     chat.start()
     chat.say("skip")

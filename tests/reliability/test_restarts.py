@@ -27,6 +27,12 @@ def restart(chat: Chat, fake: FakeSlack, workdir: Path, name: str) -> None:
     chat.bot = start_bot(fake, workdir, chat.bot.database_url, name)
 
 
+@pytest.fixture
+def bot(served_bot: Bot) -> Bot:
+    """These tests SIGKILL the bot: a real `serve` process, not the app in this process."""
+    return served_bot
+
+
 def open_question(chat: Chat) -> str | None:
     prompt = current_prompt(chat.review())
     return prompt.key if prompt else None
