@@ -12,8 +12,6 @@ import yaml
 
 from tests.support.cli import CONTRACT_EXAMPLE, Cli
 
-pytestmark = pytest.mark.slow
-
 
 def example() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(CONTRACT_EXAMPLE.read_text(encoding="utf-8"))
@@ -119,6 +117,7 @@ def test_unreadable_file(filled: Cli, write: Callable[[str, str | bytes], Path])
     assert_rejected(filled, path, ["permission"])
 
 
+@pytest.mark.slow
 def test_nothing_is_created_for_a_bad_file_on_a_fresh_database(
     cli: Cli, write: Callable[[str, str | bytes], Path]
 ) -> None:

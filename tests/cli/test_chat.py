@@ -12,8 +12,6 @@ import pytest
 from tests.cli.test_commands import decision, without_directions
 from tests.support.cli import Cli, Result
 
-pytestmark = pytest.mark.slow
-
 # The contract's example review (without its `directions` line, which the interview does not ask about),
 # typed in as a team would: one line per reply; an empty line ends a list.
 TRANSCRIPT = [
@@ -75,6 +73,7 @@ def assert_same_as_answers_file(cli: Cli, review_id: str, write: Callable[[str, 
 START = ["--title", "Q3 marketing review", "--name", "alice", "--raters", "alice"]
 
 
+@pytest.mark.slow
 def test_a_piped_transcript_completes_a_review(cli: Cli, write: Callable[[str, str], Path]) -> None:
     """Through a real pipe into `python -m bot chat` (the other tests call the CLI in this process)."""
     result = cli.process("chat", *START, stdin="".join(f"{line}\n" for line in TRANSCRIPT))

@@ -15,8 +15,6 @@ from storage.db import make_engine
 from storage.repository import SqlReviewStore
 from tests.support.cli import Cli
 
-pytestmark = pytest.mark.slow
-
 SESSIONS = "organic sessions per month"
 # The demo's metrics, in the order the command asks for them (shortlist order).
 ASKED = [

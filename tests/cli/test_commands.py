@@ -15,8 +15,6 @@ import yaml
 
 from tests.support.cli import CONTRACT_EXAMPLE, CONTRACT_REPORT, Cli
 
-pytestmark = pytest.mark.slow
-
 
 def saved_id(result_err: str) -> str:
     match = re.search(r"Saved as review ([0-9a-f]{32})", result_err)
@@ -162,6 +160,7 @@ def test_db_upgrade_twice(cli: Cli) -> None:
     assert "No saved reviews yet" in cli.ok("list").out
 
 
+@pytest.mark.slow
 def test_help_and_python_m_bot(cli: Cli) -> None:
     result = cli.process("--help")
     assert result.code == 0, result
@@ -170,6 +169,7 @@ def test_help_and_python_m_bot(cli: Cli) -> None:
         assert command in shown
 
 
+@pytest.mark.slow
 def test_unexpected_errors_are_one_line_and_exit_1(cli: Cli) -> None:
     """A real `python -m bot` process: its exit status and everything it writes to stderr."""
     cli.env["DATABASE_URL"] = "not a database url"

@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from tests.cli.test_commands import saved_id
 from tests.support.cli import CONTRACT_EXAMPLE, Cli
-
-pytestmark = pytest.mark.slow
 
 
 def test_export_carries_the_ledger(cli: Cli) -> None:

@@ -17,6 +17,8 @@ from tests.support.bots import Bot, start_bot, stop_bot
 from tests.support.chat import ALICE, BOB, Chat, ephemerals, last_question
 from tests.support.conversation import mrkdwn_texts
 
+pytestmark = pytest.mark.slow  # a real `outsource-review serve` process
+
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Bot, FakeSlack]]:

@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from tests.support import FakeSlack
@@ -20,6 +21,7 @@ def receipts(chat: Chat) -> set[str]:
         return {row[0] for row in connection.execute(text("SELECT key FROM receipt"))}
 
 
+@pytest.mark.slow
 def test_a_retried_event_is_applied_once_also_after_a_restart(
     bot: Bot, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -48,6 +50,7 @@ def test_a_retried_event_is_applied_once_also_after_a_restart(
         stop_bot(chat.bot)
 
 
+@pytest.mark.slow
 def test_a_double_clicked_button_is_applied_once_also_after_a_restart(
     bot: Bot, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -116,6 +119,7 @@ def test_an_answer_that_failed_to_save_is_applied_by_the_retry(bot: Bot, fake_sl
     assert [c.method for c in calls] == ["conversations.replies"] and len(chat.history()) == 1
 
 
+@pytest.mark.slow
 def test_killed_while_saving_the_retry_applies_the_answer_once(
     served_bot: Bot, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:

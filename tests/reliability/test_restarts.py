@@ -17,6 +17,8 @@ from tests.support.bots import Bot, start_bot, stop_bot
 from tests.support.chat import ALICE, BOB, Chat, last_question
 from tests.support.fake_slack import Call, SlackError
 
+pytestmark = pytest.mark.slow  # a real `outsource-review serve` process
+
 KNOCKOUTS = ["none"] * 12
 
 

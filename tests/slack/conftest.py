@@ -33,3 +33,17 @@ def served_bot(fake_slack: FakeSlack, tmp_path: Path, database_url: str) -> Iter
     running = start_bot(fake_slack, tmp_path, database_url)
     yield running
     stop_bot(running)
+
+
+@pytest.fixture(params=["in-process", pytest.param("served", marks=pytest.mark.slow)])
+def bot_either_way(
+    request: pytest.FixtureRequest,
+    fake_slack: FakeSlack,  # noqa: F811
+    tmp_path: Path,
+    database_url: str,
+) -> Iterator[Bot]:
+    """The app in this process, and then a real `serve` process over HTTP: the same test end to end."""
+    start = start_app if request.param == "in-process" else start_bot
+    running = start(fake_slack, tmp_path, database_url)
+    yield running
+    stop_bot(running)

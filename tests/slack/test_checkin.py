@@ -7,8 +7,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from bot.terminal import check_answers
 from bot.wiring import open_service
 from flows.answers import load_answers
@@ -21,8 +19,6 @@ from tests.support import payloads as p
 from tests.support.bots import Bot
 from tests.support.conversation import Conversation, ephemerals
 from tests.support.fake_slack import Call
-
-pytestmark = pytest.mark.slow
 
 ANSWERS = """
 title: Q3 review

@@ -88,7 +88,8 @@ def stored_review(bot: Bot, thread_ts: str):  # type: ignore[no-untyped-def]
     return store, review
 
 
-def test_a_whole_review_by_typed_replies(bot: Bot, fake_slack: FakeSlack, tmp_path: Path) -> None:
+def test_a_whole_review_by_typed_replies(bot_either_way: Bot, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    bot = bot_either_way
     talk = Conversation(bot, fake_slack)
     thread = talk.start("Q3 review")
     kickoff = fake_slack.calls("chat.postMessage")[0]
@@ -152,8 +153,8 @@ def test_a_reply_that_does_not_parse_is_corrected_privately(bot: Bot, fake_slack
     assert not [c for c in calls if c.method == "chat.postMessage"]
 
 
-def test_buttons_and_forms(bot: Bot, fake_slack: FakeSlack) -> None:
-    talk = Conversation(bot, fake_slack)
+def test_buttons_and_forms(bot_either_way: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot_either_way, fake_slack)
     talk.start("Forms")
     first = last_question(fake_slack.calls())
     calls = talk.click(first, "Skip")

@@ -18,6 +18,8 @@ from tests.support import (
 from tests.support import payloads as p
 from tests.support.bots import bot_env
 
+pytestmark = pytest.mark.slow  # a real `outsource-review socket` process
+
 APP_TOKEN = "xapp-1-A0TEST-1-socket"
 CHANNEL = "C0SOCKET"
 
