@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_commands import decision, without_directions
-from tests.support.cli import Cli, Result
+from tests.support.cli import Cli, Result, decision, without_directions
 
 # The contract's example review (without its `directions` line, which the interview does not ask about),
 # typed in as a team would: one line per reply; an empty line ends a list.

@@ -21,8 +21,8 @@ from flows.prompts import rank_order_centroid
 from flows.render import WEIGHTS_HOW, render_csv, render_json, render_markdown, to_json_dict
 from flows.report import Report
 from flows.service import ReviewService
-from tests.flows.test_service import MemoryStore
 from tests.support.cli import Cli
+from tests.support.memory_store import MemoryStore
 from tests.support.reviews import CONTRACT_PLAN, FACILITATOR, Pick, rating
 
 ROC = "ranked factors (rank-order centroid)"

@@ -13,11 +13,10 @@ from flows.answers import load_answers
 from flows.checkin import K_CHECKIN, K_REMINDER, next_reminder
 from flows.method import Stage
 from flows.model import Review
-from tests.slack.test_review_in_thread import REPLIES
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import Bot
-from tests.support.conversation import Conversation, ephemerals
+from tests.support.conversation import REPLIES, Conversation, ephemerals
 from tests.support.fake_slack import Call
 
 ANSWERS = """

@@ -15,6 +15,8 @@ from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import Bot
 from tests.support.conversation import (
+    BOB,
+    REPLIES,
     Conversation,
     blocks_json,
     ephemerals,
@@ -23,40 +25,6 @@ from tests.support.conversation import (
     wait_for_file,
 )
 
-BOB = "U0BOB"
-
-# The same review, as typed replies and as an answers file.
-REPLIES = [
-    ("3", p.USER_ID),  # organisation: online shop
-    ("Blog writing\nWriting blog posts\nSEO audits\nBrand strategy", p.USER_ID),
-    ("Key account calls\nWebsite relaunch\nPaid search ads", p.USER_ID),
-    ("done", p.USER_ID),
-    ("yes", p.USER_ID),  # merge Writing blog posts into Blog writing
-    ("1 2 3 4 5", p.USER_ID),  # Paid search ads is not a candidate
-    ("3", p.USER_ID),  # competitive advantage: Brand strategy
-    ("none", BOB),
-    ("skip", p.USER_ID),
-    ("none", p.USER_ID),  # step 4: solid authorisation
-    ("none", p.USER_ID),
-    ("none", p.USER_ID),
-    ("3", p.USER_ID),  # face to face: Key account calls
-    ("3", p.USER_ID),  # step 5 in progress: Website relaunch
-    ("none", p.USER_ID),
-    ("none", p.USER_ID),
-    ("none", p.USER_ID),
-    ("none", p.USER_ID),
-    ("risk 2", p.USER_ID),
-    ("skip", p.USER_ID),  # service level of Blog writing
-    ("1 3 1 3 4 1", p.USER_ID),
-    ("2 3 1 3 5 1", BOB),
-    ("done", p.USER_ID),
-    ("monthly audit, 5 working days", p.USER_ID),
-    ("2 4 2 3 5 2", p.USER_ID),
-    ("done", p.USER_ID),
-    ("done", p.USER_ID),  # metrics: Blog writing
-    ("organic sessions per month; 12000; 15000; 11000", p.USER_ID),
-    ("done", p.USER_ID),
-]
 ANSWERS = f"""
 title: Q3 review
 organisation: ecommerce

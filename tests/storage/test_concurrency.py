@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from flows.model import Review
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.storage.workers import add_answers, answer_in_process, claim_in_process
+from tests.support.storage_workers import add_answers, answer_in_process, claim_in_process
 
 WRITERS = 4
 ANSWERS_EACH = 10

@@ -28,7 +28,7 @@ from storage.migrate import (
 )
 from storage.repository import SqlReviewStore
 from storage.tables import metadata
-from tests.storage.workers import upgrade_in_process
+from tests.support.storage_workers import upgrade_in_process
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"review", "current_answer", "answer", "receipt", "process", "rating", "metric"}

@@ -6,13 +6,15 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.cli import main
 
@@ -124,3 +126,21 @@ def as_if_run(
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
+
+
+def saved_id(result_err: str) -> str:
+    match = re.search(r"Saved as review ([0-9a-f]{32})", result_err)
+    assert match, result_err
+    return match.group(1)
+
+
+def decision(report: dict[str, Any]) -> dict[str, Any]:
+    """A JSON report without what depends on who answered when (the ledger)."""
+    return {k: v for k, v in report.items() if k not in ("ledger", "reconsidered")}
+
+
+def without_directions(write: Callable[[str, str], Path]) -> Path:
+    text = CONTRACT_EXAMPLE.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines(keepends=True) if not line.startswith("directions:")]
+    assert len(lines) == len(text.splitlines()) - 1
+    return write("no_directions.yml", "".join(lines))

@@ -183,6 +183,40 @@ class Conversation:
         return self.settle(mark)
 
 
+BOB = "U0BOB"
+
+# A whole review as typed replies (the Slack tests also give it as an answers file), with a second rater.
+REPLIES = [
+    ("3", p.USER_ID),  # organisation: online shop
+    ("Blog writing\nWriting blog posts\nSEO audits\nBrand strategy", p.USER_ID),
+    ("Key account calls\nWebsite relaunch\nPaid search ads", p.USER_ID),
+    ("done", p.USER_ID),
+    ("yes", p.USER_ID),  # merge Writing blog posts into Blog writing
+    ("1 2 3 4 5", p.USER_ID),  # Paid search ads is not a candidate
+    ("3", p.USER_ID),  # competitive advantage: Brand strategy
+    ("none", BOB),
+    ("skip", p.USER_ID),
+    ("none", p.USER_ID),  # step 4: solid authorisation
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("3", p.USER_ID),  # face to face: Key account calls
+    ("3", p.USER_ID),  # step 5 in progress: Website relaunch
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("risk 2", p.USER_ID),
+    ("skip", p.USER_ID),  # service level of Blog writing
+    ("1 3 1 3 4 1", p.USER_ID),
+    ("2 3 1 3 5 1", BOB),
+    ("done", p.USER_ID),
+    ("monthly audit, 5 working days", p.USER_ID),
+    ("2 4 2 3 5 2", p.USER_ID),
+    ("done", p.USER_ID),
+    ("done", p.USER_ID),  # metrics: Blog writing
+    ("organic sessions per month; 12000; 15000; 11000", p.USER_ID),
+    ("done", p.USER_ID),
+]
 RATING = "2 4 2 3 5 2"  # one rater's six ratings, in the shown factor order
 KNOCKOUT_QUESTIONS = 12  # criteria asked in steps 3, 4 and 5
 
