@@ -152,14 +152,15 @@ def test_help_and_python_m_bot(cli: Cli) -> None:
 
 @pytest.mark.slow
 def test_unexpected_errors_are_one_line_and_exit_1(cli: Cli) -> None:
-    """A real `python -m bot` process: its exit status and everything it writes to stderr."""
+    """A real `python -m bot` process: its exit status and everything it writes to stderr (with DEBUG, the
+    traceback, in this process)."""
     cli.env["DATABASE_URL"] = "not a database url"
     result = cli.process("list")
     assert result.code == 1
     assert len(result.err_lines) == 1 and "Traceback" not in result.err
 
     cli.env["LOG_LEVEL"] = "DEBUG"
-    assert "Traceback" in cli.process("list").err
+    assert "Traceback" in cli("list").err
 
 
 def test_bad_settings_are_one_line_and_exit_1(cli: Cli) -> None:
