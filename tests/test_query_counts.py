@@ -15,7 +15,8 @@ import pytest
 
 from flows.interview import current_prompt
 from flows.model import Review
-from tests.benchmarks.harness import (
+from tests.support import FakeSlack
+from tests.support.harness import (
     FACILITATOR,
     RATING,
     Ours,
@@ -25,7 +26,6 @@ from tests.benchmarks.harness import (
     review_at_prioritise,
     review_at_rating,
 )
-from tests.support import FakeSlack
 
 MAX_SQL = 8
 MAX_WEB_API = 2

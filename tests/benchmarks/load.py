@@ -46,15 +46,15 @@ from storage.db import make_engine
 from storage.migrate import ensure_schema
 from storage.repository import SqlReviewStore
 from storage.tables import AnswerRow
-from tests.benchmarks.harness import (
+from tests.support import SignedClient
+from tests.support import payloads as p
+from tests.support.harness import (
     BOT_TOKEN,
     SIGNING_SECRET,
     drive,
     percentile,
     review_at_prioritise,
 )
-from tests.support import SignedClient
-from tests.support import payloads as p
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DEFAULT_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))

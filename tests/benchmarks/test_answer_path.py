@@ -31,7 +31,8 @@ import pytest
 from flows.interview import current_prompt
 from flows.model import Review
 from tests.benchmarks import results
-from tests.benchmarks.harness import (
+from tests.support import FakeSlack, SignedClient
+from tests.support.harness import (
     FACILITATOR,
     RATING,
     SIGNING_SECRET,
@@ -45,7 +46,6 @@ from tests.benchmarks.harness import (
     timed,
     waitress_server,
 )
-from tests.support import FakeSlack, SignedClient
 
 ANSWERS = int(os.environ.get("BENCH_ANSWERS", "40"))  # measured answers per size and way
 WARMUP = 3

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks import results
-from tests.benchmarks.harness import FACILITATOR, Ours, review_at_rating
 from tests.benchmarks.load import POSTGRES_URL, database
 from tests.benchmarks.test_load import _postgres_answers
 from tests.support import FakeSlack
+from tests.support.harness import FACILITATOR, Ours, review_at_rating
 from tests.test_query_counts import ANSWERS, MAX_SQL, MAX_WEB_API, SIZES, count_one_answer
 
 

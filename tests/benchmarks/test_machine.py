@@ -20,7 +20,7 @@ from flows.interview import MACHINE, fire
 from flows.method import Stage
 from flows.model import Review
 from tests.benchmarks import results
-from tests.benchmarks.harness import review_at_prioritise
+from tests.support.harness import review_at_prioritise
 
 BATCH = 200
 BATCHES = int(os.environ.get("BENCH_BATCHES", "25"))

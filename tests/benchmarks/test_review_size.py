@@ -24,8 +24,8 @@ from flows.ledger import build_ledger, reconsiderations
 from flows.model import AnswerRecord, Review
 from flows.render import render_markdown
 from tests.benchmarks import results
-from tests.benchmarks.harness import finished_review
 from tests.support.fake_slack import block_problems
+from tests.support.harness import finished_review
 
 SIZES = (12, 100, 300, 1000)
 RATERS = 10

@@ -27,7 +27,6 @@ from storage.db import make_engine
 from storage.migrate import ensure_schema
 from storage.repository import SqlReviewStore
 from tests.benchmarks import results
-from tests.benchmarks.harness import BOT_TOKEN, RATING, SIGNING_SECRET, drive, review_at_prioritise
 from tests.benchmarks.load import (
     bot_env,
     free_port,
@@ -39,6 +38,7 @@ from tests.benchmarks.load import (
 )
 from tests.support import FakeSlack, SignedClient
 from tests.support import payloads as p
+from tests.support.harness import BOT_TOKEN, RATING, SIGNING_SECRET, drive, review_at_prioritise
 
 STARTS = int(os.environ.get("BENCH_STARTS", "5"))
 STORED = (10, 10_000)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from flows.answers import TOP_LEVEL_KEYS
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 pytestmark = pytest.mark.slow
 

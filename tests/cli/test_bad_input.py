@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.cli.conftest import CONTRACT_EXAMPLE, Cli
-
-pytestmark = pytest.mark.slow
+from tests.support.cli import CONTRACT_EXAMPLE, Cli, assert_rejected
 
 
 def example() -> dict[str, Any]:
@@ -83,20 +81,6 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
 ]
 
 
-def assert_rejected(cli: Cli, path: Path, names: list[str]) -> None:
-    rows = cli.rows()
-    assert rows["review"], "the database should hold a review already"
-    result = cli("review", "--answers", path, "--format", "json")
-    assert result.code == 2, result
-    assert result.out == ""
-    assert len(result.err_lines) == 1, result.err
-    line = result.err_lines[0]
-    assert line.startswith(str(path)), line
-    for name in names:
-        assert name in line, line
-    assert cli.rows() == rows
-
-
 @pytest.mark.parametrize(("name", "content", "names"), CASES, ids=[c[0] for c in CASES])
 def test_bad_answers_file(
     filled: Cli,
@@ -124,10 +108,11 @@ def test_unreadable_file(filled: Cli, write: Callable[[str, str | bytes], Path])
     assert_rejected(filled, path, ["permission"])
 
 
+@pytest.mark.slow
 def test_nothing_is_created_for_a_bad_file_on_a_fresh_database(
     cli: Cli, write: Callable[[str, str | bytes], Path]
 ) -> None:
-    result = cli("review", "--answers", write("empty.yml", "processes: []\n"))
+    result = cli.process("review", "--answers", write("empty.yml", "processes: []\n"))  # exit 2, for real
     assert result.code == 2
     assert not cli.db.exists()
 

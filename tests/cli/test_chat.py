@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Cli, Result
-from tests.cli.test_commands import decision, without_directions
-
-pytestmark = pytest.mark.slow
+from tests.support.cli import Cli, Result, decision, without_directions
 
 # The contract's example review (without its `directions` line, which the interview does not ask about),
 # typed in as a team would: one line per reply; an empty line ends a list.
@@ -75,8 +72,11 @@ def assert_same_as_answers_file(cli: Cli, review_id: str, write: Callable[[str, 
 START = ["--title", "Q3 marketing review", "--name", "alice", "--raters", "alice"]
 
 
+@pytest.mark.slow
 def test_a_piped_transcript_completes_a_review(cli: Cli, write: Callable[[str, str], Path]) -> None:
-    result = chat(cli, TRANSCRIPT, *START)
+    """Through a real pipe into `python -m bot chat` (the other tests call the CLI in this process)."""
+    result = cli.process("chat", *START, stdin="".join(f"{line}\n" for line in TRANSCRIPT))
+    assert result.code == 0, result
     out = result.out
     review_id = new_review_id(result)
     for step in range(1, 8):

@@ -13,9 +13,7 @@ from flows.method import Stage
 from flows.model import Review
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.cli.conftest import Cli
-
-pytestmark = pytest.mark.slow
+from tests.support.cli import Cli
 
 SESSIONS = "organic sessions per month"
 # The demo's metrics, in the order the command asks for them (shortlist order).

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,20 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.cli.conftest import CONTRACT_EXAMPLE, CONTRACT_REPORT, Cli
-
-pytestmark = pytest.mark.slow
-
-
-def saved_id(result_err: str) -> str:
-    match = re.search(r"Saved as review ([0-9a-f]{32})", result_err)
-    assert match, result_err
-    return match.group(1)
-
-
-def decision(report: dict[str, Any]) -> dict[str, Any]:
-    """A JSON report without what depends on who answered when (the ledger)."""
-    return {k: v for k, v in report.items() if k not in ("ledger", "reconsidered")}
+from tests.support.cli import CONTRACT_EXAMPLE, CONTRACT_REPORT, Cli, decision, saved_id, without_directions
 
 
 def assert_shows(actual: Any, expected: Any, where: str = "report") -> None:
@@ -42,13 +28,6 @@ def assert_shows(actual: Any, expected: Any, where: str = "report") -> None:
             assert_shows(a, e, f"{where}[{i}]")
     else:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
-
-
-def without_directions(write: Callable[[str, str], Path]) -> Path:
-    text = CONTRACT_EXAMPLE.read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines(keepends=True) if not line.startswith("directions:")]
-    assert len(lines) == len(text.splitlines()) - 1
-    return write("no_directions.yml", "".join(lines))
 
 
 def test_demo_prints_the_report_and_saves_the_review(cli: Cli) -> None:
@@ -162,15 +141,21 @@ def test_db_upgrade_twice(cli: Cli) -> None:
     assert "No saved reviews yet" in cli.ok("list").out
 
 
+@pytest.mark.slow
 def test_help_and_python_m_bot(cli: Cli) -> None:
-    shown = cli.ok("--help").out
+    result = cli.process("--help")
+    assert result.code == 0, result
+    shown = result.out
     for command in ("demo", "chat", "review", "list", "export", "db", "serve", "socket"):
         assert command in shown
 
 
+@pytest.mark.slow
 def test_unexpected_errors_are_one_line_and_exit_1(cli: Cli) -> None:
+    """A real `python -m bot` process: its exit status and everything it writes to stderr (with DEBUG, the
+    traceback, in this process)."""
     cli.env["DATABASE_URL"] = "not a database url"
-    result = cli("list")
+    result = cli.process("list")
     assert result.code == 1
     assert len(result.err_lines) == 1 and "Traceback" not in result.err
 

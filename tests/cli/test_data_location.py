@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import CONTRACT_EXAMPLE, Cli
-from tests.storage.conftest import postgres_available, postgres_url  # noqa: F401  (fixtures)
+from tests.support.cli import CONTRACT_EXAMPLE, Cli
+from tests.support.postgres import postgres_available, postgres_url  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
 

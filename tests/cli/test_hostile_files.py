@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import CONTRACT_EXAMPLE, Cli
-from tests.cli.test_bad_input import assert_rejected
+from tests.support.cli import CONTRACT_EXAMPLE, Cli, assert_rejected
 
 pytestmark = pytest.mark.slow
 

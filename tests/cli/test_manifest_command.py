@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from bot.slack.manifest import check
-from tests.cli.conftest import Cli
-from tests.test_manifest import load_manifest
+from tests.support.cli import Cli
+from tests.support.manifest import load_manifest
 
 pytestmark = pytest.mark.slow
 

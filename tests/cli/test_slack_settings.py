@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings, SlackSettingsError
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 BOT = "xoxb-1-bot"
 APP = "xapp-1-A0TEST-1-app"

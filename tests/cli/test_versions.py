@@ -5,12 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
-from tests.cli.conftest import CONTRACT_EXAMPLE, Cli
-from tests.cli.test_commands import saved_id
-
-pytestmark = pytest.mark.slow
+from tests.support.cli import CONTRACT_EXAMPLE, Cli, saved_id
 
 
 def test_export_carries_the_ledger(cli: Cli) -> None:

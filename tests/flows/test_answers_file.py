@@ -15,7 +15,7 @@ from flows.answers import AnswersError, load_answers, parse_answers
 from flows.decision import decide
 from flows.method import Stage
 from flows.render import render_json
-from tests.flows.helpers import CONTRACT_YAML, rating
+from tests.support.reviews import CONTRACT_YAML, rating
 
 
 def base() -> dict[str, Any]:

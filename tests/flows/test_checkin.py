@@ -15,8 +15,8 @@ from flows.answers import load_answers
 from flows.method import Stage
 from flows.model import Metric, Review
 from flows.service import ReviewService
-from tests.flows.helpers import CONTRACT_YAML
-from tests.flows.test_service import MemoryStore
+from tests.support.memory_store import MemoryStore
+from tests.support.reviews import CONTRACT_YAML
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 SESSIONS = "organic sessions per month"

@@ -24,8 +24,8 @@ from flows.interview import (
 )
 from flows.method import Stage
 from flows.service import ReviewService
-from tests.flows.helpers import CONTRACT_PLAN, FACILITATOR, Interview, run
-from tests.flows.test_service import MemoryStore
+from tests.support.memory_store import MemoryStore
+from tests.support.reviews import CONTRACT_PLAN, FACILITATOR, Interview, run
 
 # Seven processes unlike each other: no merge is suggested, so step 2 follows the list at once.
 SEVEN = ["SEO audits", "Newsletter", "Paid search ads", "Blog writing", "Podcast", "Trade fairs", "Webinars"]

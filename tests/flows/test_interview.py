@@ -30,7 +30,7 @@ from flows.method import INTERVIEW_PATH, STEPS, Stage
 from flows.model import Review
 from flows.prompts import Kind, ReplyError
 from flows.render import render_json, to_json_dict
-from tests.flows.helpers import (
+from tests.support.reviews import (
     CONTRACT_PLAN,
     CONTRACT_YAML_NO_DIRECTIONS,
     FACILITATOR,

@@ -19,8 +19,8 @@ from flows.interview import apply_reply, current_prompt
 from flows.model import Review
 from flows.prompts import Kind, clean_text, split_comment
 from flows.service import ReviewService
-from tests.flows.helpers import FACILITATOR
-from tests.flows.test_service import MemoryStore
+from tests.support.memory_store import MemoryStore
+from tests.support.reviews import FACILITATOR
 
 SLACK_LIMIT = 40_000
 BUDGET_SECONDS = 3.0  # for one reply; linear code needs about a hundredth of it

@@ -25,7 +25,7 @@ from flows.reference import VENDOR_RELATIONSHIP, peer_figures, suggest_metrics
 from flows.render import render_csv, render_json, render_markdown
 from flows.report import Report
 from flows.similarity import suggest_merges
-from tests.flows.helpers import CONTRACT_YAML_NO_DIRECTIONS
+from tests.support.reviews import CONTRACT_YAML_NO_DIRECTIONS
 
 
 def test_steps_in_the_contracts_order() -> None:

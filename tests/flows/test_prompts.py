@@ -23,7 +23,7 @@ from flows.prompts import (
     parse_reply,
     rank_order_centroid,
 )
-from tests.flows.helpers import rating
+from tests.support.reviews import rating
 
 FIVE = tuple(Option(f"p{i}", f"Process {i}") for i in range(1, 6))
 

@@ -19,7 +19,7 @@ from flows.prompts import Kind, Prompt, ReplyError
 from flows.render import render_json, to_json_dict
 from flows.report import Report
 from flows.similarity import clean_name, name_key
-from tests.flows.helpers import FACILITATOR
+from tests.support.reviews import FACILITATOR
 
 AUTHORS = (FACILITATOR, "alice", "bob")
 NAMES = (

@@ -21,9 +21,9 @@ from flows.prompts import rank_order_centroid
 from flows.render import WEIGHTS_HOW, render_csv, render_json, render_markdown, to_json_dict
 from flows.report import Report
 from flows.service import ReviewService
-from tests.cli.conftest import Cli
-from tests.flows.helpers import CONTRACT_PLAN, FACILITATOR, Pick, rating
-from tests.flows.test_service import MemoryStore
+from tests.support.cli import Cli
+from tests.support.memory_store import MemoryStore
+from tests.support.reviews import CONTRACT_PLAN, FACILITATOR, Pick, rating
 
 ROC = "ranked factors (rank-order centroid)"
 SOURCES = ["default", "answers file", "set by the facilitator", ROC]

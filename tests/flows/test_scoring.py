@@ -19,7 +19,7 @@ from flows.method import DEFAULT_DIRECTIONS, FACTOR_IDS, NOT_CANDIDATE, Stage
 from flows.model import Merge, ReviewInput
 from flows.render import to_json_dict
 from flows.similarity import dedupe
-from tests.flows.helpers import CONTRACT_YAML, CONTRACT_YAML_NO_DIRECTIONS, rating
+from tests.support.reviews import CONTRACT_YAML, CONTRACT_YAML_NO_DIRECTIONS, rating
 
 # ---------------------------------------------------------------- medians
 

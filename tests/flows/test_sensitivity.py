@@ -16,7 +16,7 @@ from flows.decision import decide
 from flows.method import FACTOR_IDS, FACTORS_BY_ID
 from flows.model import ReviewInput
 from flows.report import Report
-from tests.flows.helpers import CONTRACT_YAML_NO_DIRECTIONS, rating
+from tests.support.reviews import CONTRACT_YAML_NO_DIRECTIONS, rating
 
 NAMES = ["Blog writing", "SEO audits", "Paid ads", "Newsletter", "Product photos", "Social posts"]
 

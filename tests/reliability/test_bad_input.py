@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from flows.method import Stage
-from tests.reliability.helpers import ALICE, BOB, Chat, ephemerals, last_question
-from tests.slack.conftest import Bot, start_bot, stop_bot
-from tests.slack.helpers import mrkdwn_texts
 from tests.support import FakeSlack, Signing
 from tests.support import payloads as p
+from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.chat import ALICE, BOB, Chat, ephemerals, last_question
+from tests.support.conversation import mrkdwn_texts
+
+pytestmark = pytest.mark.slow  # a real `outsource-review serve` process
 
 
 @pytest.fixture(scope="module")

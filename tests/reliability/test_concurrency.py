@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flows.interview import K_ORGANISATION
-from tests.reliability.helpers import ALICE, BOB, CAROL, Chat, button, ephemerals, last_question
-from tests.slack.conftest import Bot
 from tests.support import FakeSlack, Reply
 from tests.support import payloads as p
+from tests.support.bots import Bot
+from tests.support.chat import ALICE, BOB, CAROL, Chat, button, ephemerals, last_question
 
 RATING = "2 4 2 3 5 2"
 KNOCKOUTS = 12

@@ -8,11 +8,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
-from tests.reliability.helpers import ALICE, BOB, Chat, button, ephemerals, last_question
-from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
+from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.chat import ALICE, BOB, Chat, button, ephemerals, last_question
 
 
 def receipts(chat: Chat) -> set[str]:
@@ -20,6 +21,7 @@ def receipts(chat: Chat) -> set[str]:
         return {row[0] for row in connection.execute(text("SELECT key FROM receipt"))}
 
 
+@pytest.mark.slow
 def test_a_retried_event_is_applied_once_also_after_a_restart(
     bot: Bot, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -48,6 +50,7 @@ def test_a_retried_event_is_applied_once_also_after_a_restart(
         stop_bot(chat.bot)
 
 
+@pytest.mark.slow
 def test_a_double_clicked_button_is_applied_once_also_after_a_restart(
     bot: Bot, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -117,11 +120,13 @@ def test_an_answer_that_failed_to_save_is_applied_by_the_retry(bot: Bot, fake_sl
     assert [c.method for c in calls] == ["conversations.replies"] and len(chat.history()) == 1
 
 
+@pytest.mark.slow
 def test_killed_while_saving_the_retry_applies_the_answer_once(
-    bot: Bot, fake_slack: FakeSlack, tmp_path: Path
+    served_bot: Bot, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     """SIGKILL while the answer waits for the database: nothing was committed, so the retry that reaches the
     restarted bot applies it, once."""
+    bot = served_bot
     chat = Chat(bot, fake_slack)
     chat.start()
     chat.say("skip")

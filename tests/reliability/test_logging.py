@@ -6,10 +6,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.reliability.helpers import BOB, Chat, last_question, wait_until
-from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, Bot, start_bot, stop_bot
+import pytest
+
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import BOT_TOKEN, SIGNING_SECRET, Bot, start_bot, stop_bot
+from tests.support.chat import BOB, Chat, last_question, wait_until
+
+pytestmark = pytest.mark.slow  # a real `outsource-review serve` process
+
+
+@pytest.fixture
+def bot(served_bot: Bot) -> Bot:
+    """What a real `serve` process writes to its output (logging set up by the CLI, secrets masked)."""
+    return served_bot
+
 
 SECRET = "hunter2-PASSWORD-7f3c9e"
 TOKEN = "xoxb-998877-665544-SeCrEtToKeNvAlUe"

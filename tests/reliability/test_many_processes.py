@@ -23,11 +23,11 @@ from flows.method import FACTOR_IDS, Stage
 from flows.render import to_json_dict
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.reliability.helpers import ALICE, BOB
-from tests.slack.conftest import Bot, start_bot, stop_bot
-from tests.storage.conftest import postgres_available, postgres_url  # noqa: F401  (fixtures)
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.chat import ALICE, BOB
+from tests.support.postgres import postgres_available, postgres_url  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -8,10 +8,10 @@ import json
 from bot.slack.text import question_token
 from flows.interview import current_prompt
 from flows.method import Stage
-from tests.reliability.helpers import ALICE, BOB, Chat, button, ephemerals, last_question, new_channel
-from tests.slack.conftest import Bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import Bot
+from tests.support.chat import ALICE, BOB, Chat, button, ephemerals, last_question, new_channel
 from tests.support.fake_slack import Call
 
 ADMIN = "U0ADMIN"

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 
 from flows.interview import current_prompt
-from tests.reliability.helpers import ALICE, BOB, Chat, last_question
-from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.chat import ALICE, BOB, Chat, last_question
 from tests.support.fake_slack import Call, SlackError
+
+pytestmark = pytest.mark.slow  # a real `outsource-review serve` process
 
 KNOCKOUTS = ["none"] * 12
 
@@ -25,6 +27,12 @@ def restart(chat: Chat, fake: FakeSlack, workdir: Path, name: str) -> None:
     stop_bot(chat.bot, kill=True)
     assert chat.bot.process.returncode == -9
     chat.bot = start_bot(fake, workdir, chat.bot.database_url, name)
+
+
+@pytest.fixture
+def bot(served_bot: Bot) -> Bot:
+    """These tests SIGKILL the bot: a real `serve` process, not the app in this process."""
+    return served_bot
 
 
 def open_question(chat: Chat) -> str | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.reliability.helpers import BOB, Chat, ephemerals, last_question, wait_until
-from tests.slack.conftest import BOT_TOKEN, Bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import BOT_TOKEN, Bot
+from tests.support.chat import BOB, Chat, ephemerals, last_question, wait_until
 from tests.support.fake_slack import Call
 
 CHAT_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
@@ -116,7 +116,7 @@ def test_a_revoked_token_is_logged_and_the_bot_keeps_serving(bot: Bot, fake_slac
     assert reply.status == 200 and {c.error for c in calls} == {"token_revoked"}
     assert len(chat.history()) == 1
     assert "error=token_revoked: the workspace revoked the bot token; reinstall the app" in bot.output()
-    assert bot.process.poll() is None
+    assert bot.running()
 
 
 def test_uninstall_events_in_single_workspace_mode_are_logged(bot: Bot, fake_slack: FakeSlack) -> None:

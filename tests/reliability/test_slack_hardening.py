@@ -20,12 +20,11 @@ from bot.slack.text import question_token
 from bot.wiring import open_service
 from flows.interview import current_prompt
 from flows.method import Stage
-from tests.reliability.helpers import ALICE, BOB, Chat, ephemerals, last_question
-from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, Bot
-from tests.slack.test_checkin import SESSIONS_LABEL, finished_review, load, values_for
 from tests.support import FakeSlack
 from tests.support import payloads as p
-from tests.support.inprocess import InProcessClient
+from tests.support.bots import BOT_TOKEN, SIGNING_SECRET, Bot, InProcessClient
+from tests.support.chat import ALICE, BOB, Chat, ephemerals, last_question
+from tests.support.checkin import SESSIONS_LABEL, finished_review, load, values_for
 
 CAROL = "U0CAROL"
 ADMIN = "U0ADMIN"

@@ -17,7 +17,7 @@ from flows.service import ReviewService
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlReviewStore
-from tests.storage.conftest import postgres_available, postgres_url  # noqa: F401  (fixtures)
+from tests.support.postgres import postgres_available, postgres_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

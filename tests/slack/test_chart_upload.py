@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import struct
 
-from tests.slack.conftest import Bot
-from tests.slack.helpers import Conversation, wait_for_file
-from tests.slack.test_review_in_thread import REPLIES
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import Bot
+from tests.support.conversation import REPLIES, Conversation, wait_for_file
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

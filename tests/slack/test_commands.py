@@ -10,7 +10,8 @@ import pytest
 
 from bot.slack.listeners.commands import split_command
 from flows.method import Stage
-from tests.slack.helpers import (
+from tests.support import payloads as p
+from tests.support.conversation import (
     RATING,
     Conversation,
     Slack,
@@ -24,7 +25,6 @@ from tests.slack.helpers import (
     shared_bot,
     wait_for_file,
 )
-from tests.support import payloads as p
 
 slack = shared_bot("commands")
 
@@ -93,7 +93,7 @@ def only_response(calls: list) -> dict:  # type: ignore[type-arg]
 
 def test_help_is_the_http_response(slack: Slack) -> None:
     talk = slack.talk()
-    status, body, _ = talk.command("help", wait=False)
+    status, body, _ = talk.command("help")
     assert status == 200
     text = body_text(body)
     for sub in ("status", "list", "report", "export", "cancel", "reopen"):
@@ -102,7 +102,7 @@ def test_help_is_the_http_response(slack: Slack) -> None:
 
 
 def test_help_works_in_a_dm_too(slack: Slack) -> None:
-    status, body, _ = slack.talk(new_channel("D")).command("HELP", wait=False)
+    status, body, _ = slack.talk(new_channel("D")).command("HELP")
     assert status == 200 and "/outsource-review status" in body_text(body)
 
 
@@ -114,7 +114,7 @@ def test_list_shows_this_workspaces_reviews_only(slack: Slack) -> None:
     other = slack.talk(team="T0OTHER")
     other.start("Somebody else's review")
 
-    status, body, _ = slack.talk().command("list", wait=False)
+    status, body, _ = slack.talk().command("list")
     assert status == 200
     text = body_text(body)
     assert "*Spring clean-up* in <#" + first.channel + ">: Getting started" in text
@@ -125,14 +125,14 @@ def test_list_shows_this_workspaces_reviews_only(slack: Slack) -> None:
 
 
 def test_list_with_no_reviews(slack: Slack) -> None:
-    _, body, _ = slack.talk(team="T0EMPTY").command("list", wait=False)
+    _, body, _ = slack.talk(team="T0EMPTY").command("list")
     assert "No reviews yet" in body_text(body)
 
 
 def test_a_review_cannot_start_in_a_dm(slack: Slack) -> None:
     talk = slack.talk(new_channel("D"))
     mark = slack.fake.mark()
-    status, body, _ = talk.command("Q3 review", wait=False, channel_name="directmessage")
+    status, body, _ = talk.command("Q3 review", channel_name="directmessage")
     assert status == 200
     text = body_text(body)
     assert "in a channel" in text and "Type the command in a channel" in text
@@ -144,7 +144,7 @@ def test_a_review_cannot_start_in_a_dm(slack: Slack) -> None:
 
 @pytest.mark.parametrize("sub", ["status", "report", "export", "cancel", "reopen"])
 def test_no_review_in_this_channel(slack: Slack, sub: str) -> None:
-    status, body, _ = slack.talk().command(sub, wait=False)
+    status, body, _ = slack.talk().command(sub)
     assert status == 200
     assert "There is no review in this channel yet" in body_text(body)
 

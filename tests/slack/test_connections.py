@@ -31,9 +31,9 @@ from bot.slack.connections import (
     PooledWebClient,
     pooled,
 )
-from tests.slack.conftest import Bot
-from tests.slack.helpers import Conversation, new_channel
 from tests.support import FakeSlack
+from tests.support.bots import Bot
+from tests.support.conversation import Conversation, new_channel
 
 TOKEN = "xoxb-test-token"
 NO_WAIT = FixedValueRetryIntervalCalculator(0.01)
@@ -242,7 +242,7 @@ def test_https_calls_share_one_verified_connection(certificate: tuple[Path, Path
 
 
 def test_the_bots_answers_reuse_its_connections(bot: Bot, fake_slack: FakeSlack) -> None:
-    """Answers in a review's thread, through a real `serve` process: their Web API calls (questions posted,
+    """Answers in a review's thread, through the real app: their Web API calls (questions posted,
     the kickoff edited, lists acknowledged) go over the connection the bot already holds."""
     talk = Conversation(bot, fake_slack, new_channel())
     talk.start()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.slack.helpers import Slack, ephemerals, last_question, shared_bot
 from tests.support import payloads as p
+from tests.support.conversation import Slack, ephemerals, last_question, shared_bot
 
 slack = shared_bot("dedupe")
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.slack.helpers import Slack, failed, last_question, responses, shared_bot
 from tests.support import payloads as p
+from tests.support.conversation import Slack, failed, last_question, responses, shared_bot
 
 slack = shared_bot("faults")
 
@@ -97,7 +97,7 @@ def test_a_failing_web_api_loses_no_answer(slack: Slack) -> None:
     calls = talk.say("done")
     assert "Step 2 of 7" in last_question(calls).all_text()
     assert last_question(calls)["thread_ts"] == thread
-    assert slack.bot.process.poll() is None
+    assert slack.bot.running()
 
 
 def test_a_server_error_is_retried(slack: Slack) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.slack.helpers import Slack, review_replies, shared_bot
 from tests.support import payloads as p
+from tests.support.conversation import Slack, review_replies, shared_bot
 
 slack = shared_bot("home")
 

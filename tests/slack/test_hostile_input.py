@@ -15,7 +15,12 @@ import pytest
 from bot.slack.listeners.commands import HALF_STARTED
 from flows.interview import current_prompt
 from flows.model import Review
-from tests.benchmarks.harness import (
+from tests.support import FakeSlack
+from tests.support import payloads as p
+from tests.support.bots import start_bot, stop_bot
+from tests.support.conversation import new_channel
+from tests.support.fake_slack import Call
+from tests.support.harness import (
     SIGNING_SECRET,
     Ours,
     call_wsgi,
@@ -23,11 +28,6 @@ from tests.benchmarks.harness import (
     signed_event,
     wsgi_environ,
 )
-from tests.slack.conftest import start_bot, stop_bot
-from tests.slack.helpers import new_channel
-from tests.support import FakeSlack
-from tests.support import payloads as p
-from tests.support.fake_slack import Call
 from tests.support.signed import signed_headers
 
 BIDI_AND_CONTROL = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u0000\u0007\u001b\u007f"

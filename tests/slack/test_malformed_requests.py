@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.benchmarks.harness import SIGNING_SECRET, Ours, wsgi_environ
-from tests.slack.conftest import Bot
 from tests.support import FakeSlack, Signing
 from tests.support import payloads as p
+from tests.support.bots import Bot
+from tests.support.harness import SIGNING_SECRET, Ours, wsgi_environ
 from tests.support.signed import signed_headers
 
 DEEP = b'{"type": "event_callback", "event": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"

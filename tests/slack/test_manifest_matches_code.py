@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from bot.slack.listeners.commands import SUBCOMMANDS
-from tests.test_manifest import (
+from tests.support.manifest import (
     load_manifest,
     manifest_bot_events,
     manifest_bot_scopes,

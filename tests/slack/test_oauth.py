@@ -18,12 +18,12 @@ from bot.slack.oauth import BOT_SCOPES
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
 from storage.tables import metadata, slack_bots, slack_installations, slack_oauth_states
-from tests.reliability.helpers import button
-from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import Bot, start_app, stop_bot
+from tests.support.chat import button
 from tests.support.fake_slack import Call
-from tests.test_manifest import manifest_bot_scopes
+from tests.support.manifest import manifest_bot_scopes
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "oauth-client-secret-1234"
@@ -33,7 +33,7 @@ OTHER_TEAM = ("T0OTHER", "Other team")
 @pytest.fixture
 def oauth_bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Bot]:
     fake_slack.client_id, fake_slack.client_secret = CLIENT_ID, CLIENT_SECRET
-    running = start_bot(
+    running = start_app(
         fake_slack,
         tmp_path,
         f"sqlite:///{tmp_path / 'oauth.db'}",

@@ -6,8 +6,8 @@ from dataclasses import replace
 from bot.slack.blocks import _context, _context_dict, _section, _section_dict, question_messages
 from flows.interview import current_prompt
 from flows.prompts import Kind
-from tests.benchmarks.harness import review_at_candidates, review_at_rating
 from tests.support.fake_slack import block_problems
+from tests.support.harness import review_at_candidates, review_at_rating
 
 
 def _values(blocks: list[dict]) -> list[dict]:

@@ -19,10 +19,10 @@ import pytest
 
 from flows.interview import K_CANDIDATES, picked
 from flows.model import Review
-from tests.benchmarks.harness import SIGNING_SECRET, Ours, drive, wsgi_environ
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.fake_slack import Call
+from tests.support.harness import SIGNING_SECRET, Ours, drive, wsgi_environ
 from tests.support.signed import signed_headers
 
 SEVEN = ["SEO audits", "Newsletter", "Paid search ads", "Blog writing", "Podcast", "Trade fairs", "Webinars"]

@@ -6,7 +6,7 @@ import re
 
 from flows.method import Stage
 from flows.similarity import suggest_merges
-from tests.slack.helpers import Slack, failed, in_channel, review_replies, shared_bot, wait_for_file
+from tests.support.conversation import Slack, failed, in_channel, review_replies, shared_bot, wait_for_file
 
 slack = shared_bot("report")
 
@@ -114,7 +114,7 @@ def test_a_60_process_report_is_split_within_block_kit_limits(slack: Slack) -> N
     talk = slack.talk()
     talk.start("Everything we do")
     for text in review_replies(MANY):
-        talk.answer(text, timeout=20)
+        talk.answer(text)
     wait_for_file(slack.fake, talk.channel, timeout=60)
     talk.quiet()
     assert talk.review().state is Stage.DONE

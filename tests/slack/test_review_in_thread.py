@@ -11,8 +11,12 @@ from flows.interview import review_input
 from flows.render import to_json_dict
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.slack.conftest import Bot
-from tests.slack.helpers import (
+from tests.support import FakeSlack
+from tests.support import payloads as p
+from tests.support.bots import Bot
+from tests.support.conversation import (
+    BOB,
+    REPLIES,
     Conversation,
     blocks_json,
     ephemerals,
@@ -20,43 +24,7 @@ from tests.slack.helpers import (
     mrkdwn_texts,
     wait_for_file,
 )
-from tests.support import FakeSlack
-from tests.support import payloads as p
 
-BOB = "U0BOB"
-
-# The same review, as typed replies and as an answers file.
-REPLIES = [
-    ("3", p.USER_ID),  # organisation: online shop
-    ("Blog writing\nWriting blog posts\nSEO audits\nBrand strategy", p.USER_ID),
-    ("Key account calls\nWebsite relaunch\nPaid search ads", p.USER_ID),
-    ("done", p.USER_ID),
-    ("yes", p.USER_ID),  # merge Writing blog posts into Blog writing
-    ("1 2 3 4 5", p.USER_ID),  # Paid search ads is not a candidate
-    ("3", p.USER_ID),  # competitive advantage: Brand strategy
-    ("none", BOB),
-    ("skip", p.USER_ID),
-    ("none", p.USER_ID),  # step 4: solid authorisation
-    ("none", p.USER_ID),
-    ("none", p.USER_ID),
-    ("3", p.USER_ID),  # face to face: Key account calls
-    ("3", p.USER_ID),  # step 5 in progress: Website relaunch
-    ("none", p.USER_ID),
-    ("none", p.USER_ID),
-    ("none", p.USER_ID),
-    ("none", p.USER_ID),
-    ("risk 2", p.USER_ID),
-    ("skip", p.USER_ID),  # service level of Blog writing
-    ("1 3 1 3 4 1", p.USER_ID),
-    ("2 3 1 3 5 1", BOB),
-    ("done", p.USER_ID),
-    ("monthly audit, 5 working days", p.USER_ID),
-    ("2 4 2 3 5 2", p.USER_ID),
-    ("done", p.USER_ID),
-    ("done", p.USER_ID),  # metrics: Blog writing
-    ("organic sessions per month; 12000; 15000; 11000", p.USER_ID),
-    ("done", p.USER_ID),
-]
 ANSWERS = f"""
 title: Q3 review
 organisation: ecommerce
@@ -88,7 +56,8 @@ def stored_review(bot: Bot, thread_ts: str):  # type: ignore[no-untyped-def]
     return store, review
 
 
-def test_a_whole_review_by_typed_replies(bot: Bot, fake_slack: FakeSlack, tmp_path: Path) -> None:
+def test_a_whole_review_by_typed_replies(bot_either_way: Bot, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    bot = bot_either_way
     talk = Conversation(bot, fake_slack)
     thread = talk.start("Q3 review")
     kickoff = fake_slack.calls("chat.postMessage")[0]
@@ -152,8 +121,8 @@ def test_a_reply_that_does_not_parse_is_corrected_privately(bot: Bot, fake_slack
     assert not [c for c in calls if c.method == "chat.postMessage"]
 
 
-def test_buttons_and_forms(bot: Bot, fake_slack: FakeSlack) -> None:
-    talk = Conversation(bot, fake_slack)
+def test_buttons_and_forms(bot_either_way: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot_either_way, fake_slack)
     talk.start("Forms")
     first = last_question(fake_slack.calls())
     calls = talk.click(first, "Skip")

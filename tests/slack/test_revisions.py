@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tests.slack.conftest import Bot
-from tests.slack.helpers import Conversation, last_question
-from tests.slack.test_review_in_thread import BOB, REPLIES
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import Bot
+from tests.support.conversation import BOB, REPLIES, Conversation, last_question
 from tests.support.fake_slack import Call
 
 

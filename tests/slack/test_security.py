@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.slack.helpers import (
+from tests.support import Reply, Signing
+from tests.support import payloads as p
+from tests.support.conversation import (
     Slack,
     ephemerals,
     mrkdwn_texts,
@@ -16,8 +18,6 @@ from tests.slack.helpers import (
     shared_bot,
     wait_for_file,
 )
-from tests.support import Reply, Signing
-from tests.support import payloads as p
 
 slack = shared_bot("security")
 
@@ -106,7 +106,7 @@ def test_mentions_and_links_in_user_text_are_never_live(slack: Slack) -> None:
     wait_for_file(slack.fake, talk.channel)
     talk.quiet()
     status = responses(talk.command("status")[2])
-    listed = talk.command("list", wait=False)[1]
+    listed = talk.command("list")[1]
     home_mark = slack.fake.mark()
     assert slack.bot.slack.event(p.app_home_opened_event("U0HOME")).status == 200
     home = slack.fake.wait_for("views.publish", since=home_mark)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.slack.conftest import bot_env
 from tests.support import (
     FakeSlack,
     FakeSocketMode,
@@ -17,6 +16,9 @@ from tests.support import (
     slash_command_envelope,
 )
 from tests.support import payloads as p
+from tests.support.bots import bot_env
+
+pytestmark = pytest.mark.slow  # a real `outsource-review socket` process
 
 APP_TOKEN = "xapp-1-A0TEST-1-socket"
 CHANNEL = "C0SOCKET"

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.helpers import Chat, wait_until
-from tests.slack.conftest import Bot, bot_env, free_port, start_bot, stop_bot
 from tests.support import FakeSlack, FakeSocketMode
+from tests.support.bots import Bot, bot_env, free_port, start_bot, stop_bot
+from tests.support.chat import Chat, wait_until
 from tests.support.fake_slack import Call
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,6 @@
 Runs on a SQLite file and on PostgreSQL, from threads (one engine, its pool) and from processes (an engine each).
 """
 
-import multiprocessing
 import queue
 import threading
 import time
@@ -18,11 +17,11 @@ from sqlalchemy import Engine
 from flows.model import Review
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.storage.workers import add_answers, answer_in_process, claim_in_process
+from tests.support.storage_workers import add_answers, answer_in_process, claim_in_process, fresh_processes
 
 WRITERS = 4
 ANSWERS_EACH = 10
-SPAWN = multiprocessing.get_context("spawn")  # children build their own engines; nothing is inherited
+PROCESSES = fresh_processes()  # children build their own engines; nothing is inherited
 
 
 def run_processes(processes: Sequence[BaseProcess], results: Any, timeout: float = 120) -> list[Any]:
@@ -94,9 +93,9 @@ def test_concurrent_saves_from_processes(database_url: str, engine: Engine) -> N
     store = SqlReviewStore(engine)
     review_id = store.create(Review(title="processes", facilitator="U")).id or ""
     workers = [f"p{i}" for i in range(WRITERS)]
-    start, results = SPAWN.Barrier(WRITERS), SPAWN.Queue()
+    start, results = PROCESSES.Barrier(WRITERS), PROCESSES.Queue()
     processes = [
-        SPAWN.Process(
+        PROCESSES.Process(
             target=answer_in_process, args=(database_url, review_id, worker, ANSWERS_EACH, start, results)
         )
         for worker in workers
@@ -109,9 +108,9 @@ def test_concurrent_saves_from_processes(database_url: str, engine: Engine) -> N
 @pytest.mark.slow
 def test_claim_receipt_from_many_processes_exactly_one_wins(database_url: str, engine: Engine) -> None:
     claimants = 4
-    start, results = SPAWN.Barrier(claimants), SPAWN.Queue()
+    start, results = PROCESSES.Barrier(claimants), PROCESSES.Queue()
     processes = [
-        SPAWN.Process(target=claim_in_process, args=(database_url, "T1", "Ev-retried", start, results))
+        PROCESSES.Process(target=claim_in_process, args=(database_url, "T1", "Ev-retried", start, results))
         for _ in range(claimants)
     ]
     claimed = run_processes(processes, results, timeout=60)

@@ -1,7 +1,6 @@
 """Alembic owns the schema: upgrades are repeatable, concurrent-safe, and produce exactly the table models."""
 
 import json
-import multiprocessing
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from storage.migrate import (
 )
 from storage.repository import SqlReviewStore
 from storage.tables import metadata
-from tests.storage.workers import upgrade_in_process
+from tests.support.storage_workers import fresh_processes, upgrade_in_process
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"review", "current_answer", "answer", "receipt", "process", "rating", "metric"}
@@ -164,7 +163,7 @@ def test_stored_answers_move_into_rows_and_back_and_nothing_else_is_lost(databas
 
 @pytest.mark.slow
 def test_concurrent_upgrades_from_two_processes(database_url: str) -> None:
-    context = multiprocessing.get_context("spawn")
+    context = fresh_processes()
     start = context.Barrier(2)
     processes = [context.Process(target=upgrade_in_process, args=(database_url, start)) for _ in range(2)]
     for process in processes:

@@ -5,6 +5,16 @@
 - :class:`SignedClient` (``signed.py``): signed slash commands, interactions and events to a bot over HTTP.
 - ``payloads``: builders for realistic request payloads, with the ids both fakes use.
 - ``fixtures``: pytest fixtures ``fake_slack`` and ``fake_socket``.
+
+Shared by the tests (import them from here, never from a test module):
+
+- ``bots``: the bot under test: the real app in this process (``start_app``, most tests) or a real
+  ``outsource-review serve`` process (``start_bot``, for restarts, crashes and HTTP end to end).
+- ``conversation`` and ``chat``: drive a review in a channel thread (slash command, replies, buttons, forms).
+- ``cli``: the CLI as ``main(argv)`` in this process, or as a real ``python -m bot`` subprocess.
+- ``reviews`` and ``memory_store``: builders and an in-memory store for the pure flows tests.
+- ``postgres``: a throw-away PostgreSQL schema per test; ``storage_workers``: work for other processes.
+- ``harness``: reviews of any size and the app in-process, for the benchmarks and the query counts.
 """
 
 from tests.support import payloads

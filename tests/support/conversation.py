@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,12 +15,11 @@ import pytest
 from flows.model import Review
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.bots import Bot, start_app, stop_bot
 from tests.support.fake_slack import Call, UploadedFile
 
-QUIET = 0.15  # seconds without a new Web API call: the bot has finished reacting
 _CHANNELS = itertools.count(1)
 
 
@@ -44,9 +42,9 @@ class Slack:
 
 @contextmanager
 def bot_with_fake(workdir: Path, name: str = "bot", **env: str) -> Iterator[Slack]:
-    """A fake Slack and a `python -m bot serve` process on its own SQLite file."""
+    """A fake Slack and the app (in this process, `tests.support.bots.start_app`) on its own SQLite file."""
     with FakeSlack() as fake:
-        bot = start_bot(fake, workdir, f"sqlite:///{workdir / (name + '.db')}", name, **env)
+        bot = start_app(fake, workdir, f"sqlite:///{workdir / (name + '.db')}", name, **env)
         try:
             yield Slack(fake, bot)
         finally:
@@ -89,61 +87,34 @@ class Conversation:
         assert review is not None, f"no review saved for thread {self.thread_ts} in {self.channel}"
         return review
 
-    def answer(self, text: str, user: str = p.USER_ID, timeout: float = 10.0) -> None:
-        """Reply in the thread and wait only until the reply is saved (the review's version moves).
-
-        Much faster than `say` for long reviews: the bot's messages about the previous reply may still be on
-        their way, which is fine because the next reply is applied to the saved review.
-        """
+    def answer(self, text: str, user: str = p.USER_ID) -> None:
+        """Reply in the thread and check the reply was saved (the review's version moved)."""
         before = self.review().version
         reply = self.bot.slack.event(
             p.message_event(text, user=user, channel=self.channel, thread_ts=self.thread_ts, team=self.team)
         )
         assert reply.status == 200, reply
-        deadline = time.monotonic() + timeout
-        while self.review().version == before:
-            if time.monotonic() > deadline:
-                errors = [
-                    c.text for c in self.fake.calls("chat.postEphemeral") if c["channel"] == self.channel
-                ]
-                raise AssertionError(f"reply {text[:60]!r} was not saved; corrections: {errors[-3:]}")
-            time.sleep(0.005)
+        if self.review().version == before:
+            errors = [c.text for c in self.fake.calls("chat.postEphemeral") if c["channel"] == self.channel]
+            raise AssertionError(f"reply {text[:60]!r} was not saved; corrections: {errors[-3:]}")
 
-    def settle(self, since: int, timeout: float = 10.0) -> list[Call]:
-        """Wait for the bot's reaction to finish; the calls it made."""
-        self.fake.wait_until(lambda: self.fake.mark() > since, timeout)
-        last = self.fake.mark()
-        while True:
-            time.sleep(QUIET)
-            now = self.fake.mark()
-            if now == last:
-                break
-            last = now
+    def settle(self, since: int) -> list[Call]:
+        """The Web API calls made since `since`. The app answers a request only after its work is done
+        (`process_before_response`), so a request's calls have all arrived when it returns; only the report's
+        files upload in the background (wait for them with `wait_for_file`)."""
         return [c for c in self.fake.calls() if c.seq > since]
 
     def quiet(self) -> list[Call]:
-        """Wait until the bot has made no Web API call for a moment (after `answer` bursts); the calls since
-        the last one before this."""
+        """The bot's latest Web API call and any after it (e.g. the last reaction to an `answer` burst)."""
         return self.settle(self.fake.mark() - 1)
 
-    def command(
-        self, text: str = "", user: str = p.USER_ID, *, wait: bool = True, **fields: Any
-    ) -> tuple[int, str, list[Call]]:
-        """The slash command in this channel: HTTP status, response body, and the Web API calls it caused.
-
-        `wait=False` for commands answered in the HTTP response alone (help, list): no calls are awaited.
-        """
+    def command(self, text: str = "", user: str = p.USER_ID, **fields: Any) -> tuple[int, str, list[Call]]:
+        """The slash command in this channel: HTTP status, response body, and the Web API calls it caused."""
         mark = self.fake.mark()
         reply = self.bot.slack.slash_command(
             text, user_id=user, channel_id=self.channel, team_id=self.team, **fields
         )
-        calls: list[Call] = []
-        if wait:
-            try:
-                calls = self.settle(mark, timeout=3)
-            except AssertionError:
-                calls = []
-        return reply.status, reply.text, calls
+        return reply.status, reply.text, self.settle(mark)
 
     def start(self, title: str = "Q3 review", user: str = p.USER_ID) -> str:
         """The slash command that starts a review here; waits for its first question and returns the thread."""
@@ -154,10 +125,9 @@ class Conversation:
             "chat.postMessage",
             lambda c: bool(c.get("thread_ts")) and c["channel"] == self.channel,
             since=mark,
-            timeout=10,
+            timeout=0,
         )
         self.thread_ts = str(question["thread_ts"])
-        self.settle(mark)
         return self.thread_ts
 
     def say(self, text: str, user: str = p.USER_ID) -> list[Call]:
@@ -213,6 +183,40 @@ class Conversation:
         return self.settle(mark)
 
 
+BOB = "U0BOB"
+
+# A whole review as typed replies (the Slack tests also give it as an answers file), with a second rater.
+REPLIES = [
+    ("3", p.USER_ID),  # organisation: online shop
+    ("Blog writing\nWriting blog posts\nSEO audits\nBrand strategy", p.USER_ID),
+    ("Key account calls\nWebsite relaunch\nPaid search ads", p.USER_ID),
+    ("done", p.USER_ID),
+    ("yes", p.USER_ID),  # merge Writing blog posts into Blog writing
+    ("1 2 3 4 5", p.USER_ID),  # Paid search ads is not a candidate
+    ("3", p.USER_ID),  # competitive advantage: Brand strategy
+    ("none", BOB),
+    ("skip", p.USER_ID),
+    ("none", p.USER_ID),  # step 4: solid authorisation
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("3", p.USER_ID),  # face to face: Key account calls
+    ("3", p.USER_ID),  # step 5 in progress: Website relaunch
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("none", p.USER_ID),
+    ("risk 2", p.USER_ID),
+    ("skip", p.USER_ID),  # service level of Blog writing
+    ("1 3 1 3 4 1", p.USER_ID),
+    ("2 3 1 3 5 1", BOB),
+    ("done", p.USER_ID),
+    ("monthly audit, 5 working days", p.USER_ID),
+    ("2 4 2 3 5 2", p.USER_ID),
+    ("done", p.USER_ID),
+    ("done", p.USER_ID),  # metrics: Blog writing
+    ("organic sessions per month; 12000; 15000; 11000", p.USER_ID),
+    ("done", p.USER_ID),
+]
 RATING = "2 4 2 3 5 2"  # one rater's six ratings, in the shown factor order
 KNOCKOUT_QUESTIONS = 12  # criteria asked in steps 3, 4 and 5
 

@@ -18,9 +18,9 @@ from typing import Any
 from flows.model import AnswerRecord, Review
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.slack.conftest import Bot, start_bot, stop_bot
 from tests.support import FakeSlack, Reply
 from tests.support import payloads as p
+from tests.support.bots import Bot, start_bot, stop_bot
 from tests.support.fake_slack import Call
 
 ALICE = p.USER_ID  # starts the reviews: the facilitator

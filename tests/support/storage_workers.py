@@ -1,8 +1,10 @@
-"""Work done in other processes by the concurrency tests (importable, so `spawn` can find it).
+"""Work done in other processes by the concurrency tests (importable, so a fresh process can find it).
 
 Each process builds its own engine from a URL: nothing is inherited from the parent.
 """
 
+import multiprocessing
+from multiprocessing.context import BaseContext
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
@@ -11,6 +13,15 @@ from flows.ports import VersionConflict
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlReviewStore
+
+
+def fresh_processes() -> BaseContext:
+    """Processes that inherit nothing from the test process: forked from a server process started afresh
+    (`forkserver`) that has imported this module once, so each child skips the second or so `spawn` spends
+    importing SQLAlchemy and the project again."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def add_answers(store: SqlReviewStore, review_id: str, worker: str, count: int) -> int:
