@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-MANIFEST_FILE = Path(__file__).resolve().parents[2] / "manifest.yml"
+MANIFEST_FILE = Path(__file__).resolve().parents[1] / "data" / "manifest.yml"  # the root manifest.yml, linked
 # What `outsource-review serve` routes (bot/slack/run.py, bot/slack/oauth.py use these).
 EVENTS_PATH = "/slack/events"
 OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"

@@ -218,6 +218,10 @@ def test_migrations_run_from_a_built_wheel(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(installed)
     assert (installed / "storage/migrations/versions/0001_initial.py").exists()
+    # The Slack manifest travels with the package (bot/data links the repository's manifest.yml), so
+    # `outsource-review manifest` works from an installed wheel too.
+    shipped = installed / "bot/data/manifest.yml"
+    assert not shipped.is_symlink() and shipped.read_text() == (REPO / "manifest.yml").read_text()
 
     database = tmp_path / "from-wheel.db"
     script = (
@@ -228,6 +232,8 @@ def test_migrations_run_from_a_built_wheel(tmp_path: Path) -> None:
         f"engine = make_engine({f'sqlite:///{database}'!r})\n"
         "upgrade(engine)\n"
         "print(current_revision(engine))\n"
+        "from bot.slack.manifest import variant\n"
+        "assert 'socket_mode_enabled: true' in variant(None)\n"
     )
     env = {"PYTHONPATH": str(installed), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
