@@ -2,8 +2,7 @@
 
 Rows (storage.tables) and the flows dataclasses stay apart; this module converts between them. Every method
 uses its own short connection: nothing is held between calls, so one store serves many threads. Statements
-run on SQLAlchemy Core connections, not ORM sessions: an answer's few statements cost a third of the time;
-those an answer runs are compiled once and run on the driver (`storage.prepared`).
+run on SQLAlchemy Core connections.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import Any
 from uuid import uuid4
 
 import orjson
-from sqlalchemy import Connection, Dialect, Engine, bindparam, literal_column
+from sqlalchemy import Connection, Engine, bindparam, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, insert, select, update
@@ -29,7 +28,6 @@ from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import DuplicateDelivery, VersionConflict
 from flows.report import Report
 from storage.db import json_text
-from storage.prepared import Prepared
 from storage.tables import (
     AnswerRow,
     CurrentAnswerRow,
@@ -75,7 +73,6 @@ class SqlReviewStore:
         self.hints = hints or engine
         self.recent = RecentReviews(recent_answers)
         self._sql = _statements(engine.dialect.name)
-        self._answer = _AnswerPath.prepare(engine.dialect, self._sql)
         self._writing = _writers_queue(engine)
 
     def create(self, review: Review) -> Review:
@@ -167,21 +164,21 @@ class SqlReviewStore:
         had_projection = projection is None and stored is not None and self._projection(stored) is not None
         with self._writing, self.engine.begin() as session:
             if check_projection:
-                row = self._answer.save_seeing_projection.run(session, params).first()
+                row = session.execute(_SAVE_SEEING_PROJECTION, params).first()
                 updated, had_projection = row is not None, bool(row and row[0])
             else:
-                updated = self._answer.save.run(session, params).rowcount == 1
+                updated = session.execute(_SAVE, params).rowcount == 1
             if not updated:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
             if receipt is not None:
                 try:
-                    self._answer.claim.run(session, _receipt(review.team_id, receipt))
+                    session.execute(_CLAIM, _receipt(review.team_id, receipt))
                 except IntegrityError:
                     # Leaving the block rolls the whole transaction back: the update above is undone too.
                     raise DuplicateDelivery(f"receipt {receipt!r} was claimed before") from None
             self._write_answers(session, saved, since)
             if records:
-                self._answer.add_answers.run_rows(session, [_answer_values(record) for record in records])
+                session.execute(_ADD_ANSWER, [_answer_values(record) for record in records])
             if projection is not None or had_projection:
                 _replace_projection(session, saved, projection)
         self.recent.remember(saved)
@@ -193,7 +190,7 @@ class SqlReviewStore:
         question is not a change anyone made to the review."""
         params = {"v_posted": question, "w_id": review.id, "w_seen": review.version}
         with self._writing, self.hints.begin() as session:
-            if self._answer.mark_posted.run(session, params).rowcount != 1:
+            if session.execute(_MARK_POSTED, params).rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
         return self.recent.remember(replace(review, posted_question=question, version=review.version + 1))
 
@@ -223,7 +220,7 @@ class SqlReviewStore:
         """
         try:
             with self._writing, self.engine.begin() as session:
-                self._answer.claim.run(session, _receipt(team_id, key))
+                session.execute(_CLAIM, _receipt(team_id, key))
         except IntegrityError:
             return False
         return True
@@ -291,11 +288,10 @@ class SqlReviewStore:
                 {"review_id": review_id, "key": key, "value": json_text(value), "position": start + i}
                 for i, (key, value) in enumerate(changed)
             ]
-            self._answer.put_answers.run_rows(session, rows)
+            session.execute(self._sql.put_answers, rows)
 
 
-# The statements of an answer's path, built once: building one costs more than running it (an UPDATE of a
-# review: 500 µs built each time, 60 µs prebuilt). Their parameters are named apart from the columns.
+# The statements of an answer's path. Their parameters are named apart from the columns.
 _REVIEW = ReviewRow.__table__  # type: ignore[attr-defined]
 _CURRENT = CurrentAnswerRow.__table__  # type: ignore[attr-defined]
 
@@ -376,29 +372,6 @@ _SAVE_SEEING_PROJECTION: Any = _SAVE.returning(
         "has_projection"
     )
 )
-
-
-@dataclass(frozen=True)
-class _AnswerPath:
-    """The statements every answer runs, prepared (`storage.prepared`), and claiming a receipt."""
-
-    save: Prepared
-    save_seeing_projection: Prepared
-    claim: Prepared
-    put_answers: Prepared
-    add_answers: Prepared
-    mark_posted: Prepared
-
-    @classmethod
-    def prepare(cls, dialect: Dialect, sql: _Statements) -> _AnswerPath:
-        return cls(
-            save=Prepared(_SAVE, dialect),
-            save_seeing_projection=Prepared(_SAVE_SEEING_PROJECTION, dialect),
-            claim=Prepared(_CLAIM, dialect),
-            put_answers=Prepared(sql.put_answers, dialect),
-            add_answers=Prepared(_ADD_ANSWER, dialect),
-            mark_posted=Prepared(_MARK_POSTED, dialect),
-        )
 
 
 class RecentReviews:

@@ -201,6 +201,20 @@ def test_any_json_value_of_an_answer_reads_back_as_written(store: SqlReviewStore
     assert [r.value for r in store.history(created.id or "")] == [value]
 
 
+def test_several_answer_records_of_one_save_read_back_as_written(store: SqlReviewStore) -> None:
+    """One save, many answer rows (sent as one statement): JSON values and times to the microsecond come back
+    as written, on SQLite and on PostgreSQL alike."""
+    created = store.create(full_review())
+    at = datetime(2026, 11, 27, 9, 30, 15, 123456, tzinfo=UTC)
+    records = [
+        AnswerRecord(created.id or "", "q1", "alice", "2 4", {"a": [1, 2.5]}, at=at),
+        AnswerRecord(created.id or "", "q2", "bob", "skip", None, at=at + timedelta(microseconds=1)),
+        AnswerRecord(created.id or "", "q3", "carol", "yes", True, at=at + timedelta(microseconds=2)),
+    ]
+    store.save(created, records)
+    assert store.history(created.id or "") == records
+
+
 def _answer_writes(engine: Engine) -> list[tuple[str, object]]:
     """(statement, parameters) of every write to current_answer on `engine`, from now on."""
     seen: list[tuple[str, object]] = []
