@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -53,10 +52,6 @@ class SqlReviewStore:
     alone: whether there are rows to remove is told by the outcome of the review as loaded (`save`'s `since`),
     else asked by the save's UPDATE itself (a review without a report is saved on every answer).
 
-    `hints`, when given, is an engine on the same database for writes whose loss is harmless, which need not
-    wait for the disk (`storage.db.hint_engine`): the posted-question mark written on its own (after a click's
-    post, or a repair; a typed answer's save carries the mark itself). Default: `engine`.
-
     The store keeps the reviews it last wrote or read (`RecentReviews`, at most `recent_answers` answers in
     all), for `recall_by_thread`: the next answer in a thread usually needs no read at all.
     """
@@ -65,15 +60,12 @@ class SqlReviewStore:
         self,
         engine: Engine,
         outcome: Outcome | None = None,
-        hints: Engine | None = None,
         recent_answers: int = RECENT_ANSWERS,
     ) -> None:
         self.engine = engine
         self.outcome = outcome
-        self.hints = hints or engine
         self.recent = RecentReviews(recent_answers)
         self._sql = _statements(engine.dialect.name)
-        self._writing = _writers_queue(engine)
 
     def create(self, review: Review) -> Review:
         """Save a new review; returns it with `id` set (a new uuid4 hex unless given) and `version` 1."""
@@ -86,7 +78,7 @@ class SqlReviewStore:
             updated_at=now,
         )
         projection = self._projection(created)
-        with self._writing, self.engine.begin() as session:
+        with self.engine.begin() as session:
             session.execute(insert(ReviewRow).values(_review_values(created)))
             self._write_answers(session, created, None)
             if projection is not None:
@@ -162,7 +154,7 @@ class SqlReviewStore:
         )
         check_projection = self.outcome is not None and projection is None and stored is None
         had_projection = projection is None and stored is not None and self._projection(stored) is not None
-        with self._writing, self.engine.begin() as session:
+        with self.engine.begin() as session:
             if check_projection:
                 row = session.execute(_SAVE_SEEING_PROJECTION, params).first()
                 updated, had_projection = row is not None, bool(row and row[0])
@@ -186,10 +178,9 @@ class SqlReviewStore:
 
     def mark_posted(self, review: Review, question: str | None) -> Review:
         """Write the mark alone: no answers to serialise, no projection to touch, one statement, through
-        `hints` (a lost mark costs one question posted twice, never an answer). `updated_at` stays: posting a
-        question is not a change anyone made to the review."""
+        `updated_at` stays: posting a question is not a change anyone made to the review."""
         params = {"v_posted": question, "w_id": review.id, "w_seen": review.version}
-        with self._writing, self.hints.begin() as session:
+        with self.engine.begin() as session:
             if session.execute(_MARK_POSTED, params).rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
         return self.recent.remember(replace(review, posted_question=question, version=review.version + 1))
@@ -219,7 +210,7 @@ class SqlReviewStore:
         The primary key decides, so this holds across threads, processes and machines.
         """
         try:
-            with self._writing, self.engine.begin() as session:
+            with self.engine.begin() as session:
                 session.execute(_CLAIM, _receipt(team_id, key))
         except IntegrityError:
             return False
@@ -233,7 +224,7 @@ class SqlReviewStore:
 
     def forget_receipts(self, older_than: datetime) -> int:
         """Delete receipts claimed before `older_than` (Slack retries within minutes); how many went."""
-        with self._writing, self.engine.begin() as session:
+        with self.engine.begin() as session:
             result = session.execute(delete(ReceiptRow).where(col(ReceiptRow.created_at) < _utc(older_than)))
             return int(result.rowcount or 0)
 
@@ -440,24 +431,6 @@ class RecentReviews:
 
 def _weight(review: Review) -> int:
     return 1 + len(review.answers) + len(review.drafts)
-
-
-_SQLITE_WRITERS: dict[str, threading.RLock] = {}
-_SQLITE_WRITERS_GUARD = threading.Lock()
-
-
-def _writers_queue(engine: Engine) -> AbstractContextManager[Any]:
-    """What a write transaction holds first: on SQLite, one lock per database file for this process.
-
-    SQLite lets one connection write at a time, and a connection that finds the file locked waits by sleeping
-    in steps of up to 100 ms: under 100 answers a second a writer could sleep 0.6 s while the lock was free
-    most of that time. Waiting on a lock of our own, a writer goes on as soon as the one before it commits.
-    (Other processes would still meet SQLite's wait; a SQLite file is for one process.) PostgreSQL locks rows
-    and needs nothing of this."""
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    with _SQLITE_WRITERS_GUARD:
-        return _SQLITE_WRITERS.setdefault(str(engine.url.database or ":memory:"), threading.RLock())
 
 
 def _receipt(team_id: str, key: str) -> dict[str, Any]:

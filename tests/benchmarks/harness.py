@@ -246,12 +246,9 @@ class Ours:
 
         service = open_service(database_url)
         engine = service.store.engine  # type: ignore[attr-defined]
-        hints = service.store.hints  # type: ignore[attr-defined]
         counter = SqlCounter()
         if count_sql:
             counter.attach(engine)
-            if hints is not engine:
-                counter.attach(hints)  # the posted mark goes through it: counted like every other statement
         app = create_app(settings, service)
         return cls(fake, service, build_wsgi(app, SIGNING_SECRET), counter, engine)
 

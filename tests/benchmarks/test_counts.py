@@ -60,7 +60,6 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
                             )
             finally:
                 app.engine.dispose()
-                app.service.store.hints.dispose()  # type: ignore[attr-defined]
 
     def run() -> None:
         count("SQLite", f"sqlite:///{tmp_path / 'counts.db'}")

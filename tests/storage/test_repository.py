@@ -1,8 +1,6 @@
 """SqlReviewStore against real databases: a SQLite file, and PostgreSQL when it answers."""
 
-import threading
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -16,7 +14,7 @@ from flows.method import Stage
 from flows.model import AnswerRecord, Merge, Metric, Review
 from flows.ports import ReviewStore, VersionConflict
 from flows.report import Disagreement, Exclusion, RankedTask, Report
-from storage.db import hint_engine, make_engine
+from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlReviewStore
 from storage.tables import MetricRow, ProcessRow, RatingRow
@@ -148,28 +146,6 @@ def test_mark_posted_writes_the_mark_alone_and_guards_the_version(store: SqlRevi
         store.save(replace(saved, title="Stale"))  # a save that read the review before the mark
     assert store.get(created.id or "") == marked
     assert [r.question for r in store.history(created.id or "")] == ["a"]
-
-
-def test_the_mark_goes_through_the_hint_engine_and_everyone_sees_it(engine: Engine) -> None:
-    hints = hint_engine(engine)
-    through_hints: list[str] = []
-    event.listen(hints, "before_cursor_execute", lambda *a: through_hints.append(a[2].split()[0]))
-    store, other = SqlReviewStore(engine, hints=hints), SqlReviewStore(engine)
-    try:
-        created = store.create(full_review())
-        marked = store.mark_posted(created, "candidates")
-        assert through_hints == ["UPDATE"]
-        assert other.get(created.id or "") == marked  # read through the durable engine
-        with pytest.raises(VersionConflict):
-            other.save(replace(created, title="Stale"))  # the mark moved the version on
-        saved = other.save(replace(marked, title="After the mark"))
-        with pytest.raises(VersionConflict):
-            store.mark_posted(
-                marked, "keep_inhouse:competitive_advantage"
-            )  # and a save moves it on for the mark
-        assert store.get(created.id or "") == saved
-    finally:
-        hints.dispose()
 
 
 def test_saving_a_review_that_was_never_created_fails(store: SqlReviewStore) -> None:
@@ -561,38 +537,6 @@ def test_shortlist_counts_over_finished_reviews_of_the_team(engine: Engine) -> N
     assert list(counts) == ["blog writing", "SEO audits", "Ads", "Newsletter"]
     assert store.shortlist_counts("T2") == {"Podcast": 1, "SEO audits": 1}
     assert store.shortlist_counts("T9") == {}
-
-
-def test_sqlite_writers_of_one_process_queue_on_one_lock_per_file(sqlite_url: str) -> None:
-    """SQLite's own wait sleeps in steps of up to 100 ms; writers of this process wait on a lock instead,
-    one per file, shared by every store and engine on it (the hint engine's mark included)."""
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    hints = hint_engine(engine)
-    store, other = SqlReviewStore(engine, hints=hints), SqlReviewStore(make_engine(sqlite_url))
-    created = store.create(full_review())
-    marked = threading.Event()
-    try:
-        with other._writing:  # another store on the same file: the same lock
-            writer = threading.Thread(target=lambda: (store.mark_posted(created, "candidates"), marked.set()))
-            writer.start()
-            assert not marked.wait(0.3)  # queued behind the lock this test holds
-        assert marked.wait(10)
-        writer.join(10)
-        assert other.get(created.id or "").posted_question == "candidates"  # type: ignore[union-attr]
-    finally:
-        hints.dispose()
-        engine.dispose()
-        other.engine.dispose()
-
-
-@pytest.mark.postgres
-def test_postgresql_writers_take_no_lock_of_ours(postgres_url: str) -> None:
-    engine = make_engine(postgres_url)
-    try:
-        assert isinstance(SqlReviewStore(engine)._writing, nullcontext)  # rows are locked by the server
-    finally:
-        engine.dispose()
 
 
 # ---------------------------------------------------------------- reviews recalled from memory
