@@ -7,8 +7,7 @@ run on SQLAlchemy Core connections.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -38,9 +37,6 @@ from storage.tables import (
 )
 
 Outcome = Callable[[Review], Report | None]
-# How many answers the reviews a store keeps in memory may hold in all: about 200 reviews of 12 processes
-# (some 7 MB), or 10 of 300. Teams answer a few reviews at a time; more only costs a read per answer.
-RECENT_ANSWERS = 10_000
 
 
 class SqlReviewStore:
@@ -51,20 +47,15 @@ class SqlReviewStore:
     or removed when it returns None, so they always describe the review as saved. It must depend on the review
     alone: whether there are rows to remove is told by the outcome of the review as loaded (`save`'s `since`),
     else asked by the save's UPDATE itself (a review without a report is saved on every answer).
-
-    The store keeps the reviews it last wrote or read (`RecentReviews`, at most `recent_answers` answers in
-    all), for `recall_by_thread`: the next answer in a thread usually needs no read at all.
     """
 
     def __init__(
         self,
         engine: Engine,
         outcome: Outcome | None = None,
-        recent_answers: int = RECENT_ANSWERS,
     ) -> None:
         self.engine = engine
         self.outcome = outcome
-        self.recent = RecentReviews(recent_answers)
         self._sql = _statements(engine.dialect.name)
 
     def create(self, review: Review) -> Review:
@@ -83,7 +74,6 @@ class SqlReviewStore:
             self._write_answers(session, created, None)
             if projection is not None:
                 _replace_projection(session, created, projection)
-        self.recent.remember(created)
         return created
 
     def get(self, review_id: str, team_id: str | None = None) -> Review | None:
@@ -95,20 +85,13 @@ class SqlReviewStore:
         )
         with self.engine.connect() as session:
             row = session.execute(query, params).first()
-        return self.recent.remember(_to_review(row)) if row is not None else None
+        return _to_review(row) if row is not None else None
 
     def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
         params = {"w_team": team_id, "w_channel": channel_id, "w_thread": thread_ts}
         with self.engine.connect() as session:
             row = session.execute(self._sql.by_thread, params).first()
-        return self.recent.remember(_to_review(row)) if row is not None else None
-
-    def recall_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
-        """The thread's review as this store last wrote or read it, without asking the database; else
-        `find_by_thread`. It may be outdated when another process saved it since: its save then raises
-        VersionConflict, and the caller loads it again (see `ReviewService.reply`)."""
-        recalled = self.recent.recall(team_id, channel_id, thread_ts)
-        return recalled if recalled is not None else self.find_by_thread(team_id, channel_id, thread_ts)
+        return _to_review(row) if row is not None else None
 
     def save(
         self,
@@ -173,7 +156,6 @@ class SqlReviewStore:
                 session.execute(_ADD_ANSWER, [_answer_values(record) for record in records])
             if projection is not None or had_projection:
                 _replace_projection(session, saved, projection)
-        self.recent.remember(saved)
         return saved
 
     def mark_posted(self, review: Review, question: str | None) -> Review:
@@ -183,7 +165,7 @@ class SqlReviewStore:
         with self.engine.begin() as session:
             if session.execute(_MARK_POSTED, params).rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
-        return self.recent.remember(replace(review, posted_question=question, version=review.version + 1))
+        return replace(review, posted_question=question, version=review.version + 1)
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         """Newest first (by `updated_at`)."""
@@ -363,74 +345,6 @@ _SAVE_SEEING_PROJECTION: Any = _SAVE.returning(
         "has_projection"
     )
 )
-
-
-class RecentReviews:
-    """The reviews a store last wrote or read, least recently used dropped first once they hold more than
-    `budget` answers in all (a review of 300 processes holds about 1,000; one of 12, about 50).
-
-    What it keeps is a copy that shares its values with the review given (reviews are changed by reassigning
-    their fields, never their values in place); what it hands out is a copy again. Only a newer version
-    replaces the one kept. A recalled review may be outdated, so it is only for callers whose save checks
-    the version; nothing is recalled for another team's thread, as nothing is stored under it.
-    """
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self._lock = threading.Lock()
-        self._by_id: OrderedDict[str, Review] = OrderedDict()
-        self._by_thread: dict[tuple[str, str, str], str] = {}
-        self._held = 0
-
-    def remember(self, review: Review) -> Review:
-        """Keep a copy of `review` (when it has an id and is no older than the one kept); returns `review`."""
-        if review.id is None:
-            return review
-        weight = _weight(review)
-        with self._lock:
-            kept = self._by_id.get(review.id)
-            if kept is not None:
-                if kept.version > review.version:
-                    return review
-                self._drop(review.id)
-            if weight > self.budget:
-                return review
-            self._by_id[review.id] = replace(review)
-            self._held += weight
-            if review.channel_id and review.thread_ts:
-                self._by_thread[(review.team_id, review.channel_id, review.thread_ts)] = review.id
-            while self._held > self.budget:
-                self._drop(next(iter(self._by_id)))
-        return review
-
-    def recall(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
-        with self._lock:
-            review_id = self._by_thread.get((team_id, channel_id, thread_ts))
-            if review_id is None:
-                return None
-            self._by_id.move_to_end(review_id)
-            return replace(self._by_id[review_id])
-
-    def forget(self) -> None:
-        """Drop every review kept: each is read from the database when next used (as after a restart)."""
-        with self._lock:
-            self._by_id.clear()
-            self._by_thread.clear()
-            self._held = 0
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def _drop(self, review_id: str) -> None:
-        review = self._by_id.pop(review_id)
-        self._held -= _weight(review)
-        thread = (review.team_id, review.channel_id or "", review.thread_ts or "")
-        if self._by_thread.get(thread) == review_id:
-            del self._by_thread[thread]
-
-
-def _weight(review: Review) -> int:
-    return 1 + len(review.answers) + len(review.drafts)
 
 
 def _receipt(team_id: str, key: str) -> dict[str, Any]:

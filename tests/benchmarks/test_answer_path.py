@@ -13,8 +13,7 @@ chat.postMessage, also with `process_before_response=True`, against the same Fak
 
 Both run in this process, two ways: dispatched straight into the WSGI callable, and over HTTP through
 waitress (8 threads, as `serve` runs). Requests alternate ours / floor (ABBA), so drift hits both alike.
-The rating rows have two more ways: in-process with the app's memory of recent reviews emptied before each
-answer, as after a restart; and in-process against a floor that also keeps its Web API connection open, as
+The rating rows have one more way: in-process against a floor that also keeps its Web API connection open, as
 ours does (`bot.slack.connections`).
 """
 
@@ -57,9 +56,9 @@ CASES = [  # (what, processes, build the review, the typed reply)
     ("step 2 pick `all`, next: a list of n", 12, review_at_candidates, "all"),
     ("step 2 pick `all`, next: a list of n", 300, review_at_candidates, "all"),
 ]
-IN_PROCESS, OVER_HTTP, COLD = "in-process", "over HTTP (waitress)", "in-process, review not in memory"
+IN_PROCESS, OVER_HTTP = "in-process", "over HTTP (waitress)"
 KEPT = "in-process, the floor reusing its connection too"
-WAYS = {CASES[0][0]: (IN_PROCESS, OVER_HTTP, COLD, KEPT), CASES[2][0]: (IN_PROCESS, OVER_HTTP)}
+WAYS = {CASES[0][0]: (IN_PROCESS, OVER_HTTP, KEPT), CASES[2][0]: (IN_PROCESS, OVER_HTTP)}
 
 
 def _check(ours: Ours, fake: FakeSlack, review: Review, mark: int) -> None:
@@ -84,16 +83,10 @@ def _measure(
 ) -> tuple[list[float], list[float]]:
     ours_times: list[float] = []
     floor_times: list[float] = []
-    if way in (IN_PROCESS, COLD, KEPT):
+    if way in (IN_PROCESS, KEPT):
 
         def answer_ours(review: Review) -> None:
             assert ours.answer(review, text) == 200
-
-        if way == COLD:  # as after a restart, or when another process saved the review last
-
-            def answer_ours(review: Review) -> None:
-                ours.service.store.recent.forget()  # type: ignore[attr-defined]
-                assert ours.answer(review, text) == 200
 
         def answer_floor() -> None:
             assert floor.answer("C0FLOOR00", floor_thread, text) == 200
@@ -192,10 +185,8 @@ def test_answer_path_against_the_floor(benchmark: Any, tmp_path: Path) -> None:
         "(process_before_response=True), and every answer is checked afterwards: its row saved, the next "
         "question posted to the fake and remembered as posted.",
         "The target is judged on the rating rows; the step-2 rows answer a pick and post a list of n options.",
-        "The app keeps the reviews it last wrote or read: an answer to a review it saved last needs no read "
-        "(the save's version check catches a review saved elsewhere since). The rows 'review not in memory' "
-        "empty that memory before each answer (inside the timing: microseconds), as a restart or another "
-        "process would: the answer then reads its review first. The target is judged on the other rows.",
+        "Every answer reads its review first (one SELECT by its thread); the save's version check catches a "
+        "review saved elsewhere since.",
         f"Reviews are answered by {FACILITATOR}, their facilitator and only rater.",
         "Ours posts over a connection it keeps open (bot.slack.connections); the floor, a bare Bolt app, "
         "opens one for every call, as slack_sdk does. The rows 'the floor reusing its connection too' give "

@@ -36,8 +36,8 @@ def register(app: App, presenter: Presenter) -> None:
         team_id = event.get("team") or body.get("team_id") or ""
         if not event.get("channel"):
             return
-        # As last seen here (no read, most of the time); the reply's save checks it is still current.
-        review = presenter.service.store.recall_by_thread(team_id, event["channel"], event["thread_ts"])
+        # Read once here and handed on; the reply's save checks it is still current.
+        review = presenter.service.store.find_by_thread(team_id, event["channel"], event["thread_ts"])
         if review is None or review.id is None:
             return  # a thread that is not a review
         presenter.answer(
