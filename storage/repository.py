@@ -159,7 +159,7 @@ class SqlReviewStore:
         return saved
 
     def mark_posted(self, review: Review, question: str | None) -> Review:
-        """Write the mark alone: no answers to serialise, no projection to touch, one statement, through
+        """Write the mark alone: no answers to serialise, no projection to touch, one statement.
         `updated_at` stays: posting a question is not a change anyone made to the review."""
         params = {"v_posted": question, "w_id": review.id, "w_seen": review.version}
         with self.engine.begin() as session:
