@@ -7,7 +7,7 @@ from flows.method import Stage
 from flows.model import Review
 from flows.report import Report
 from flows.service import ReviewService
-from storage.db import hint_engine, make_engine
+from storage.db import make_engine
 from storage.migrate import ensure_schema
 from storage.repository import SqlReviewStore
 
@@ -27,11 +27,10 @@ def report_if_finished(review: Review) -> Report | None:
 
 
 def open_store(database_url: str | None) -> SqlReviewStore:
-    """The store on the database at `database_url` (default: a SQLite file in the user's data folder), migrated.
-    Answers wait for the disk; the mark of a posted question does not (`storage.db.hint_engine`)."""
+    """The store on the database at `database_url` (default: a SQLite file in the user's data folder), migrated."""
     engine = make_engine(database_url)
     ensure_schema(engine)
-    return SqlReviewStore(engine, outcome=report_if_finished, hints=hint_engine(engine))
+    return SqlReviewStore(engine, outcome=report_if_finished)
 
 
 def open_service(database_url: str | None) -> ReviewService:

@@ -28,11 +28,6 @@ class ReviewStore(Protocol):
 
     def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None: ...
 
-    def recall_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
-        """Like `find_by_thread`, but a store may answer from memory: the review may be outdated (another
-        process saved it since). Only for callers that save it, with the version check, or load it again."""
-        ...
-
     def save(
         self,
         review: Review,

@@ -230,8 +230,8 @@ class ReviewService:
         the post fails (`unmark_posted`), and checks the thread when a retried delivery finds the answer saved
         (the first attempt may have died between the save and the post).
 
-        `loaded` is the review as the caller has it (it is not changed), possibly outdated (a store's
-        `recall_by_thread`): the first attempt applies the reply to a copy of it instead of loading it again.
+        `loaded` is the review as the caller read it (it is not changed), possibly outdated by the time the
+        reply is saved: the first attempt applies the reply to a copy of it instead of loading it again.
         When that copy turns out outdated (its save conflicts, or the reply would save nothing and the stored
         version differs), the review is loaded anew; a typed reply then answers the question that was open
         when it arrived (see `_aim_again`).

@@ -58,7 +58,7 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def make_engine(url: str | URL | None = None, *, durable: bool = True) -> Engine:
+def make_engine(url: str | URL | None = None) -> Engine:
     """An engine for `url` (default: `default_database_url()`, whose folder is made when missing).
 
     SQLite: WAL journal, a busy timeout and foreign keys on every connection; an in-memory database
@@ -67,33 +67,15 @@ def make_engine(url: str | URL | None = None, *, durable: bool = True) -> Engine
     PostgreSQL URLs go through psycopg 3 (see `database_url`); MissingDriver when it is not installed.
     JSON columns go through orjson: a review of 300 processes is about 100 kB of JSON, read and written on
     every answer, and the standard library takes ten times as long over it.
-
-    `durable=False`: a commit returns before the disk has it (SQLite `synchronous = NORMAL`, PostgreSQL
-    `synchronous_commit = off`). A crash of the process still loses nothing; a power cut or an operating system
-    crash may lose the last moments' commits. Only for writes whose loss is harmless: see `hint_engine`.
+    Every commit waits until the disk has it (SQLite `synchronous = FULL`; PostgreSQL's default).
     """
     if not url:
         default_database_path().parent.mkdir(parents=True, exist_ok=True)
     parsed = database_url(url)
     require_driver(parsed)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, durable)
-    engine = create_engine(parsed, pool_pre_ping=True, **JSON_CODEC)
-    if not durable:
-        event.listen(engine, "connect", _commit_without_waiting)
-    return engine
-
-
-def hint_engine(engine: Engine) -> Engine:
-    """An engine on `engine`'s database that does not wait for the disk (`make_engine(durable=False)`).
-
-    For the posted-question mark when it is written on its own (after a click's post, or a repair; a typed
-    answer's save carries it): lost to a power cut, it costs one question posted twice, where waiting for the
-    disk would cost a second flush. An in-memory SQLite database has no disk and no second engine (it would
-    see a database of its own): `engine` itself."""
-    if engine.url.get_backend_name() == "sqlite" and _is_memory(engine.url):
-        return engine
-    return make_engine(engine.url, durable=False)
+        return _sqlite_engine(parsed)
+    return create_engine(parsed, pool_pre_ping=True, **JSON_CODEC)
 
 
 def json_text(value: Any) -> str:
@@ -109,42 +91,33 @@ def _loads(value: Any) -> Any:
 JSON_CODEC: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": _loads}
 
 
-def _commit_without_waiting(dbapi_connection: Any, _record: Any) -> None:
-    """PostgreSQL: this session's commits return before the server has flushed them to its log."""
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit = off")
-    dbapi_connection.commit()  # or the pool's first rollback would undo the SET
-
-
 def _is_memory(url: URL) -> bool:
     return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
 
 
-def _sqlite_engine(url: URL, durable: bool = True) -> Engine:
+def _sqlite_engine(url: URL) -> Engine:
     if _is_memory(url):
         engine = create_engine(
             url, poolclass=StaticPool, connect_args={"check_same_thread": False}, **JSON_CODEC
         )
     else:
         engine = create_engine(url, **JSON_CODEC)
-    event.listen(engine, "connect", _set_sqlite_pragmas if durable else _set_sqlite_pragmas_not_durable)
+    event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
 
 
-def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any, synchronous: str = "FULL") -> None:
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """A writer that finds the file locked waits for it (up to the busy timeout; every write transaction of
+    the store starts with its write, so waiting is enough); foreign keys; WAL; commits that wait for the disk."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         _switch_to_wal(cursor)
         # FULL: in WAL mode each commit waits until the log is on disk (NORMAL would defer that to checkpoints).
-        cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        cursor.execute("PRAGMA synchronous = FULL")
     finally:
         cursor.close()
-
-
-def _set_sqlite_pragmas_not_durable(dbapi_connection: Any, record: Any) -> None:
-    _set_sqlite_pragmas(dbapi_connection, record, synchronous="NORMAL")
 
 
 def _switch_to_wal(cursor: Any) -> None:

@@ -2,16 +2,13 @@
 
 Rows (storage.tables) and the flows dataclasses stay apart; this module converts between them. Every method
 uses its own short connection: nothing is held between calls, so one store serves many threads. Statements
-run on SQLAlchemy Core connections, not ORM sessions: an answer's few statements cost a third of the time;
-those an answer runs are compiled once and run on the driver (`storage.prepared`).
+run on SQLAlchemy Core connections.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -19,7 +16,7 @@ from typing import Any
 from uuid import uuid4
 
 import orjson
-from sqlalchemy import Connection, Dialect, Engine, bindparam, literal_column
+from sqlalchemy import Connection, Engine, bindparam, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, insert, select, update
@@ -29,7 +26,6 @@ from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import DuplicateDelivery, VersionConflict
 from flows.report import Report
 from storage.db import json_text
-from storage.prepared import Prepared
 from storage.tables import (
     AnswerRow,
     CurrentAnswerRow,
@@ -41,9 +37,6 @@ from storage.tables import (
 )
 
 Outcome = Callable[[Review], Report | None]
-# How many answers the reviews a store keeps in memory may hold in all: about 200 reviews of 12 processes
-# (some 7 MB), or 10 of 300. Teams answer a few reviews at a time; more only costs a read per answer.
-RECENT_ANSWERS = 10_000
 
 
 class SqlReviewStore:
@@ -54,29 +47,16 @@ class SqlReviewStore:
     or removed when it returns None, so they always describe the review as saved. It must depend on the review
     alone: whether there are rows to remove is told by the outcome of the review as loaded (`save`'s `since`),
     else asked by the save's UPDATE itself (a review without a report is saved on every answer).
-
-    `hints`, when given, is an engine on the same database for writes whose loss is harmless, which need not
-    wait for the disk (`storage.db.hint_engine`): the posted-question mark written on its own (after a click's
-    post, or a repair; a typed answer's save carries the mark itself). Default: `engine`.
-
-    The store keeps the reviews it last wrote or read (`RecentReviews`, at most `recent_answers` answers in
-    all), for `recall_by_thread`: the next answer in a thread usually needs no read at all.
     """
 
     def __init__(
         self,
         engine: Engine,
         outcome: Outcome | None = None,
-        hints: Engine | None = None,
-        recent_answers: int = RECENT_ANSWERS,
     ) -> None:
         self.engine = engine
         self.outcome = outcome
-        self.hints = hints or engine
-        self.recent = RecentReviews(recent_answers)
         self._sql = _statements(engine.dialect.name)
-        self._answer = _AnswerPath.prepare(engine.dialect, self._sql)
-        self._writing = _writers_queue(engine)
 
     def create(self, review: Review) -> Review:
         """Save a new review; returns it with `id` set (a new uuid4 hex unless given) and `version` 1."""
@@ -89,12 +69,11 @@ class SqlReviewStore:
             updated_at=now,
         )
         projection = self._projection(created)
-        with self._writing, self.engine.begin() as session:
+        with self.engine.begin() as session:
             session.execute(insert(ReviewRow).values(_review_values(created)))
             self._write_answers(session, created, None)
             if projection is not None:
                 _replace_projection(session, created, projection)
-        self.recent.remember(created)
         return created
 
     def get(self, review_id: str, team_id: str | None = None) -> Review | None:
@@ -106,20 +85,13 @@ class SqlReviewStore:
         )
         with self.engine.connect() as session:
             row = session.execute(query, params).first()
-        return self.recent.remember(_to_review(row)) if row is not None else None
+        return _to_review(row) if row is not None else None
 
     def find_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
         params = {"w_team": team_id, "w_channel": channel_id, "w_thread": thread_ts}
         with self.engine.connect() as session:
             row = session.execute(self._sql.by_thread, params).first()
-        return self.recent.remember(_to_review(row)) if row is not None else None
-
-    def recall_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
-        """The thread's review as this store last wrote or read it, without asking the database; else
-        `find_by_thread`. It may be outdated when another process saved it since: its save then raises
-        VersionConflict, and the caller loads it again (see `ReviewService.reply`)."""
-        recalled = self.recent.recall(team_id, channel_id, thread_ts)
-        return recalled if recalled is not None else self.find_by_thread(team_id, channel_id, thread_ts)
+        return _to_review(row) if row is not None else None
 
     def save(
         self,
@@ -165,39 +137,36 @@ class SqlReviewStore:
         )
         check_projection = self.outcome is not None and projection is None and stored is None
         had_projection = projection is None and stored is not None and self._projection(stored) is not None
-        with self._writing, self.engine.begin() as session:
+        with self.engine.begin() as session:
             if check_projection:
-                row = self._answer.save_seeing_projection.run(session, params).first()
+                row = session.execute(_SAVE_SEEING_PROJECTION, params).first()
                 updated, had_projection = row is not None, bool(row and row[0])
             else:
-                updated = self._answer.save.run(session, params).rowcount == 1
+                updated = session.execute(_SAVE, params).rowcount == 1
             if not updated:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
             if receipt is not None:
                 try:
-                    self._answer.claim.run(session, _receipt(review.team_id, receipt))
+                    session.execute(_CLAIM, _receipt(review.team_id, receipt))
                 except IntegrityError:
                     # Leaving the block rolls the whole transaction back: the update above is undone too.
                     raise DuplicateDelivery(f"receipt {receipt!r} was claimed before") from None
             self._write_answers(session, saved, since)
             if records:
-                self._answer.add_answers.run_rows(session, [_answer_values(record) for record in records])
+                session.execute(_ADD_ANSWER, [_answer_values(record) for record in records])
             if projection is not None or had_projection:
                 _replace_projection(session, saved, projection)
-        self.recent.remember(saved)
         return saved
 
     def mark_posted(self, review: Review, question: str | None, posted_at: datetime | None = None) -> Review:
-        """Write the mark alone: no answers to serialise, no projection to touch, one statement, through
-        `hints` (a lost mark costs one question posted twice, never an answer). `updated_at` stays: posting a
-        question is not a change anyone made to the review."""
+        """Write the mark alone: no answers to serialise, no projection to touch, one statement.
+        `updated_at` stays: posting a question is not a change anyone made to the review."""
         at = _utc(posted_at) if posted_at else None
         params = {"v_posted": question, "v_posted_at": at, "w_id": review.id, "w_seen": review.version}
-        with self._writing, self.hints.begin() as session:
-            if self._answer.mark_posted.run(session, params).rowcount != 1:
+        with self.engine.begin() as session:
+            if session.execute(_MARK_POSTED, params).rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
-        marked = replace(review, posted_question=question, posted_at=at, version=review.version + 1)
-        return self.recent.remember(marked)
+        return replace(review, posted_question=question, posted_at=at, version=review.version + 1)
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         """Newest first (by `updated_at`)."""
@@ -224,8 +193,8 @@ class SqlReviewStore:
         The primary key decides, so this holds across threads, processes and machines.
         """
         try:
-            with self._writing, self.engine.begin() as session:
-                self._answer.claim.run(session, _receipt(team_id, key))
+            with self.engine.begin() as session:
+                session.execute(_CLAIM, _receipt(team_id, key))
         except IntegrityError:
             return False
         return True
@@ -238,7 +207,7 @@ class SqlReviewStore:
 
     def forget_receipts(self, older_than: datetime) -> int:
         """Delete receipts claimed before `older_than` (Slack retries within minutes); how many went."""
-        with self._writing, self.engine.begin() as session:
+        with self.engine.begin() as session:
             result = session.execute(delete(ReceiptRow).where(col(ReceiptRow.created_at) < _utc(older_than)))
             return int(result.rowcount or 0)
 
@@ -293,11 +262,10 @@ class SqlReviewStore:
                 {"review_id": review_id, "key": key, "value": json_text(value), "position": start + i}
                 for i, (key, value) in enumerate(changed)
             ]
-            self._answer.put_answers.run_rows(session, rows)
+            session.execute(self._sql.put_answers, rows)
 
 
-# The statements of an answer's path, built once: building one costs more than running it (an UPDATE of a
-# review: 500 µs built each time, 60 µs prebuilt). Their parameters are named apart from the columns.
+# The statements of an answer's path. Their parameters are named apart from the columns.
 _REVIEW = ReviewRow.__table__  # type: ignore[attr-defined]
 _CURRENT = CurrentAnswerRow.__table__  # type: ignore[attr-defined]
 
@@ -382,115 +350,6 @@ _SAVE_SEEING_PROJECTION: Any = _SAVE.returning(
         "has_projection"
     )
 )
-
-
-@dataclass(frozen=True)
-class _AnswerPath:
-    """The statements every answer runs, prepared (`storage.prepared`), and claiming a receipt."""
-
-    save: Prepared
-    save_seeing_projection: Prepared
-    claim: Prepared
-    put_answers: Prepared
-    add_answers: Prepared
-    mark_posted: Prepared
-
-    @classmethod
-    def prepare(cls, dialect: Dialect, sql: _Statements) -> _AnswerPath:
-        return cls(
-            save=Prepared(_SAVE, dialect),
-            save_seeing_projection=Prepared(_SAVE_SEEING_PROJECTION, dialect),
-            claim=Prepared(_CLAIM, dialect),
-            put_answers=Prepared(sql.put_answers, dialect),
-            add_answers=Prepared(_ADD_ANSWER, dialect),
-            mark_posted=Prepared(_MARK_POSTED, dialect),
-        )
-
-
-class RecentReviews:
-    """The reviews a store last wrote or read, least recently used dropped first once they hold more than
-    `budget` answers in all (a review of 300 processes holds about 1,000; one of 12, about 50).
-
-    What it keeps is a copy that shares its values with the review given (reviews are changed by reassigning
-    their fields, never their values in place); what it hands out is a copy again. Only a newer version
-    replaces the one kept. A recalled review may be outdated, so it is only for callers whose save checks
-    the version; nothing is recalled for another team's thread, as nothing is stored under it.
-    """
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self._lock = threading.Lock()
-        self._by_id: OrderedDict[str, Review] = OrderedDict()
-        self._by_thread: dict[tuple[str, str, str], str] = {}
-        self._held = 0
-
-    def remember(self, review: Review) -> Review:
-        """Keep a copy of `review` (when it has an id and is no older than the one kept); returns `review`."""
-        if review.id is None:
-            return review
-        weight = _weight(review)
-        with self._lock:
-            kept = self._by_id.get(review.id)
-            if kept is not None:
-                if kept.version > review.version:
-                    return review
-                self._drop(review.id)
-            if weight > self.budget:
-                return review
-            self._by_id[review.id] = replace(review)
-            self._held += weight
-            if review.channel_id and review.thread_ts:
-                self._by_thread[(review.team_id, review.channel_id, review.thread_ts)] = review.id
-            while self._held > self.budget:
-                self._drop(next(iter(self._by_id)))
-        return review
-
-    def recall(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
-        with self._lock:
-            review_id = self._by_thread.get((team_id, channel_id, thread_ts))
-            if review_id is None:
-                return None
-            self._by_id.move_to_end(review_id)
-            return replace(self._by_id[review_id])
-
-    def forget(self) -> None:
-        """Drop every review kept: each is read from the database when next used (as after a restart)."""
-        with self._lock:
-            self._by_id.clear()
-            self._by_thread.clear()
-            self._held = 0
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def _drop(self, review_id: str) -> None:
-        review = self._by_id.pop(review_id)
-        self._held -= _weight(review)
-        thread = (review.team_id, review.channel_id or "", review.thread_ts or "")
-        if self._by_thread.get(thread) == review_id:
-            del self._by_thread[thread]
-
-
-def _weight(review: Review) -> int:
-    return 1 + len(review.answers) + len(review.drafts)
-
-
-_SQLITE_WRITERS: dict[str, threading.RLock] = {}
-_SQLITE_WRITERS_GUARD = threading.Lock()
-
-
-def _writers_queue(engine: Engine) -> AbstractContextManager[Any]:
-    """What a write transaction holds first: on SQLite, one lock per database file for this process.
-
-    SQLite lets one connection write at a time, and a connection that finds the file locked waits by sleeping
-    in steps of up to 100 ms: under 100 answers a second a writer could sleep 0.6 s while the lock was free
-    most of that time. Waiting on a lock of our own, a writer goes on as soon as the one before it commits.
-    (Other processes would still meet SQLite's wait; a SQLite file is for one process.) PostgreSQL locks rows
-    and needs nothing of this."""
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    with _SQLITE_WRITERS_GUARD:
-        return _SQLITE_WRITERS.setdefault(str(engine.url.database or ":memory:"), threading.RLock())
 
 
 def _receipt(team_id: str, key: str) -> dict[str, Any]:

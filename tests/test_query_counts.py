@@ -83,14 +83,8 @@ def count_one_answer(
     text: str,
     channel: str,
     user: str = FACILITATOR,
-    *,
-    cold: bool = False,
 ) -> Counted:
-    """`cold`: the app's memory of recent reviews is emptied first, as after a restart (the answer then
-    reads its review)."""
     review = app.seat(template, channel)
-    if cold:
-        app.service.store.recent.forget()  # type: ignore[attr-defined]
     mark = fake.mark()
     with app.counter.counting() as statements:
         assert app.answer(review, text, user) == 200
@@ -105,7 +99,6 @@ def count_one_answer(
     return Counted(list(statements), [c.method for c in calls], app.counter.checkouts, marked)
 
 
-@pytest.mark.parametrize("cold", [False, True], ids=["review in memory", "review read first"])
 @pytest.mark.parametrize(("what", "build", "text", "user"), ANSWERS, ids=[a[0] for a in ANSWERS])
 def test_one_answer_costs_few_statements_and_calls_whatever_the_size(
     ours: tuple[Ours, FakeSlack],
@@ -113,7 +106,6 @@ def test_one_answer_costs_few_statements_and_calls_whatever_the_size(
     build: Callable[[int], Review],
     text: str,
     user: str,
-    cold: bool,
 ) -> None:
     app, fake = ours
     case = [a[0] for a in ANSWERS].index(what)
@@ -123,14 +115,13 @@ def test_one_answer_costs_few_statements_and_calls_whatever_the_size(
             fake,
             build(n),
             text,
-            f"C0Q{case:02d}{n:04d}{'R' if cold else ''}",
-            user if user == FACILITATOR else f"{user}{n:04d}{'R' if cold else ''}",
-            cold=cold,
+            f"C0Q{case:02d}{n:04d}",
+            user if user == FACILITATOR else f"{user}{n:04d}",
         )
         for n in SIZES
     }
     reads = sum(s.startswith("SELECT") for s in counted[SIZES[0]].sql)
-    assert reads == (1 if cold else 0), counted[SIZES[0]].sql  # a review in memory is not read again
+    assert reads == 1, counted[SIZES[0]].sql  # the review, by its thread: read once, not again
     for n, c in counted.items():
         listing = "\n  ".join(c.sql)
         assert len(c.sql) <= MAX_SQL, f"{what}, {n} processes: {len(c.sql)} SQL statements:\n  {listing}"

@@ -2,23 +2,21 @@
 
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bot.wiring import open_store
+from flows.model import Review
 
 
-def test_answers_wait_for_the_disk_and_the_posted_mark_does_not(tmp_path: Path) -> None:
+def test_every_write_waits_for_the_disk_the_posted_mark_too(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'reviews.db'}")
     try:
         with store.engine.connect() as connection:
             assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
-        with store.hints.connect() as connection:
-            assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        created = store.create(Review(title="t", facilitator="U1", team_id="T1"))
+        seen: list[str] = []
+        event.listen(store.engine, "before_cursor_execute", lambda *a: seen.append(a[2].split()[0]))
+        store.mark_posted(created, "candidates")
+        assert seen == ["UPDATE"]  # through the store's one, durable engine
     finally:
-        store.hints.dispose()
         store.engine.dispose()
-
-
-def test_a_memory_database_has_one_engine() -> None:
-    store = open_store("sqlite://")
-    assert store.hints is store.engine

@@ -27,7 +27,6 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.config import Settings
 from bot.slack import oauth
 from bot.slack.access import CompleteRequests
-from bot.slack.connections import PooledWebClient, ReuseConnections
 from bot.slack.listeners import actions, checkin, commands, events, views
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import DedupeDeliveries, receipt_key
@@ -43,9 +42,8 @@ __all__ = ["create_app", "make_client", "receipt_key"]
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client on SLACK_API_URL that retries rate limits (honouring Retry-After) and server errors, and
-    reuses its connections (`bot.slack.connections`)."""
-    return PooledWebClient(
+    """A Web API client on SLACK_API_URL that retries rate limits (honouring Retry-After) and server errors."""
+    return WebClient(
         token=token,
         base_url=settings.slack_api_url,
         retry_handlers=[
@@ -81,7 +79,6 @@ def create_app(settings: Settings, service: ReviewService, *, socket_mode: bool 
         client = make_client(settings, token)
         options = {}
     app = LoggedApp(signing_secret=secret, client=client, process_before_response=True, **options)
-    app.middleware(ReuseConnections())
     app.middleware(CompleteRequests())
     app.middleware(DedupeDeliveries(service.store))
     presenter = Presenter(service)

@@ -21,7 +21,6 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
         [
             "database",
             "answer",
-            "review",
             "processes",
             "SQL statements",
             "of which",
@@ -30,7 +29,7 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
         ],
         target=f"≤ {MAX_SQL} SQL statements and ≤ {MAX_WEB_API} Web API calls, the same at 12 and 300 processes",
     )
-    rows: list[tuple[str, str, str, int, int, str, int, list[str]]] = []
+    rows: list[tuple[str, str, int, int, str, int, list[str]]] = []
 
     def count(database: str, url: str) -> None:
         with FakeSlack() as fake:
@@ -38,29 +37,23 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
             try:
                 assert app.answer(app.seat(review_at_rating(3), "C0WARM000")) == 200
                 for case, (what, build, text, user) in enumerate(ANSWERS):
-                    for cold, review in ((False, "in memory"), (True, "read first")):
-                        for n in SIZES:
-                            tag = f"{n:04d}{'R' if cold else ''}"
-                            who = user if user == FACILITATOR else f"{user}{tag}"
-                            counted = count_one_answer(
-                                app, fake, build(n), text, f"C0B{case:02d}{tag}", who, cold=cold
+                    for n in SIZES:
+                        who = user if user == FACILITATOR else f"{user}{n:04d}"
+                        counted = count_one_answer(app, fake, build(n), text, f"C0B{case:02d}{n:04d}", who)
+                        kinds = _kinds(Counter(s.split()[0] for s in counted.sql))
+                        rows.append(
+                            (
+                                database,
+                                what,
+                                n,
+                                len(counted.sql),
+                                kinds,
+                                counted.checkouts,
+                                counted.web_api,
                             )
-                            kinds = _kinds(Counter(s.split()[0] for s in counted.sql))
-                            rows.append(
-                                (
-                                    database,
-                                    what,
-                                    review,
-                                    n,
-                                    len(counted.sql),
-                                    kinds,
-                                    counted.checkouts,
-                                    counted.web_api,
-                                )
-                            )
+                        )
             finally:
                 app.engine.dispose()
-                app.service.store.hints.dispose()  # type: ignore[attr-defined]
 
     def run() -> None:
         count("SQLite", f"sqlite:///{tmp_path / 'counts.db'}")
@@ -71,11 +64,11 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
             table.notes.append(f"PostgreSQL skipped: {POSTGRES_URL} does not answer.")
 
     benchmark.pedantic(run, rounds=1, iterations=1)
-    for database_name, what, review, n, sql, kinds, checkouts, calls in rows:
-        table.add(database_name, what, review, n, sql, kinds, checkouts, ", ".join(calls) or "none")
-    by_case: dict[tuple[str, str, str], set[tuple[int, tuple[str, ...]]]] = {}
-    for database_name, what, review, _, sql, _, _, calls in rows:
-        by_case.setdefault((database_name, what, review), set()).add((sql, tuple(calls)))
+    for database_name, what, n, sql, kinds, checkouts, calls in rows:
+        table.add(database_name, what, n, sql, kinds, checkouts, ", ".join(calls) or "none")
+    by_case: dict[tuple[str, str], set[tuple[int, tuple[str, ...]]]] = {}
+    for database_name, what, _, sql, _, _, calls in rows:
+        by_case.setdefault((database_name, what), set()).add((sql, tuple(calls)))
     table.met = all(sql <= MAX_SQL and len(calls) <= MAX_WEB_API for *_, sql, _, _, calls in rows) and all(
         len(found) == 1 for found in by_case.values()
     )
@@ -84,12 +77,10 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
         "and on the fake Web API, for one signed thread reply through the real app, after a warm-up answer.",
         "Connections: taken from the pool during the answer; on PostgreSQL the engine checks each with a "
         "`SELECT 1` first (`pool_pre_ping`), a round trip the execution events do not see.",
-        "Review 'in memory': the app saved it last, and recalls it without a read (the save's version check "
-        "catches one saved elsewhere since); 'read first': the app's memory was emptied, as after a restart. "
-        "An answer that moves on: 1 SELECT when read first (the review with its answers, by its thread), the answer's "
+        "An answer that moves on: 1 SELECT (the review with its answers, by its thread), the answer's "
         "transaction (UPDATE with the version guard, which also marks the question it opens as posted; the "
         "receipt; the changed answers, one upsert; the answer row). Whether there is a projection to clear is "
-        "told by the review as loaded; the UPDATE asks only when the store has no copy of the stored version. "
+        "told by the review as loaded. "
         "A click or a form writes that mark in an UPDATE of its own after the post. The kickoff message "
         "is edited when the step changes.",
     ]

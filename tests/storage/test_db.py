@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.pool import StaticPool
 
-from storage.db import SQLITE_BUSY_TIMEOUT_MS, default_database_url, hint_engine, make_engine
+from storage.db import SQLITE_BUSY_TIMEOUT_MS, default_database_url, make_engine
 
 
 def test_sqlite_file_uses_wal_busy_timeout_and_foreign_keys(sqlite_url: str) -> None:
@@ -20,40 +20,13 @@ def test_sqlite_file_uses_wal_busy_timeout_and_foreign_keys(sqlite_url: str) -> 
         engine.dispose()
 
 
-def test_sqlite_commits_wait_for_the_disk_unless_not_durable(sqlite_url: str) -> None:
-    durable, hints = make_engine(sqlite_url), make_engine(sqlite_url, durable=False)
-    try:
-        with durable.connect() as connection:
-            assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
-        with hints.connect() as connection:
-            assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
-            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
-            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
-    finally:
-        durable.dispose()
-        hints.dispose()
-
-
-def test_hint_engine_is_a_second_engine_on_the_same_file(sqlite_url: str) -> None:
+def test_sqlite_commits_wait_for_the_disk(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
-    hints = hint_engine(engine)
     try:
-        assert hints is not engine and hints.url == engine.url
-        with hints.begin() as connection:
-            connection.execute(text("CREATE TABLE t (x INTEGER)"))
-            connection.execute(text("INSERT INTO t VALUES (7)"))
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT x FROM t")).scalar() == 7
-            assert connection.execute(text("PRAGMA synchronous")).scalar() == 2
+            assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
     finally:
-        hints.dispose()
         engine.dispose()
-
-
-def test_hint_engine_of_a_memory_database_is_the_engine_itself() -> None:
-    engine = make_engine("sqlite://")
-    assert hint_engine(engine) is engine  # a second engine would see an empty database of its own
 
 
 def test_every_pooled_sqlite_connection_gets_the_settings(sqlite_url: str) -> None:
@@ -115,26 +88,15 @@ def test_postgresql_urls_use_psycopg_3_and_pre_ping(url: str) -> None:
     engine = make_engine(url)  # connects lazily: nothing is dialled here
     assert engine.url.drivername == "postgresql+psycopg"
     assert engine.pool._pre_ping
-    hints = hint_engine(engine)
-    assert hints is not engine and hints.url == engine.url and hints.pool._pre_ping
 
 
 @pytest.mark.postgres
-def test_postgresql_hint_engine_does_not_wait_for_the_disk(postgres_url: str) -> None:
+def test_postgresql_commits_wait_for_the_disk(postgres_url: str) -> None:
     engine = make_engine(postgres_url)
-    hints = hint_engine(engine)
     try:
         with engine.connect() as connection:
             assert connection.execute(text("SHOW synchronous_commit")).scalar() == "on"
-        with hints.connect() as connection:
-            assert connection.execute(text("SHOW synchronous_commit")).scalar() == "off"
-            # the URL's own options (here the test's schema) are kept
-            assert (
-                connection.execute(text("SELECT current_schema()")).scalar()
-                == postgres_url.rsplit("%3D", 1)[1]
-            )
     finally:
-        hints.dispose()
         engine.dispose()
 
 

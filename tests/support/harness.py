@@ -24,7 +24,6 @@ from sqlalchemy import Engine, event
 
 from bot.config import Settings
 from bot.slack.app import create_app
-from bot.slack.connections import ReuseConnections
 from bot.slack.run import build_wsgi
 from flows.interview import (
     K_CANDIDATES,
@@ -246,12 +245,9 @@ class Ours:
 
         service = open_service(database_url)
         engine = service.store.engine  # type: ignore[attr-defined]
-        hints = service.store.hints  # type: ignore[attr-defined]
         counter = SqlCounter()
         if count_sql:
             counter.attach(engine)
-            if hints is not engine:
-                counter.attach(hints)  # the posted mark goes through it: counted like every other statement
         app = create_app(settings, service)
         return cls(fake, service, build_wsgi(app, SIGNING_SECRET), counter, engine)
 
@@ -293,9 +289,7 @@ class Floor:
     chat.postMessage. Same Bolt, same WSGI adapter, same WebClient, same fake and the same
     `process_before_response=True` as ours, so the HTTP answer comes after the post."""
 
-    def __init__(self, fake: FakeSlack, database_path: str, reuse_connections: bool = False) -> None:
-        """`reuse_connections`: its listener posts over a kept-alive connection, as ours does
-        (`bot.slack.connections`); a bare Bolt app opens one a call."""
+    def __init__(self, fake: FakeSlack, database_path: str) -> None:
         import sqlite3
 
         self.db = sqlite3.connect(database_path, check_same_thread=False)
@@ -305,8 +299,6 @@ class Floor:
         self.lock = threading.Lock()
         client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
         app = App(signing_secret=SIGNING_SECRET, client=client, process_before_response=True)
-        if reuse_connections:
-            app.middleware(ReuseConnections())
 
         @app.event("message")
         def answer(event: dict[str, Any], client: WebClient) -> None:

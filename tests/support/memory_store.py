@@ -45,9 +45,6 @@ class MemoryStore:
                 return copy.deepcopy(review)
         return None
 
-    def recall_by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Review | None:
-        return self.find_by_thread(team_id, channel_id, thread_ts)
-
     def save(
         self,
         review: Review,

@@ -42,8 +42,8 @@ def register(app: App, presenter: Presenter) -> None:
         team_id = body.get("team_id") or event.get("team") or ""
         if not event.get("channel"):
             return
-        # As last seen here (no read, most of the time); the reply's save checks it is still current.
-        review = presenter.service.store.recall_by_thread(team_id, event["channel"], event["thread_ts"])
+        # Read once here and handed on; the reply's save checks it is still current.
+        review = presenter.service.store.find_by_thread(team_id, event["channel"], event["thread_ts"])
         if review is None or review.id is None:
             if event.get("parent_user_id") and event.get("parent_user_id") == context.bot_user_id:
                 explain_half_started(presenter, client, team_id, event)
