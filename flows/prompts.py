@@ -394,8 +394,10 @@ def default_warning(baseline: float, target: float | None) -> float:
     return round(baseline + margin if lower_is_better else baseline - margin, 6)
 
 
-# A number as people type it in a metric: 12000, 12,000, 2.5, 95%, $40, -3.
-_NUM = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})++|\d++)(?:\.\d+)?\s?%?"
+# A number as people type it in a metric: 12000, 12,000, 2.5, 95%, $40, -3. Greedy, not possessive: Python
+# 3.11.2's possessive repeat inside an alternation matched "12,000" as "12" (fixed in later 3.11 releases), and a
+# metric line is at most MAX_METRIC_LINE characters, so its backtracking is bounded anyway.
+_NUM = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?%?"
 _WARN = r"warn(?:ing)?(?:[\s_]+at)?(?:\s+level)?"
 # Possessive `\s*+` and a name ending in a visible character keep these from backtracking over spaces.
 _METRIC_COMMAS = re.compile(
