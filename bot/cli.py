@@ -1,4 +1,4 @@
-"""`outsource-review`: the command line (CONTRACT.md section 2).
+"""`outsource-review`: the command line (the README, "The command line").
 
 Exit status: 0 success; 2 bad input, with one line on stderr naming the file, the place and the fix (also a
 DATABASE_URL whose driver is not installed); 1 anything else, with one line (and the traceback when

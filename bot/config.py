@@ -1,4 +1,4 @@
-"""Configuration from the environment or a `.env` file (CONTRACT.md section 2).
+"""Configuration from the environment or a `.env` file (the README, "Configuration").
 
 Build `Settings()` in `main`, never at import time. Fields are the lower-case forms of the environment
 variables (`settings.slack_bot_token` reads `SLACK_BOT_TOKEN`); `settings.require("SLACK_BOT_TOKEN", ...)`

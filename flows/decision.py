@@ -1,4 +1,4 @@
-"""The decision: merges, knock-outs and the step 6 score (CONTRACT.md section 1)."""
+"""The decision: merges, knock-outs and the step 6 score (the README, "The method")."""
 
 from __future__ import annotations
 

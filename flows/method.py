@@ -1,6 +1,6 @@
 """The seven-step method as data: steps, knock-out criteria and rating factors.
 
-Ids are part of the public contract (CONTRACT.md section 1); the wording may improve freely.
+Ids are part of the public contract (docs/answers-file.md); the wording may improve freely.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Transport-neutral questions and the parser for typed replies (CONTRACT.md section 5).
+"""Transport-neutral questions and the parser for typed replies (the README, "The chat").
 
 A Prompt says what is asked and which replies it takes; `parse_reply` turns a typed reply into a value or a
 command, or raises ReplyError with a short, specific correction. Buttons and menus in Slack send the same

@@ -1,4 +1,4 @@
-"""How stable is the ranking? Exact single-weight sensitivity for the weighted-sum score (CONTRACT.md section 1).
+"""How stable is the ranking? Exact single-weight sensitivity for the weighted-sum score (the README, "The method").
 
 A task's score is 100 × Σ w_f·v_f / Σ w_f with v_f its normalised median. For two tasks a (above) and b, with
 d_f = v_af − v_bf, S = Σ w_f·d_f and W = Σ w_f, the score difference is 100 × S / W. Moving one weight w_k to x

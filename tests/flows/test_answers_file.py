@@ -1,4 +1,4 @@
-"""The answers file (CONTRACT.md section 3): every bad input is an AnswersError naming the place and the fix."""
+"""The answers file (docs/answers-file.md): every bad input is an AnswersError naming the place and the fix."""
 
 from __future__ import annotations
 

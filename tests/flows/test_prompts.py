@@ -1,4 +1,4 @@
-"""The typed-reply parser (CONTRACT.md section 5), for every kind of question."""
+"""The typed-reply parser (the README, "The chat"), for every kind of question."""
 
 from __future__ import annotations
 

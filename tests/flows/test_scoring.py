@@ -1,4 +1,4 @@
-"""The method's decision (CONTRACT.md section 1): medians, normalisation, weights, ties, knock-outs, merges."""
+"""The method's decision (the README, "The method"): medians, normalisation, weights, ties, knock-outs, merges."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from flows.prompts import Prompt
 
 FACILITATOR = "fran"
 
-# CONTRACT.md section 3, verbatim except for the comments.
+# The public contract's example answers file, verbatim except for the comments.
 CONTRACT_YAML = """\
 title: Q3 marketing review
 organisation: ecommerce
