@@ -154,6 +154,6 @@ def test_the_circle_check_finds_a_circle() -> None:
     assert circles({"a": {"b"}, "b": set()}) == []
 
 
-@pytest.mark.parametrize("package", ["flows", "storage"])
+@pytest.mark.parametrize("package", ["flows", "storage", "bot"])
 def test_no_import_circles(package: str) -> None:
     assert circles(import_graph((package,))) == []

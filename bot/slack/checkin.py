@@ -1,5 +1,5 @@
 """Check-ins in Slack: the `/outsource-review checkin` modal, early warnings in the review's thread, metric
-charts and the monthly reminder (chat.scheduleMessage).
+charts; the monthly reminder it schedules is in `bot.slack.reminders`.
 
 The listeners only hand payloads over; what a check-in means is in `flows.checkin`.
 """
@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -26,11 +24,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.charts import metrics_chart
-from bot.slack import ids
-from bot.slack.requestlog import slack_error
+from bot.slack import ids, reminders
 from bot.slack.text import escape, mention, question_token, shorten, slug
 from flows.checkin import (
-    K_REMINDER,
     CheckinError,
     CheckinResult,
     EarlyWarning,
@@ -39,11 +35,9 @@ from flows.checkin import (
     Tracked,
     checkable,
     month_of,
-    next_reminder,
     number_text,
     parse_period,
     parse_value,
-    reminder_text,
     series,
     tracked_metrics,
 )
@@ -222,7 +216,7 @@ def record(presenter: Presenter, client: WebClient, submission: Submission, team
     )
     post_warnings(presenter, client, review, result.warnings, user)
     upload_charts(presenter, client, review, result)
-    schedule_reminder(presenter, client, review)
+    reminders.schedule_reminder(presenter.service, client, review)
 
 
 # ---------------------------------------------------------------- what the thread sees
@@ -288,45 +282,3 @@ def upload_charts(presenter: Presenter, client: WebClient, review: Review, resul
         ):
             uploaded += 1
     return uploaded
-
-
-def schedule_reminder(
-    presenter: Presenter, client: WebClient, review: Review, now: datetime | None = None
-) -> bool:
-    """Schedule the next monthly check-in reminder in the review's thread, once per month; True when scheduled."""
-    if not (review.channel_id and review.id) or not tracked_metrics(review):
-        return False
-    post_at = int(next_reminder(now or utcnow()).timestamp())
-    if (review.answers.get(K_REMINDER) or {}).get("post_at") == post_at:
-        return False  # already scheduled
-    try:
-        answer = client.chat_scheduleMessage(
-            channel=review.channel_id,
-            thread_ts=review.thread_ts,
-            post_at=post_at,
-            text=escape(reminder_text(review)),
-        )
-    except SlackApiError as exc:
-        log.warning("reminder not scheduled", extra={"error": slack_error(exc)})
-        return False
-    presenter.service.note_reminder(review.id, post_at, str(answer.get("scheduled_message_id") or ""))
-    return True
-
-
-def withdraw_reminder(presenter: Presenter, client: WebClient, review: Review) -> bool:
-    """Take back the review's scheduled check-in reminder: it was reopened or cancelled, and its metrics may
-    change (finishing again schedules the next one). True when none is left scheduled."""
-    scheduled = review.answers.get(K_REMINDER) or {}
-    if not (review.id and review.channel_id and scheduled):
-        return True
-    if scheduled.get("id"):
-        try:
-            client.chat_deleteScheduledMessage(
-                channel=review.channel_id, scheduled_message_id=scheduled["id"]
-            )
-        except SlackApiError as exc:
-            if slack_error(exc) != "invalid_scheduled_message_id":  # posted already, or deleted: gone
-                log.warning("reminder not withdrawn", extra={"error": slack_error(exc)})
-                return False
-    presenter.service.forget_reminder(review.id)
-    return True

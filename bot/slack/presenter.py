@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack import blocks, checkin
+from bot.slack import blocks, reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.requestlog import note, slack_error
 from bot.slack.text import escape, mention, question_ref, question_token, slug
@@ -192,7 +192,9 @@ class Presenter:
             self.post_next(client, turn)
         if turn.finished:
             self.post_report(client, review)
-            checkin.schedule_reminder(self, client, review)  # the monthly check-in, when it has metrics
+            reminders.schedule_reminder(
+                self.service, client, review
+            )  # the monthly check-in, when it has metrics
 
     # ------------------------------------------------------------ messages
 

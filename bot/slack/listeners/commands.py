@@ -10,9 +10,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import blocks, checkin
+from bot.slack import blocks, checkin, reminders
 from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter
 from bot.slack.requestlog import slack_error
+from bot.slack.subcommands import split_command
 from bot.slack.text import escape, mention, shorten
 from flows.interview import answered_questions
 from flows.method import Stage
@@ -23,35 +24,7 @@ from flows.service import NotPermitted
 
 COMMAND = "/outsource-review"
 NO_REVIEW = "There is no review in this channel yet. Start one with `/outsource-review Q3 review`."
-SUBCOMMANDS = (
-    "help",
-    "status",
-    "list",
-    "report",
-    "export",
-    "cancel",
-    "reopen",
-    "checkin",
-    "answers",
-    "rerun",
-    "diff",
-)
 log = logging.getLogger("outsource_review.slack")
-
-
-def split_command(text: str) -> tuple[str, str]:
-    """('status', '') for `status`; ('start', 'Q3 review') for anything that is not a subcommand.
-
-    A title may start with a subcommand's word ("Status check", "Reopen the agency question"): only the
-    bare word, or `export` with one word (its format), is taken as the subcommand.
-    """
-    words = text.strip().split(maxsplit=1)
-    if not words or words[0].lower() not in SUBCOMMANDS:
-        return "start", text.strip()
-    sub, rest = words[0].lower(), words[1].strip() if len(words) > 1 else ""
-    if not rest or (sub == "export" and len(rest.split()) == 1):
-        return sub, rest
-    return "start", text.strip()
 
 
 def channel_review(presenter: Presenter, team_id: str, channel_id: str) -> Review | None:
@@ -232,7 +205,9 @@ def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: st
     if turn.error:
         return turn.error
     presenter.refresh_kickoff(client, turn.review)
-    checkin.withdraw_reminder(presenter, client, turn.review)  # no check-ins on a review not finished
+    reminders.withdraw_reminder(
+        presenter.service, client, turn.review
+    )  # no check-ins on a review not finished
     if action == "cancel":
         presenter.announce(client, turn.review, f"{mention(user)} cancelled this review.")
     else:
