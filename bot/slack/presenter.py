@@ -16,8 +16,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack import blocks, reminders
+from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
+from bot.slack.blocks.question import kickoff_message, question_block_id, question_messages
+from bot.slack.blocks.report import report_messages
 from bot.slack.requestlog import note, slack_error
 from bot.slack.text import escape, mention, question_ref, question_token, slug
 from flows.interview import Progress, current_prompt
@@ -210,7 +212,7 @@ class Presenter:
             before, self.service.progress(before, count_rated=False)
         ) == _kickoff_of(review, progress):
             return
-        message = blocks.kickoff_message(review, progress)
+        message = kickoff_message(review, progress)
         self.call(client.chat_update, channel=review.channel_id, ts=review.thread_ts, **message.as_kwargs())
 
     def ensure_posted(self, client: WebClient, review: Review, note: str | None = None) -> bool:
@@ -246,7 +248,7 @@ class Presenter:
     def _in_thread(self, client: WebClient, review: Review, prompt: Prompt) -> bool:
         """Whether a message in the review's thread holds the question's buttons (a question asked again,
         after `back`, has the same ones: then its first post is found; renumbered options make new ones)."""
-        wanted = blocks.question_block_id(review, prompt)
+        wanted = question_block_id(review, prompt)
         try:
             replies = client.conversations_replies(
                 channel=review.channel_id or "", ts=review.thread_ts or "", limit=1000
@@ -266,7 +268,7 @@ class Presenter:
         if prompt is None or not review.channel_id:
             return False
         first: str | None = None
-        for message in blocks.question_messages(review, prompt, note=note):
+        for message in question_messages(review, prompt, note=note):
             posted = self.request(
                 client.chat_postMessage,
                 channel=review.channel_id,
@@ -288,7 +290,7 @@ class Presenter:
             report = self.service.full_report(review)
         except ValueError:
             return False
-        for message in blocks.report_messages(review, report):
+        for message in report_messages(review, report):
             if not self.call(
                 client.chat_postMessage, channel=review.channel_id, unfurl_links=False, **message.as_kwargs()
             ):
@@ -408,7 +410,7 @@ def slack_time(ts: object) -> datetime | None:
 
 
 def _kickoff_of(review: Review, progress: Progress) -> tuple[object, ...]:
-    """What the kickoff message shows (`blocks.kickoff_message`)."""
+    """What the kickoff message shows (`kickoff_message`)."""
     return (review.title, review.facilitator, progress)
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack import blocks, ids
+from bot.slack import ids
 from bot.slack.access import OTHER_WORKSPACE, enterprise_of
+from bot.slack.blocks.modals import list_modal, ratings_modal, view_metadata, weights_modal
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
 from bot.slack.requestlog import note
@@ -87,13 +88,13 @@ def register(app: App, presenter: Presenter) -> None:
             )
             return
         channel = (body.get("channel") or {}).get("id") or review.channel_id
-        metadata = blocks.view_metadata(review, prompt, channel, review.thread_ts)
+        metadata = view_metadata(review, prompt, channel, review.thread_ts)
         if prompt.kind is Kind.RATINGS:
-            view = blocks.ratings_modal(review, prompt, metadata)
+            view = ratings_modal(review, prompt, metadata)
         elif prompt.kind is Kind.WEIGHTS:
-            view = blocks.weights_modal(metadata)
+            view = weights_modal(metadata)
         else:
-            view = blocks.list_modal(prompt, metadata)
+            view = list_modal(prompt, metadata)
         presenter.call(client.views_open, trigger_id=body["trigger_id"], view=view.to_dict())
 
     @app.action(ids.NUDGE)

@@ -10,7 +10,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import blocks, checkin, reminders
+from bot.slack import checkin, reminders
+from bot.slack.blocks.home import HELP_TEXT
 from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter
 from bot.slack.requestlog import slack_error
 from bot.slack.subcommands import split_command
@@ -50,7 +51,7 @@ def register(app: App, presenter: Presenter) -> None:
         sub, rest = split_command(command.get("text") or "")
         team_id, channel_id, user = command["team_id"], command["channel_id"], command["user_id"]
         if sub == "help":
-            ack(text=blocks.HELP_TEXT)
+            ack(text=HELP_TEXT)
             return
         if sub == "list":
             ack(text=_list_text(presenter, team_id))

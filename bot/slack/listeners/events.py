@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import blocks
 from bot.slack.access import enterprise_of
+from bot.slack.blocks.home import home_view
 from bot.slack.listeners.commands import HALF_STARTED, half_started
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
@@ -82,7 +82,7 @@ def register(app: App, presenter: Presenter) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         reviews = [r for r in presenter.service.list_reviews(body.get("team_id"), 80) if not half_started(r)]
-        view = blocks.home_view(reviews, presenter.service.progress)
+        view = home_view(reviews, presenter.service.progress)
         presenter.call(client.views_publish, user_id=event["user"], view=view.to_dict())
 
 

@@ -1,0 +1,95 @@
+"""The forms a question opens (ratings, a list, weights); their submissions come back as the reply typed."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import Block, InputBlock, Option, PlainTextInputElement, StaticSelectElement
+from slack_sdk.models.views import View
+
+from bot.slack import ids
+from bot.slack.blocks.parts import section
+from bot.slack.text import escape, question_ref, shorten
+from flows.method import FACTORS
+from flows.model import Review
+from flows.prompts import Kind, Prompt
+
+
+def view_metadata(review: Review, prompt: Prompt, channel_id: str | None, thread_ts: str | None) -> str:
+    return json.dumps(
+        {"r": review.id, "q": question_ref(prompt.key, prompt.edition), "c": channel_id, "t": thread_ts},
+        separators=(",", ":"),
+    )
+
+
+def ratings_modal(review: Review, prompt: Prompt, metadata: str) -> View:
+    rating_options = [Option(value=str(v), text=str(v)) for v in range(1, 6)]
+    blocks: list[Block] = [
+        section(f"Rate *{escape(prompt.subject or '')}* from 1 to 5. Only you see your ratings.")
+    ]
+    for factor in FACTORS:
+        blocks.append(
+            InputBlock(
+                block_id=ids.FACTOR_BLOCK_PREFIX + factor.id,
+                label=shorten(factor.label.capitalize(), 2000),
+                hint=shorten(factor.question, 2000),
+                element=StaticSelectElement(
+                    action_id=ids.FACTOR_SELECT, placeholder="1 to 5", options=rating_options
+                ),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ids.RATINGS_VIEW,
+        title="Rate a task",
+        submit="Save ratings",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=blocks,
+    )
+
+
+def list_modal(prompt: Prompt, metadata: str) -> View:
+    if prompt.kind is Kind.METRICS:
+        title, label = "Add metrics", "One per line: name; baseline; target; warn at"
+    else:
+        title, label = "Add processes", "One process per line"
+    return View(
+        type="modal",
+        callback_id=ids.LIST_VIEW,
+        title=title,
+        submit="Add",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            section(escape(prompt.text)),
+            InputBlock(
+                block_id=ids.LIST_INPUT_BLOCK,
+                label=label,
+                element=PlainTextInputElement(action_id=ids.LIST_INPUT, multiline=True, max_length=3000),
+            ),
+        ],
+    )
+
+
+def weights_modal(metadata: str) -> View:
+    blocks: list[Block] = [
+        section("How much should each factor count? 1 is normal, 0 ignores it, 2 doubles it.")
+    ]
+    for factor in FACTORS:
+        blocks.append(
+            InputBlock(
+                block_id=ids.WEIGHT_BLOCK_PREFIX + factor.id,
+                label=factor.label.capitalize(),
+                element=PlainTextInputElement(action_id=ids.WEIGHT_INPUT, initial_value="1", max_length=10),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ids.WEIGHTS_VIEW,
+        title="Set weights",
+        submit="Save",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=blocks,
+    )
