@@ -100,15 +100,42 @@ class Presenter:
         typed: bool = False,
         typed_ts: str | None = None,
     ) -> Turn | None:
-        """Apply a reply from Slack to the review it names, if this request may.
+        """Apply a reply from Slack to the review it names, if this request may (`permit`, then `apply`)."""
+        review = self.permit(
+            client,
+            review_id=review_id,
+            team_id=team_id,
+            user=user,
+            channel=channel,
+            enterprise_id=enterprise_id,
+            loaded=loaded,
+            posted=typed,
+        )
+        if review is None:
+            return None
+        return self.apply(
+            client, review, user=user, text=text, token=token, receipt=receipt, typed=typed, typed_ts=typed_ts
+        )
 
-        `channel` is where the request comes from (None when it carries none: then only members of the
-        review's channel may answer); `receipt` is the delivery's key, claimed with the saved answer.
-        `loaded` is the review as the listener found it (by its thread, for this team; possibly outdated, see
-        `ReviewService.reply`): it is not loaded again. `typed`: a reply typed in the review's thread (an
-        event, which Slack retries until it gets a 200): its save marks the question it opens as posted, and
-        a retry looks in the thread for it (`repost_if_missing`). `typed_ts`: the reply's message ts, when it was
-        written (a reply written before the open question was posted is late, see `ReviewService.reply`).
+    def permit(
+        self,
+        client: WebClient,
+        *,
+        review_id: str,
+        team_id: str,
+        user: str,
+        channel: str | None,
+        enterprise_id: str | None,
+        loaded: Review | None = None,
+        posted: bool = False,
+    ) -> Review | None:
+        """The review a request names, when `user` may act on it from where the request comes from; else
+        None, and they are told why.
+
+        Looked up in the request's workspace only. `channel` is where the request comes from (None when it
+        carries none: then only members of the review's channel may act). `loaded` is the review as the
+        listener found it (by its thread, for this team; possibly outdated, see `ReviewService.reply`): it is
+        not loaded again. `posted`: a reply typed in the review's thread (see `Access.problem`).
         """
         note(review=review_id)
         review: Review | None = loaded
@@ -120,12 +147,35 @@ class Presenter:
         if review is None or other_enterprise(review, enterprise_id):
             self.refuse(client, user, channel, OTHER_WORKSPACE, "other_workspace")
             return None
-        problem = self.access.problem(client, review, user, channel, enterprise_id, posted=typed)
+        problem = self.access.problem(client, review, user, channel, enterprise_id, posted=posted)
         if problem is not None:
             self.refuse(client, user, channel, problem, "not_permitted")
             return None
+        return review
+
+    def apply(
+        self,
+        client: WebClient,
+        review: Review,
+        *,
+        user: str,
+        text: str,
+        token: str | None = None,
+        receipt: str | None = None,
+        typed: bool = False,
+        typed_ts: str | None = None,
+    ) -> Turn:
+        """Apply `user`'s reply to a review `permit` let them act on, and show what it changed.
+
+        `receipt` is the delivery's key, claimed with the saved answer. `typed`: a reply typed in the review's
+        thread (an event, which Slack retries until it gets a 200): its save marks the question it opens as
+        posted, and a retry looks in the thread for it (`repost_if_missing`). `typed_ts`: the reply's message
+        ts, when it was written (a reply written before the open question was posted is late, see
+        `ReviewService.reply`).
+        """
+        team_id = review.team_id
         turn = self.service.reply(
-            review_id,
+            str(review.id),
             user,
             text,
             team_id=team_id,

@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import checkin, reminders
+from bot.slack.access import workspace
 from bot.slack.blocks.home import HELP_TEXT
 from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter
 from bot.slack.requestlog import slack_error
@@ -47,9 +48,11 @@ def is_workspace_admin(client: WebClient, user_id: str) -> bool:
 
 def register(app: App, presenter: Presenter) -> None:
     @app.command(COMMAND)
-    def outsource_review(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def outsource_review(
+        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
         sub, rest = split_command(command.get("text") or "")
-        team_id, channel_id, user = command["team_id"], command["channel_id"], command["user_id"]
+        team_id, channel_id, user = workspace(context), command["channel_id"], command["user_id"]
         if sub == "help":
             ack(text=HELP_TEXT)
             return
@@ -68,7 +71,7 @@ def register(app: App, presenter: Presenter) -> None:
         review = channel_review(presenter, team_id, channel_id)
         if sub == "start":
             ack()
-            _start(presenter, client, respond, command, rest)
+            _start(presenter, client, respond, command, team_id, rest)
             return
         if review is not None and half_started(review):
             ack(text=HALF_STARTED if review.is_open else NO_REVIEW)
@@ -105,7 +108,12 @@ def half_started(review: Review) -> bool:
 
 
 def _start(
-    presenter: Presenter, client: WebClient, respond: Respond, command: dict[str, Any], title: str
+    presenter: Presenter,
+    client: WebClient,
+    respond: Respond,
+    command: dict[str, Any],
+    team_id: str,
+    title: str,
 ) -> None:
     """Save the review, post its kickoff, attach the kickoff's thread, ask the first question.
 
@@ -117,7 +125,7 @@ def _start(
     turn = presenter.service.start(
         title=title,
         facilitator=command["user_id"],
-        team_id=command["team_id"],
+        team_id=team_id,
         channel_id=channel_id,
         enterprise_id=command.get("enterprise_id") or None,
     )
@@ -126,7 +134,7 @@ def _start(
             channel=channel_id, text=f"Starting an outsource review: {escape(title)}"
         )
     except SlackApiError as exc:
-        presenter.service.cancel(turn.review.id or "", command["user_id"], team_id=command["team_id"])
+        presenter.service.cancel(turn.review.id or "", command["user_id"], team_id=team_id)
         error = slack_error(exc)
         respond(
             text=CHANNEL_PROBLEMS.get(error, f"I couldn't post in this channel ({error})."),
