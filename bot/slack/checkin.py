@@ -1,5 +1,6 @@
-"""Check-ins in Slack: the `/outsource-review checkin` modal, early warnings in the review's thread, metric
-charts; the monthly reminder it schedules is in `bot.slack.reminders`.
+"""Check-ins in Slack: the `/outsource-review checkin` modal opened and its submission recorded, early warnings
+in the review's thread, metric charts. The modal's blocks are in `bot.slack.blocks.modals`, the monthly
+reminder a check-in schedules in `bot.slack.reminders`.
 
 The listeners only hand payloads over; what a check-in means is in `flows.checkin`.
 """
@@ -9,23 +10,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    InputBlock,
-    MarkdownTextObject,
-    NumberInputElement,
-    PlainTextInputElement,
-    SectionBlock,
-)
-from slack_sdk.models.views import View
 
 from bot.charts import metrics_chart
 from bot.slack import ids, reminders
-from bot.slack.text import escape, mention, question_token, shorten, slug
+from bot.slack.blocks.modals import checkin_modal, metric_token
+from bot.slack.presenter import Presenter
+from bot.slack.text import escape, mention, shorten, slug
 from flows.checkin import (
     CheckinError,
     CheckinResult,
@@ -35,29 +28,17 @@ from flows.checkin import (
     Tracked,
     checkable,
     month_of,
-    number_text,
     parse_period,
     parse_value,
-    series,
     tracked_metrics,
 )
 from flows.method import Stage
 from flows.model import Review, utcnow
 from flows.service import ReviewNotFound
 
-if TYPE_CHECKING:
-    from bot.slack.presenter import Presenter
-
-
 log = logging.getLogger("outsource_review.slack")
 
-MAX_MODAL_INPUTS = 95  # a modal holds 100 blocks: the intro, the month and a note leave room for 95 metrics
-MAX_LABEL = 2000
 CHART_MIN_PERIODS = 2
-
-
-def metric_token(item: Tracked) -> str:
-    return question_token(f"{item.process}\x1f{item.metric.name}")
 
 
 def checkin_review(presenter: Presenter, team_id: str, channel_id: str) -> Review | None:
@@ -68,60 +49,7 @@ def checkin_review(presenter: Presenter, team_id: str, channel_id: str) -> Revie
     return next(iter(finished or with_metrics or reviews), None)
 
 
-# ---------------------------------------------------------------- the modal
-
-
-def checkin_modal(review: Review, tracked: Sequence[Tracked], period: str) -> View:
-    shown = list(tracked)[:MAX_MODAL_INPUTS]
-    blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"Monthly check-in on *{escape(shorten(review.title or 'this review', 200))}*: "
-                "this month's value of each metric. Leave a box empty to skip it."
-            )
-        ),
-        InputBlock(
-            block_id=ids.CHECKIN_PERIOD_BLOCK,
-            label="Month (YYYY-MM)",
-            element=PlainTextInputElement(
-                action_id=ids.CHECKIN_PERIOD_INPUT, initial_value=period, max_length=10
-            ),
-        ),
-    ]
-    for item in shown:
-        values = series(review, item.process, item.metric.name)
-        hint = f"Last: {number_text(values[-1].value)} in {values[-1].period}" if values else None
-        blocks.append(
-            InputBlock(
-                block_id=ids.CHECKIN_BLOCK_PREFIX + metric_token(item),
-                label=shorten(item.label, MAX_LABEL),
-                hint=hint,
-                optional=True,
-                element=NumberInputElement(action_id=ids.CHECKIN_INPUT, is_decimal_allowed=True),
-            )
-        )
-    if len(tracked) > len(shown):
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"{len(tracked) - len(shown)} more metrics: record them with "
-                        "`outsource-review checkin` in the terminal."
-                    )
-                ]
-            )
-        )
-    return View(
-        type="modal",
-        callback_id=ids.CHECKIN_VIEW,
-        title="Monthly check-in",
-        submit="Record",
-        close="Cancel",
-        private_metadata=json.dumps(
-            {"r": review.id, "c": review.channel_id, "t": review.thread_ts}, separators=(",", ":")
-        ),
-        blocks=blocks,
-    )
+# ---------------------------------------------------------------- the form
 
 
 def open_form(

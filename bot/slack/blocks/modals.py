@@ -1,15 +1,28 @@
-"""The forms a question opens (ratings, a list, weights); their submissions come back as the reply typed."""
+"""The forms: those a question opens (ratings, a list, weights), whose submissions come back as the reply
+typed, and the monthly check-in (`bot.slack.checkin` reads its submission)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
-from slack_sdk.models.blocks import Block, InputBlock, Option, PlainTextInputElement, StaticSelectElement
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
 from slack_sdk.models.views import View
 
 from bot.slack import ids
 from bot.slack.blocks.parts import section
-from bot.slack.text import escape, question_ref, shorten
+from bot.slack.text import escape, question_ref, question_token, shorten
+from flows.checkin import Tracked, number_text, series
 from flows.method import FACTORS
 from flows.model import Review
 from flows.prompts import Kind, Prompt
@@ -91,5 +104,66 @@ def weights_modal(metadata: str) -> View:
         submit="Save",
         close="Cancel",
         private_metadata=metadata,
+        blocks=blocks,
+    )
+
+
+MAX_MODAL_INPUTS = 95  # a modal holds 100 blocks: the intro, the month and a note leave room for 95 metrics
+MAX_LABEL = 2000
+
+
+def metric_token(item: Tracked) -> str:
+    return question_token(f"{item.process}\x1f{item.metric.name}")
+
+
+def checkin_modal(review: Review, tracked: Sequence[Tracked], period: str) -> View:
+    shown = list(tracked)[:MAX_MODAL_INPUTS]
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"Monthly check-in on *{escape(shorten(review.title or 'this review', 200))}*: "
+                "this month's value of each metric. Leave a box empty to skip it."
+            )
+        ),
+        InputBlock(
+            block_id=ids.CHECKIN_PERIOD_BLOCK,
+            label="Month (YYYY-MM)",
+            element=PlainTextInputElement(
+                action_id=ids.CHECKIN_PERIOD_INPUT, initial_value=period, max_length=10
+            ),
+        ),
+    ]
+    for item in shown:
+        values = series(review, item.process, item.metric.name)
+        hint = f"Last: {number_text(values[-1].value)} in {values[-1].period}" if values else None
+        blocks.append(
+            InputBlock(
+                block_id=ids.CHECKIN_BLOCK_PREFIX + metric_token(item),
+                label=shorten(item.label, MAX_LABEL),
+                hint=hint,
+                optional=True,
+                element=NumberInputElement(action_id=ids.CHECKIN_INPUT, is_decimal_allowed=True),
+            )
+        )
+    if len(tracked) > len(shown):
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"{len(tracked) - len(shown)} more metrics: record them with "
+                        "`outsource-review checkin` in the terminal."
+                    )
+                ]
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ids.CHECKIN_VIEW,
+        title="Monthly check-in",
+        submit="Record",
+        close="Cancel",
+        private_metadata=json.dumps(
+            {"r": review.id, "c": review.channel_id, "t": review.thread_ts}, separators=(",", ":")
+        ),
         blocks=blocks,
     )
