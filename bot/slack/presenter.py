@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.charts import priority_alt_text, priority_chart  # matplotlib itself loads with the first chart
 from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.blocks.question import kickoff_message, question_block_id, question_messages
@@ -359,8 +360,6 @@ class Presenter:
 
     def upload_chart(self, client: WebClient, review: Review, report: Report | None = None) -> bool:
         """The priority chart (PNG) in the channel, with the shortlist; a chart that fails to draw is logged."""
-        from bot.charts import priority_alt_text, priority_chart  # matplotlib loads with the first chart
-
         try:
             report = report or self.service.full_report(review)
             png = priority_chart(report)
