@@ -154,6 +154,22 @@ def test_the_circle_check_finds_a_circle() -> None:
     assert circles({"a": {"b"}, "b": set()}) == []
 
 
-@pytest.mark.parametrize("package", ["flows", "storage"])
+@pytest.mark.parametrize("package", ["flows", "storage", "bot"])
 def test_no_import_circles(package: str) -> None:
     assert circles(import_graph((package,))) == []
+
+
+def test_listeners_take_the_workspace_from_the_context() -> None:
+    """The workspace a request addresses is read in one place (`bot.slack.access.CompleteRequests` puts it on
+    the context): no listener digs a team id out of its payload its own way."""
+    found = {}
+    for path in sorted((ROOT / "bot" / "slack" / "listeners").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        keys = [
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in ("team", "team_id", "user_team")
+        ]
+        if keys:
+            found[str(path.relative_to(ROOT))] = keys
+    assert found == {}

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.slack.listeners.commands import SUBCOMMANDS
 from bot.slack.manifest import Manifest, ManifestError, check, https_base
+from bot.slack.subcommands import SUBCOMMANDS
 from tests.support.manifest import (
     load_manifest,
     manifest_bot_events,

@@ -10,7 +10,8 @@
 - Facilitator-only steps (cancel, reopen, weights, closing a rating round) also accept a workspace admin or
   owner, as `users.info` says; answers are looked up once per person and kept for a few minutes.
 - Requests missing the fields everything above relies on (team, user, channel) are refused before any
-  listener runs (`CompleteRequests`).
+  listener runs (`CompleteRequests`), which also puts the request's workspace on the context (`workspace`):
+  listeners read it there rather than each digging it out of its payload.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -41,6 +42,10 @@ CANNOT_CHECK = (
 )
 MISSING = "That request came without its {what}, so I did nothing."
 CACHE_SECONDS = 300.0
+# The context key of the workspace whose reviews a request may see (`team_of`). Not Bolt's own `team_id`:
+# Bolt prefers the installing team of a modal or the event's first authorization, which names the token to
+# use, not the workspace the review was started in.
+WORKSPACE = "review_workspace"
 
 
 def team_of(body: dict[str, Any]) -> str | None:
@@ -55,6 +60,11 @@ def team_of(body: dict[str, Any]) -> str | None:
         or (user or {}).get("team_id")
     )
     return str(found) if found else None
+
+
+def workspace(context: BoltContext) -> str:
+    """The request's workspace, as `CompleteRequests` put it on the context ("" when it has none)."""
+    return str(context.get(WORKSPACE) or "")
 
 
 def enterprise_of(body: dict[str, Any]) -> str | None:
@@ -87,7 +97,8 @@ def missing_fields(body: dict[str, Any]) -> list[str]:
 
 class CompleteRequests(Middleware):
     """Global middleware: a slash command missing its team, channel or user gets a clear reply; an interaction
-    or event missing its user or team gets a 400. Nothing runs for either.
+    or event missing its user or team gets a 400. Nothing runs for either. A complete request gets its
+    workspace on the context (`WORKSPACE`).
 
     A `Middleware` rather than a function: Bolt hands a function middleware every argument a listener could
     ask for, made anew for each request (about 0.1 ms), and this needs only the request."""
@@ -97,6 +108,7 @@ class CompleteRequests(Middleware):
     ) -> BoltResponse | None:
         missing = missing_fields(req.body)
         if not missing:
+            req.context[WORKSPACE] = team_of(req.body)
             return next()
         note(outcome="missing_" + "_".join(missing))
         text = MISSING.format(what=" and ".join(missing))

@@ -1,5 +1,6 @@
-"""Check-ins in Slack: the `/outsource-review checkin` modal, early warnings in the review's thread, metric
-charts and the monthly reminder (chat.scheduleMessage).
+"""Check-ins in Slack: the `/outsource-review checkin` modal opened and its submission recorded, early warnings
+in the review's thread, metric charts. The modal's blocks are in `bot.slack.blocks.modals`, the monthly
+reminder a check-in schedules in `bot.slack.reminders`.
 
 The listeners only hand payloads over; what a check-in means is in `flows.checkin`.
 """
@@ -9,28 +10,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    InputBlock,
-    MarkdownTextObject,
-    NumberInputElement,
-    PlainTextInputElement,
-    SectionBlock,
-)
-from slack_sdk.models.views import View
 
 from bot.charts import metrics_chart
-from bot.slack import ids
-from bot.slack.requestlog import slack_error
-from bot.slack.text import escape, mention, question_token, shorten, slug
+from bot.slack import ids, reminders
+from bot.slack.blocks.modals import checkin_modal, metric_token
+from bot.slack.presenter import Presenter
+from bot.slack.text import escape, mention, shorten, slug
 from flows.checkin import (
-    K_REMINDER,
     CheckinError,
     CheckinResult,
     EarlyWarning,
@@ -39,31 +28,17 @@ from flows.checkin import (
     Tracked,
     checkable,
     month_of,
-    next_reminder,
-    number_text,
     parse_period,
     parse_value,
-    reminder_text,
-    series,
     tracked_metrics,
 )
 from flows.method import Stage
 from flows.model import Review, utcnow
 from flows.service import ReviewNotFound
 
-if TYPE_CHECKING:
-    from bot.slack.presenter import Presenter
-
-
 log = logging.getLogger("outsource_review.slack")
 
-MAX_MODAL_INPUTS = 95  # a modal holds 100 blocks: the intro, the month and a note leave room for 95 metrics
-MAX_LABEL = 2000
 CHART_MIN_PERIODS = 2
-
-
-def metric_token(item: Tracked) -> str:
-    return question_token(f"{item.process}\x1f{item.metric.name}")
 
 
 def checkin_review(presenter: Presenter, team_id: str, channel_id: str) -> Review | None:
@@ -74,60 +49,7 @@ def checkin_review(presenter: Presenter, team_id: str, channel_id: str) -> Revie
     return next(iter(finished or with_metrics or reviews), None)
 
 
-# ---------------------------------------------------------------- the modal
-
-
-def checkin_modal(review: Review, tracked: Sequence[Tracked], period: str) -> View:
-    shown = list(tracked)[:MAX_MODAL_INPUTS]
-    blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"Monthly check-in on *{escape(shorten(review.title or 'this review', 200))}*: "
-                "this month's value of each metric. Leave a box empty to skip it."
-            )
-        ),
-        InputBlock(
-            block_id=ids.CHECKIN_PERIOD_BLOCK,
-            label="Month (YYYY-MM)",
-            element=PlainTextInputElement(
-                action_id=ids.CHECKIN_PERIOD_INPUT, initial_value=period, max_length=10
-            ),
-        ),
-    ]
-    for item in shown:
-        values = series(review, item.process, item.metric.name)
-        hint = f"Last: {number_text(values[-1].value)} in {values[-1].period}" if values else None
-        blocks.append(
-            InputBlock(
-                block_id=ids.CHECKIN_BLOCK_PREFIX + metric_token(item),
-                label=shorten(item.label, MAX_LABEL),
-                hint=hint,
-                optional=True,
-                element=NumberInputElement(action_id=ids.CHECKIN_INPUT, is_decimal_allowed=True),
-            )
-        )
-    if len(tracked) > len(shown):
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"{len(tracked) - len(shown)} more metrics: record them with "
-                        "`outsource-review checkin` in the terminal."
-                    )
-                ]
-            )
-        )
-    return View(
-        type="modal",
-        callback_id=ids.CHECKIN_VIEW,
-        title="Monthly check-in",
-        submit="Record",
-        close="Cancel",
-        private_metadata=json.dumps(
-            {"r": review.id, "c": review.channel_id, "t": review.thread_ts}, separators=(",", ":")
-        ),
-        blocks=blocks,
-    )
+# ---------------------------------------------------------------- the form
 
 
 def open_form(
@@ -222,7 +144,7 @@ def record(presenter: Presenter, client: WebClient, submission: Submission, team
     )
     post_warnings(presenter, client, review, result.warnings, user)
     upload_charts(presenter, client, review, result)
-    schedule_reminder(presenter, client, review)
+    reminders.schedule_reminder(presenter.service, client, review)
 
 
 # ---------------------------------------------------------------- what the thread sees
@@ -288,45 +210,3 @@ def upload_charts(presenter: Presenter, client: WebClient, review: Review, resul
         ):
             uploaded += 1
     return uploaded
-
-
-def schedule_reminder(
-    presenter: Presenter, client: WebClient, review: Review, now: datetime | None = None
-) -> bool:
-    """Schedule the next monthly check-in reminder in the review's thread, once per month; True when scheduled."""
-    if not (review.channel_id and review.id) or not tracked_metrics(review):
-        return False
-    post_at = int(next_reminder(now or utcnow()).timestamp())
-    if (review.answers.get(K_REMINDER) or {}).get("post_at") == post_at:
-        return False  # already scheduled
-    try:
-        answer = client.chat_scheduleMessage(
-            channel=review.channel_id,
-            thread_ts=review.thread_ts,
-            post_at=post_at,
-            text=escape(reminder_text(review)),
-        )
-    except SlackApiError as exc:
-        log.warning("reminder not scheduled", extra={"error": slack_error(exc)})
-        return False
-    presenter.service.note_reminder(review.id, post_at, str(answer.get("scheduled_message_id") or ""))
-    return True
-
-
-def withdraw_reminder(presenter: Presenter, client: WebClient, review: Review) -> bool:
-    """Take back the review's scheduled check-in reminder: it was reopened or cancelled, and its metrics may
-    change (finishing again schedules the next one). True when none is left scheduled."""
-    scheduled = review.answers.get(K_REMINDER) or {}
-    if not (review.id and review.channel_id and scheduled):
-        return True
-    if scheduled.get("id"):
-        try:
-            client.chat_deleteScheduledMessage(
-                channel=review.channel_id, scheduled_message_id=scheduled["id"]
-            )
-        except SlackApiError as exc:
-            if slack_error(exc) != "invalid_scheduled_message_id":  # posted already, or deleted: gone
-                log.warning("reminder not withdrawn", extra={"error": slack_error(exc)})
-                return False
-    presenter.service.forget_reminder(review.id)
-    return True

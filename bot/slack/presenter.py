@@ -16,8 +16,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack import blocks, checkin
+from bot.charts import priority_alt_text, priority_chart  # matplotlib itself loads with the first chart
+from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
+from bot.slack.blocks.question import kickoff_message, question_block_id, question_messages
+from bot.slack.blocks.report import report_messages
 from bot.slack.requestlog import note, slack_error
 from bot.slack.text import escape, mention, question_ref, question_token, slug
 from flows.interview import Progress, current_prompt
@@ -98,15 +101,42 @@ class Presenter:
         typed: bool = False,
         typed_ts: str | None = None,
     ) -> Turn | None:
-        """Apply a reply from Slack to the review it names, if this request may.
+        """Apply a reply from Slack to the review it names, if this request may (`permit`, then `apply`)."""
+        review = self.permit(
+            client,
+            review_id=review_id,
+            team_id=team_id,
+            user=user,
+            channel=channel,
+            enterprise_id=enterprise_id,
+            loaded=loaded,
+            posted=typed,
+        )
+        if review is None:
+            return None
+        return self.apply(
+            client, review, user=user, text=text, token=token, receipt=receipt, typed=typed, typed_ts=typed_ts
+        )
 
-        `channel` is where the request comes from (None when it carries none: then only members of the
-        review's channel may answer); `receipt` is the delivery's key, claimed with the saved answer.
-        `loaded` is the review as the listener found it (by its thread, for this team; possibly outdated, see
-        `ReviewService.reply`): it is not loaded again. `typed`: a reply typed in the review's thread (an
-        event, which Slack retries until it gets a 200): its save marks the question it opens as posted, and
-        a retry looks in the thread for it (`repost_if_missing`). `typed_ts`: the reply's message ts, when it was
-        written (a reply written before the open question was posted is late, see `ReviewService.reply`).
+    def permit(
+        self,
+        client: WebClient,
+        *,
+        review_id: str,
+        team_id: str,
+        user: str,
+        channel: str | None,
+        enterprise_id: str | None,
+        loaded: Review | None = None,
+        posted: bool = False,
+    ) -> Review | None:
+        """The review a request names, when `user` may act on it from where the request comes from; else
+        None, and they are told why.
+
+        Looked up in the request's workspace only. `channel` is where the request comes from (None when it
+        carries none: then only members of the review's channel may act). `loaded` is the review as the
+        listener found it (by its thread, for this team; possibly outdated, see `ReviewService.reply`): it is
+        not loaded again. `posted`: a reply typed in the review's thread (see `Access.problem`).
         """
         note(review=review_id)
         review: Review | None = loaded
@@ -118,12 +148,35 @@ class Presenter:
         if review is None or other_enterprise(review, enterprise_id):
             self.refuse(client, user, channel, OTHER_WORKSPACE, "other_workspace")
             return None
-        problem = self.access.problem(client, review, user, channel, enterprise_id, posted=typed)
+        problem = self.access.problem(client, review, user, channel, enterprise_id, posted=posted)
         if problem is not None:
             self.refuse(client, user, channel, problem, "not_permitted")
             return None
+        return review
+
+    def apply(
+        self,
+        client: WebClient,
+        review: Review,
+        *,
+        user: str,
+        text: str,
+        token: str | None = None,
+        receipt: str | None = None,
+        typed: bool = False,
+        typed_ts: str | None = None,
+    ) -> Turn:
+        """Apply `user`'s reply to a review `permit` let them act on, and show what it changed.
+
+        `receipt` is the delivery's key, claimed with the saved answer. `typed`: a reply typed in the review's
+        thread (an event, which Slack retries until it gets a 200): its save marks the question it opens as
+        posted, and a retry looks in the thread for it (`repost_if_missing`). `typed_ts`: the reply's message
+        ts, when it was written (a reply written before the open question was posted is late, see
+        `ReviewService.reply`).
+        """
+        team_id = review.team_id
         turn = self.service.reply(
-            review_id,
+            str(review.id),
             user,
             text,
             team_id=team_id,
@@ -192,7 +245,9 @@ class Presenter:
             self.post_next(client, turn)
         if turn.finished:
             self.post_report(client, review)
-            checkin.schedule_reminder(self, client, review)  # the monthly check-in, when it has metrics
+            reminders.schedule_reminder(
+                self.service, client, review
+            )  # the monthly check-in, when it has metrics
 
     # ------------------------------------------------------------ messages
 
@@ -208,7 +263,7 @@ class Presenter:
             before, self.service.progress(before, count_rated=False)
         ) == _kickoff_of(review, progress):
             return
-        message = blocks.kickoff_message(review, progress)
+        message = kickoff_message(review, progress)
         self.call(client.chat_update, channel=review.channel_id, ts=review.thread_ts, **message.as_kwargs())
 
     def ensure_posted(self, client: WebClient, review: Review, note: str | None = None) -> bool:
@@ -244,7 +299,7 @@ class Presenter:
     def _in_thread(self, client: WebClient, review: Review, prompt: Prompt) -> bool:
         """Whether a message in the review's thread holds the question's buttons (a question asked again,
         after `back`, has the same ones: then its first post is found; renumbered options make new ones)."""
-        wanted = blocks.question_block_id(review, prompt)
+        wanted = question_block_id(review, prompt)
         try:
             replies = client.conversations_replies(
                 channel=review.channel_id or "", ts=review.thread_ts or "", limit=1000
@@ -264,7 +319,7 @@ class Presenter:
         if prompt is None or not review.channel_id:
             return False
         first: str | None = None
-        for message in blocks.question_messages(review, prompt, note=note):
+        for message in question_messages(review, prompt, note=note):
             posted = self.request(
                 client.chat_postMessage,
                 channel=review.channel_id,
@@ -286,7 +341,7 @@ class Presenter:
             report = self.service.full_report(review)
         except ValueError:
             return False
-        for message in blocks.report_messages(review, report):
+        for message in report_messages(review, report):
             if not self.call(
                 client.chat_postMessage, channel=review.channel_id, unfurl_links=False, **message.as_kwargs()
             ):
@@ -305,8 +360,6 @@ class Presenter:
 
     def upload_chart(self, client: WebClient, review: Review, report: Report | None = None) -> bool:
         """The priority chart (PNG) in the channel, with the shortlist; a chart that fails to draw is logged."""
-        from bot.charts import priority_alt_text, priority_chart  # matplotlib loads with the first chart
-
         try:
             report = report or self.service.full_report(review)
             png = priority_chart(report)
@@ -406,7 +459,7 @@ def slack_time(ts: object) -> datetime | None:
 
 
 def _kickoff_of(review: Review, progress: Progress) -> tuple[object, ...]:
-    """What the kickoff message shows (`blocks.kickoff_message`)."""
+    """What the kickoff message shows (`kickoff_message`)."""
     return (review.title, review.facilitator, progress)
 
 

@@ -27,6 +27,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import ids
+from bot.slack.subcommands import SUBCOMMANDS
 
 log = logging.getLogger("bot.slack.requests")
 
@@ -104,8 +105,6 @@ def logged(entry: RequestLog) -> Iterator[RequestLog]:
 def describe(body: dict[str, Any]) -> str:
     """The request's kind and our own name for what it asks, never user text (titles, replies, values)."""
     if body.get("command"):
-        from bot.slack.listeners.commands import SUBCOMMANDS  # here: that module needs this one
-
         words = str(body.get("text") or "").split()
         sub = words[0].lower() if words and words[0].lower() in SUBCOMMANDS else "start"
         return f"command:{sub}"

@@ -17,7 +17,7 @@ import statistics
 import time
 from typing import Any
 
-from bot.slack import blocks
+from bot.slack.blocks.report import report_messages
 from bot.slack.text import MESSAGE_TEXT_LIMIT
 from flows.interview import build_report
 from flows.ledger import build_ledger, reconsiderations
@@ -55,7 +55,7 @@ def report_parts(review: Review, history: list[AnswerRecord]) -> dict[str, float
     render_markdown(report)
     took["markdown"] = time.perf_counter() - start
     start = time.perf_counter()
-    for message in blocks.report_messages(review, report):
+    for message in report_messages(review, report):
         json.dumps(message.as_kwargs())
     took["slack"] = time.perf_counter() - start
     took["total"] = sum(took.values())
@@ -64,7 +64,7 @@ def report_parts(review: Review, history: list[AnswerRecord]) -> dict[str, float
 
 def message_sizes(review: Review) -> dict[str, Any]:
     report = build_report(review)
-    messages = blocks.report_messages(review, report)
+    messages = report_messages(review, report)
     largest_blocks = largest_chars = largest_section = 0
     problems: list[str] = []
     for message in messages:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.blocks import report_messages
+from bot.slack.blocks.report import report_messages
 from bot.terminal import Console, chat, report_of
 from flows.decision import decide
 from flows.interview import K_WEIGHTS, current_prompt

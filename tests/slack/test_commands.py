@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot.slack.listeners.commands import split_command
+from bot.slack.subcommands import split_command
 from flows.method import Stage
 from tests.support import payloads as p
 from tests.support.conversation import (

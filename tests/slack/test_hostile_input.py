@@ -217,3 +217,17 @@ def test_a_slack_connect_member_in_the_channel_answers_like_anyone(ours: Ours) -
     prompt = current_prompt(review)
     assert prompt is not None and prompt.key in saved.answers
     assert saved.answers[prompt.key]["picked"] == [o.value for o in prompt.options[:2]]
+
+
+def test_a_slack_connect_member_mentioning_the_bot_in_a_review_thread_gets_no_greeting(ours: Ours) -> None:
+    """Their `message` event carries the answer. The `app_mention` of the same reply looks the thread up in
+    the workspace the event is delivered for, as every listener does (it looked in their own workspace, found
+    no review there, and greeted them in the review's thread)."""
+    channel = new_channel()
+    review = ours.seat(review_at_candidates(3), channel)
+    event = p.app_mention_event("1 2", channel=channel, thread_ts=review.thread_ts, team=OTHER_TEAM)
+    body, headers = signed_event(event)
+    mark = ours.fake.mark()
+    status, _ = call_wsgi(ours.wsgi, body, headers)
+    assert status == 200
+    assert [c for c in calls_in(ours.fake, "chat.postMessage", channel) if c.seq > mark] == []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from bot.slack.listeners.commands import SUBCOMMANDS
+from bot.slack.subcommands import SUBCOMMANDS
 from tests.support.manifest import (
     load_manifest,
     manifest_bot_events,

@@ -3,7 +3,8 @@
 import json
 from dataclasses import replace
 
-from bot.slack.blocks import _context, _context_dict, _section, _section_dict, question_messages
+from bot.slack.blocks.parts import context, context_dict, section, section_dict
+from bot.slack.blocks.question import question_messages
 from flows.interview import current_prompt
 from flows.prompts import Kind
 from tests.support.fake_slack import block_problems
@@ -62,8 +63,8 @@ def test_every_kind_of_question_has_its_buttons_and_a_pick_its_menu() -> None:
 def test_the_shapes_made_once_match_what_slack_sdk_makes_each_time() -> None:
     texts = ["Rated so far: <@U1>", "*bold* & <escaped>", "é" * 10, "x" * 5000]
     for text in texts:
-        assert _section_dict(text) == _section(text).to_dict()
-        assert _context_dict(text) == _context(text).to_dict()
-    first, second = _context_dict("one"), _context_dict("two")
+        assert section_dict(text) == section(text).to_dict()
+        assert context_dict(text) == context(text).to_dict()
+    first, second = context_dict("one"), context_dict("two")
     assert first["elements"][0]["text"] == "one"  # each call its own dicts
     assert first["elements"] is not second["elements"]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import checkin, ids
+from bot.slack.access import workspace
 from bot.slack.presenter import Presenter
 
 
 def register(app: App, presenter: Presenter) -> None:
     @app.view(ids.CHECKIN_VIEW)
-    def submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         submission = checkin.Submission(body["view"])
         if submission.errors:
             ack(response_action="errors", errors=submission.errors)
@@ -21,5 +22,4 @@ def register(app: App, presenter: Presenter) -> None:
         ack()
         if not submission.review_id:
             return
-        team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id") or "")
-        checkin.record(presenter, client, submission, team_id, body["user"]["id"])
+        checkin.record(presenter, client, submission, workspace(context), body["user"]["id"])

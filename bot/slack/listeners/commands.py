@@ -6,13 +6,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import blocks, checkin
+from bot.slack import checkin, reminders
+from bot.slack.access import workspace
+from bot.slack.blocks.home import HELP_TEXT
 from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter
 from bot.slack.requestlog import slack_error
+from bot.slack.subcommands import split_command
 from bot.slack.text import escape, mention, shorten
 from flows.interview import answered_questions
 from flows.method import Stage
@@ -23,35 +26,7 @@ from flows.service import NotPermitted
 
 COMMAND = "/outsource-review"
 NO_REVIEW = "There is no review in this channel yet. Start one with `/outsource-review Q3 review`."
-SUBCOMMANDS = (
-    "help",
-    "status",
-    "list",
-    "report",
-    "export",
-    "cancel",
-    "reopen",
-    "checkin",
-    "answers",
-    "rerun",
-    "diff",
-)
 log = logging.getLogger("outsource_review.slack")
-
-
-def split_command(text: str) -> tuple[str, str]:
-    """('status', '') for `status`; ('start', 'Q3 review') for anything that is not a subcommand.
-
-    A title may start with a subcommand's word ("Status check", "Reopen the agency question"): only the
-    bare word, or `export` with one word (its format), is taken as the subcommand.
-    """
-    words = text.strip().split(maxsplit=1)
-    if not words or words[0].lower() not in SUBCOMMANDS:
-        return "start", text.strip()
-    sub, rest = words[0].lower(), words[1].strip() if len(words) > 1 else ""
-    if not rest or (sub == "export" and len(rest.split()) == 1):
-        return sub, rest
-    return "start", text.strip()
 
 
 def channel_review(presenter: Presenter, team_id: str, channel_id: str) -> Review | None:
@@ -73,11 +48,13 @@ def is_workspace_admin(client: WebClient, user_id: str) -> bool:
 
 def register(app: App, presenter: Presenter) -> None:
     @app.command(COMMAND)
-    def outsource_review(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def outsource_review(
+        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
         sub, rest = split_command(command.get("text") or "")
-        team_id, channel_id, user = command["team_id"], command["channel_id"], command["user_id"]
+        team_id, channel_id, user = workspace(context), command["channel_id"], command["user_id"]
         if sub == "help":
-            ack(text=blocks.HELP_TEXT)
+            ack(text=HELP_TEXT)
             return
         if sub == "list":
             ack(text=_list_text(presenter, team_id))
@@ -94,7 +71,7 @@ def register(app: App, presenter: Presenter) -> None:
         review = channel_review(presenter, team_id, channel_id)
         if sub == "start":
             ack()
-            _start(presenter, client, respond, command, rest)
+            _start(presenter, client, respond, command, team_id, rest)
             return
         if review is not None and half_started(review):
             ack(text=HALF_STARTED if review.is_open else NO_REVIEW)
@@ -131,7 +108,12 @@ def half_started(review: Review) -> bool:
 
 
 def _start(
-    presenter: Presenter, client: WebClient, respond: Respond, command: dict[str, Any], title: str
+    presenter: Presenter,
+    client: WebClient,
+    respond: Respond,
+    command: dict[str, Any],
+    team_id: str,
+    title: str,
 ) -> None:
     """Save the review, post its kickoff, attach the kickoff's thread, ask the first question.
 
@@ -143,7 +125,7 @@ def _start(
     turn = presenter.service.start(
         title=title,
         facilitator=command["user_id"],
-        team_id=command["team_id"],
+        team_id=team_id,
         channel_id=channel_id,
         enterprise_id=command.get("enterprise_id") or None,
     )
@@ -152,7 +134,7 @@ def _start(
             channel=channel_id, text=f"Starting an outsource review: {escape(title)}"
         )
     except SlackApiError as exc:
-        presenter.service.cancel(turn.review.id or "", command["user_id"], team_id=command["team_id"])
+        presenter.service.cancel(turn.review.id or "", command["user_id"], team_id=team_id)
         error = slack_error(exc)
         respond(
             text=CHANNEL_PROBLEMS.get(error, f"I couldn't post in this channel ({error})."),
@@ -232,7 +214,9 @@ def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: st
     if turn.error:
         return turn.error
     presenter.refresh_kickoff(client, turn.review)
-    checkin.withdraw_reminder(presenter, client, turn.review)  # no check-ins on a review not finished
+    reminders.withdraw_reminder(
+        presenter.service, client, turn.review
+    )  # no check-ins on a review not finished
     if action == "cancel":
         presenter.announce(client, turn.review, f"{mention(user)} cancelled this review.")
     else:

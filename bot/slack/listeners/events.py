@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import blocks
-from bot.slack.access import enterprise_of
+from bot.slack.access import enterprise_of, workspace
+from bot.slack.blocks.home import home_view
 from bot.slack.listeners.commands import HALF_STARTED, half_started
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
@@ -39,7 +39,7 @@ def register(app: App, presenter: Presenter) -> None:
         # The workspace the event is delivered for, where the review was started: in a channel shared over
         # Slack Connect, `event.team` is the writer's own workspace, and a member of another one who replies
         # in the review's thread is in the channel like anyone else (the same rule: anyone in the channel).
-        team_id = body.get("team_id") or event.get("team") or ""
+        team_id = workspace(context)
         if not event.get("channel"):
             return
         # Read once here and handed on; the reply's save checks it is still current.
@@ -63,9 +63,9 @@ def register(app: App, presenter: Presenter) -> None:
         )
 
     @app.event("app_mention")
-    def mentioned(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def mentioned(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         thread_ts = event.get("thread_ts")
-        team_id = event.get("team") or body.get("team_id") or ""
+        team_id = workspace(context)  # the workspace the event is delivered for, as for thread replies
         if not event.get("channel"):
             return
         if thread_ts and presenter.service.store.find_by_thread(team_id, event["channel"], thread_ts):
@@ -78,11 +78,11 @@ def register(app: App, presenter: Presenter) -> None:
         )
 
     @app.event("app_home_opened")
-    def home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        reviews = [r for r in presenter.service.list_reviews(body.get("team_id"), 80) if not half_started(r)]
-        view = blocks.home_view(reviews, presenter.service.progress)
+        reviews = [r for r in presenter.service.list_reviews(workspace(context), 80) if not half_started(r)]
+        view = home_view(reviews, presenter.service.progress)
         presenter.call(client.views_publish, user_id=event["user"], view=view.to_dict())
 
 

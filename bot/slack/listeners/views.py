@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import ids
-from bot.slack.access import enterprise_of
+from bot.slack.listeners.middleware import checked_review, review_of
 from bot.slack.presenter import Presenter
 from flows.method import FACTOR_IDS
 from flows.prompts import ReplyError, parse_weights
@@ -45,38 +45,37 @@ def weights_reply(view: dict[str, Any]) -> str:
     return " ".join(pairs)
 
 
+def _by_metadata(body: dict[str, Any]) -> tuple[str, str | None] | None:
+    """A form's review, and the channel it was opened from: its metadata names them."""
+    data = _metadata(body.get("view") or {})
+    return (str(data["r"]), str(data["c"]) if data.get("c") else None) if data else None
+
+
 def register(app: App, presenter: Presenter) -> None:
-    def submit(body: dict[str, Any], client: WebClient, text: str) -> None:
-        data = _metadata(body["view"])
-        if data is None:
+    checked = [checked_review(presenter, _by_metadata)]
+
+    def submit(body: dict[str, Any], client: WebClient, context: BoltContext, text: str) -> None:
+        data, review = _metadata(body["view"]), review_of(context)
+        if data is None or review is None:
             return
-        presenter.answer(
-            client,
-            review_id=str(data["r"]),
-            team_id=str((body.get("team") or {}).get("id") or body["user"].get("team_id") or ""),
-            enterprise_id=enterprise_of(body),
-            user=body["user"]["id"],
-            text=text,
-            token=str(data["q"]),
-            channel=str(data["c"]) if data.get("c") else None,  # where the form was opened from
-        )
+        presenter.apply(client, review, user=body["user"]["id"], text=text, token=str(data["q"]))
 
-    @app.view(ids.RATINGS_VIEW)
-    def ratings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    @app.view(ids.RATINGS_VIEW, middleware=checked)
+    def ratings(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
-        submit(body, client, ratings_reply(body["view"]))
+        submit(body, client, context, ratings_reply(body["view"]))
 
-    @app.view(ids.LIST_VIEW)
-    def lines(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    @app.view(ids.LIST_VIEW, middleware=checked)
+    def lines(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         text = _values(body["view"]).get(ids.LIST_INPUT_BLOCK, {}).get(ids.LIST_INPUT, {}).get("value") or ""
         if not text.strip():
             ack(response_action="errors", errors={ids.LIST_INPUT_BLOCK: "Write at least one line."})
             return
         ack()
-        submit(body, client, text)
+        submit(body, client, context, text)
 
-    @app.view(ids.WEIGHTS_VIEW)
-    def weights(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    @app.view(ids.WEIGHTS_VIEW, middleware=checked)
+    def weights(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         text = weights_reply(body["view"])
         try:
             parse_weights(text)
@@ -84,4 +83,4 @@ def register(app: App, presenter: Presenter) -> None:
             ack(response_action="errors", errors={ids.WEIGHT_BLOCK_PREFIX + FACTOR_IDS[0]: str(exc)[:150]})
             return
         ack()
-        submit(body, client, text)
+        submit(body, client, context, text)
