@@ -24,6 +24,7 @@ from flows.checkin import (
 )
 from flows.interview import (
     K_CANDIDATES,
+    InPlay,
     Outcome,
     Progress,
     apply_reply,
@@ -276,8 +277,9 @@ class ReviewService:
                 fresh = None
             before = _copy(review)
             typed_late = False
+            known = InPlay()  # what is in play, worked out once for this attempt
             if aimed_at is None:
-                aimed_at = _aim(review)
+                aimed_at = _aim(review, known)
                 if aimed_at is not None and typed_at is not None and _typed_before_posted(review, typed_at):
                     aimed_at, typed_late = _question_before(review), True
             outcome = apply_reply(
@@ -286,6 +288,7 @@ class ReviewService:
                 text,
                 is_facilitator=partial(is_facilitator, review),
                 expect_key=aimed_at,
+                known=known,
             )
             if recalled and not outcome.changed and (typed_late or not outcome.stale):
                 fresh = self.load(review_id, team_id)
@@ -534,11 +537,11 @@ class ReviewService:
         return self.store.list_reviews(team_id, limit)
 
 
-def _aim(review: Review) -> str | None:
+def _aim(review: Review, known: InPlay | None = None) -> str | None:
     """The question a typed reply answers: the open one, as its author saw it. Where the team answers in a
     thread, that is the edition posted there: when the open question was renumbered (a merge) and its new
     numbers are not posted yet, a reply to the old numbers is refused rather than read with the new ones."""
-    prompt = current_prompt(review)
+    prompt = current_prompt(review, known)
     if prompt is None:
         return None
     return review.posted_question if prompt.is_edition(review.posted_question) else prompt.edition
