@@ -29,6 +29,8 @@ WEIGHTS = "prioritise.weights"
 SERVICE_LEVEL = "prioritise.service_level"
 RATE = "prioritise.rate"
 METRICS = "metrics"
+CHECKIN = "checkin"  # kept beside the interview's answers: a process's check-ins
+REMINDER = "checkin.reminder"  # the next scheduled reminder: {"post_at": epoch seconds, "id": ...}
 
 _STAGES = {
     "intake": Stage.INTAKE,
@@ -165,6 +167,12 @@ def edition(pick_key: str, digest: str) -> str:
     return str(QuestionKey(parsed.name, parsed.subject, digest=digest))
 
 
+def is_edition_of(ref: str, key: str) -> bool:
+    """Whether `ref` is an edition of the question `key` (its key and a digest)."""
+    parsed = QuestionKey.parse(ref)
+    return parsed.digest is not None and str(parsed.question) == key
+
+
 def question_of(ref: str) -> str:
     """The key of the question `ref` names: a key, or a `Prompt.edition` (a pick's key and a digest)."""
     return str(QuestionKey.parse(ref).question)
@@ -188,3 +196,5 @@ K_WEIGHTS = WEIGHTS
 K_SERVICE_LEVEL = prefix(SERVICE_LEVEL)
 K_RATE = prefix(RATE)
 K_METRICS = prefix(METRICS)
+K_CHECKIN = prefix(CHECKIN)
+K_REMINDER = REMINDER

@@ -13,8 +13,6 @@ from datetime import datetime
 from functools import partial
 
 from flows.checkin import (
-    K_CHECKIN,
-    K_REMINDER,
     CheckinResult,
     early_warnings,
     number_text,
@@ -23,7 +21,6 @@ from flows.checkin import (
     tracked_metrics,
 )
 from flows.interview import (
-    K_CANDIDATES,
     InPlay,
     Outcome,
     Progress,
@@ -34,6 +31,7 @@ from flows.interview import (
     progress,
     reopen,
 )
+from flows.keys import CANDIDATES, CHECKIN, K_REMINDER, QuestionKey, key_for
 from flows.ledger import build_ledger, reconsiderations
 from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
@@ -413,7 +411,7 @@ class ReviewService:
             records = [
                 AnswerRecord(
                     review.id or "",
-                    K_CHECKIN + r.process,
+                    key_for(CHECKIN, r.process),
                     author,
                     f"{r.metric}: {number_text(r.value)} in {r.period}",
                     r.as_dict(),
@@ -462,7 +460,7 @@ class ReviewService:
     def prompt(self, review: Review) -> Prompt | None:
         """The open question, with what this workspace's finished reviews shortlisted added to step 2."""
         prompt = current_prompt(review)
-        if prompt is None or not prompt.key.startswith(K_CANDIDATES):
+        if prompt is None or QuestionKey.parse(prompt.key).name != CANDIDATES:
             return prompt
         counts = {name_key(name): n for name, n in self.store.shortlist_counts(review.team_id).items()}
         names = [o.value for o in prompt.options] or [prompt.subject or ""]

@@ -44,14 +44,11 @@ def describe(key: str) -> str:
     parsed = QuestionKey.parse(key)
     if parsed.name == CANDIDATES and parsed.process is not None:
         return f"whether {parsed.process} is a candidate"
-    subject = parsed.subject or ""
     if parsed.name in _ABOUT and parsed.subject is not None:
-        return _ABOUT[parsed.name].format(subject)
-    if parsed.process is not None:
-        subject += "@" + parsed.process
-    criterion, _, process = subject.partition("@")
+        return _ABOUT[parsed.name].format(parsed.subject)
+    criterion = parsed.subject or ""  # a knock-out question, or its follow-up about one process
     label = REASON_LABELS.get(criterion, criterion)
-    return f"{label} ({process})" if process else f"which processes: {label}"
+    return f"{label} ({parsed.process})" if parsed.process else f"which processes: {label}"
 
 
 def answers_text(review: Review) -> str:
