@@ -128,15 +128,6 @@ class QuestionKey:
     def is_follow_up(self) -> bool:
         return self.process is not None
 
-    def about(self) -> str | None:
-        """The process the question is about: a follow-up's, or the subject of a per-process question."""
-        if self.process is not None:
-            return self.process
-        return self.subject if self.name in _PER_PROCESS else None
-
-
-_PER_PROCESS = frozenset({MERGE, SERVICE_LEVEL, RATE, METRICS})
-
 
 def _starts_pick(text: str, name: str) -> bool:
     return text == name or text.startswith((name + "@", name + "#"))
