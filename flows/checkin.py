@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flows.interview import build_report
+from flows.keys import CHECKIN, key_for
+from flows.keys import K_CHECKIN as K_CHECKIN  # re-exported: callers import them from here
+from flows.keys import K_REMINDER as K_REMINDER
 from flows.method import Stage
 from flows.model import Metric, Review
 from flows.report import EarlyWarning, Level, Reading
@@ -37,8 +40,6 @@ REMINDER_HOUR_UTC = 9  # the monthly reminder goes out on the first weekday of t
 EARLIEST_YEAR = 2000
 _EPSILON = 1e-9  # 9,600 against 12,000 is exactly 20%, whatever the floating point says
 
-K_CHECKIN = "checkin:"
-K_REMINDER = "checkin.reminder"  # the next scheduled reminder: {"post_at": epoch seconds, "id": ...}
 _PERIOD = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})$")
 
 
@@ -194,7 +195,7 @@ def find_tracked(tracked: Sequence[Tracked], process: str | None, metric: str) -
 
 
 def _key(process: str) -> str:
-    return K_CHECKIN + process
+    return key_for(CHECKIN, process)
 
 
 def series(review: Review, process: str, metric: str) -> list[Reading]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flows.interview import K_CANDIDATES, K_MERGE
+from flows.keys import CANDIDATES, MERGE, follow_up, key_for, knockout
 from flows.method import CRITERIA_BY_ID, NOT_CANDIDATE
 from flows.model import AnswerRecord
 from flows.prompts import split_comment
@@ -16,9 +16,9 @@ from flows.report import LedgerEntry, Reconsideration, Report
 
 def _questions_for(process: str, reason: str) -> tuple[str, ...]:
     if reason == NOT_CANDIDATE:
-        return (K_CANDIDATES, f"{K_CANDIDATES}@{process}")
-    stage = CRITERIA_BY_ID[reason].stage.value
-    return (f"{stage}:{reason}", f"{stage}:{reason}@{process}")
+        return (CANDIDATES, follow_up(CANDIDATES, process))
+    asked = knockout(CRITERIA_BY_ID[reason].stage, reason)
+    return (asked, follow_up(asked, process))
 
 
 def _latest(history: Sequence[AnswerRecord], questions: tuple[str, ...]) -> AnswerRecord | None:
@@ -49,7 +49,7 @@ def build_ledger(report: Report, history: Sequence[AnswerRecord]) -> list[Ledger
     for merge in report.merged:
         for source in merge.sources:
             by_name = [r for r in history if r.question == "review.merge" and _merged(r) == source]
-            record = by_name[-1] if by_name else _latest(history, (K_MERGE + source,))
+            record = by_name[-1] if by_name else _latest(history, (key_for(MERGE, source),))
             entries.append(
                 _entry(source, "merged", 1, (f"merged into {merge.into}",), [record] if record else [])
             )

@@ -15,6 +15,7 @@ from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
+from flows.keys import edition, is_edition_of
 from flows.method import FACTOR_IDS, FACTORS, RATING_MAX, RATING_MIN, Stage
 from flows.model import Metric
 
@@ -71,16 +72,15 @@ class Prompt:
     def edition(self) -> str:
         """The question as shown: its key, and for a question numbering the processes in play, a digest of
         its options, which changes when a merge or a reconsider renumbers them. A transport posts a new
-        edition again, and a reply is judged against the edition its author saw. (Pick keys never hold a
-        process name, so the `#` is unambiguous.)"""
+        edition again, and a reply is judged against the edition its author saw (see `flows.keys`)."""
         if self.kind is not Kind.PICK or not self.options:
             return self.key
         digest = hashlib.sha1("\x1f".join(o.value for o in self.options).encode()).hexdigest()[:10]
-        return f"{self.key}#{digest}"
+        return edition(self.key, digest)
 
     def is_edition(self, ref: str | None) -> bool:
         """Whether `ref` names another edition of this question (the same question, numbered otherwise)."""
-        return ref is not None and ref != self.edition and ref.startswith(self.key + "#")
+        return ref is not None and ref != self.edition and is_edition_of(ref, self.key)
 
     @property
     def counter(self) -> str | None:

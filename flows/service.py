@@ -13,8 +13,6 @@ from datetime import datetime
 from functools import partial
 
 from flows.checkin import (
-    K_CHECKIN,
-    K_REMINDER,
     CheckinResult,
     early_warnings,
     number_text,
@@ -23,9 +21,10 @@ from flows.checkin import (
     tracked_metrics,
 )
 from flows.interview import (
-    K_CANDIDATES,
+    InPlay,
     Outcome,
     Progress,
+    SavedInPlay,
     apply_reply,
     build_report,
     cancel,
@@ -33,6 +32,7 @@ from flows.interview import (
     progress,
     reopen,
 )
+from flows.keys import CANDIDATES, CHECKIN, K_REMINDER, QuestionKey, key_for
 from flows.ledger import build_ledger, reconsiderations
 from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
@@ -85,6 +85,7 @@ class ReviewService:
     def __init__(self, store: ReviewStore, max_attempts: int = MAX_ATTEMPTS):
         self.store = store
         self.max_attempts = max_attempts
+        self.in_play = SavedInPlay()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -276,8 +277,9 @@ class ReviewService:
                 fresh = None
             before = _copy(review)
             typed_late = False
+            known = self.in_play.recall(review)  # what is in play: worked out at most once a version
             if aimed_at is None:
-                aimed_at = _aim(review)
+                aimed_at = _aim(review, known)
                 if aimed_at is not None and typed_at is not None and _typed_before_posted(review, typed_at):
                     aimed_at, typed_late = _question_before(review), True
             outcome = apply_reply(
@@ -286,6 +288,7 @@ class ReviewService:
                 text,
                 is_facilitator=partial(is_facilitator, review),
                 expect_key=aimed_at,
+                known=known,
             )
             if recalled and not outcome.changed and (typed_late or not outcome.stale):
                 fresh = self.load(review_id, team_id)
@@ -306,6 +309,8 @@ class ReviewService:
             except DuplicateDelivery:
                 saved = self.load(review_id, team_id)
                 return Turn(review=saved, prompt=current_prompt(saved), duplicate=True)
+            if turn.recorded:
+                self.in_play.remember(turn.review, review, known)
             turn.before = before
             return turn
         raise VersionConflict(review_id)
@@ -410,7 +415,7 @@ class ReviewService:
             records = [
                 AnswerRecord(
                     review.id or "",
-                    K_CHECKIN + r.process,
+                    key_for(CHECKIN, r.process),
                     author,
                     f"{r.metric}: {number_text(r.value)} in {r.period}",
                     r.as_dict(),
@@ -459,7 +464,7 @@ class ReviewService:
     def prompt(self, review: Review) -> Prompt | None:
         """The open question, with what this workspace's finished reviews shortlisted added to step 2."""
         prompt = current_prompt(review)
-        if prompt is None or not prompt.key.startswith(K_CANDIDATES):
+        if prompt is None or QuestionKey.parse(prompt.key).name != CANDIDATES:
             return prompt
         counts = {name_key(name): n for name, n in self.store.shortlist_counts(review.team_id).items()}
         names = [o.value for o in prompt.options] or [prompt.subject or ""]
@@ -534,11 +539,11 @@ class ReviewService:
         return self.store.list_reviews(team_id, limit)
 
 
-def _aim(review: Review) -> str | None:
+def _aim(review: Review, known: InPlay | None = None) -> str | None:
     """The question a typed reply answers: the open one, as its author saw it. Where the team answers in a
     thread, that is the edition posted there: when the open question was renumbered (a merge) and its new
     numbers are not posted yet, a reply to the old numbers is refused rather than read with the new ones."""
-    prompt = current_prompt(review)
+    prompt = current_prompt(review, known)
     if prompt is None:
         return None
     return review.posted_question if prompt.is_edition(review.posted_question) else prompt.edition

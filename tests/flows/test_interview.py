@@ -16,6 +16,7 @@ from flows.interview import (
     K_TITLE,
     K_WEIGHTS,
     MACHINE,
+    InPlay,
     apply_reply,
     build_report,
     cancel,
@@ -590,17 +591,22 @@ def test_what_is_in_play_is_remembered_across_later_answers_only() -> None:
     iv = Interview("t")
     run(iv, CONTRACT_PLAN, until="prioritise.rate:Blog writing")
     review = iv.review
-    shortlist = in_play(review, Stage.PRIORITISE)
+    known = InPlay()  # as apply_reply makes one for each reply
+    shortlist = in_play(review, Stage.PRIORITISE, known)
     assert shortlist == ["Blog writing", "SEO audits"]
 
-    commit(review, "prioritise.service_level:Blog writing", "weekly")  # step 6 itself: cannot change it
-    assert (id(review.answers), Stage.PRIORITISE) in interview._IN_PLAY  # carried, not worked out again
-    assert in_play(review, Stage.PRIORITISE) == shortlist
+    commit(
+        review, "prioritise.service_level:Blog writing", "weekly", known
+    )  # step 6 itself: cannot change it
+    assert (
+        Stage.PRIORITISE in known.found and known.answers is review.answers
+    )  # carried, not worked out again
+    assert in_play(review, Stage.PRIORITISE, known) == shortlist
 
     # A step-3 answer can: SEO audits is now kept in-house (given, as a plain list, for every process).
-    commit(review, "keep_inhouse:competitive_advantage", ["SEO audits", "Brand strategy"])
-    assert (id(review.answers), Stage.PRIORITISE) not in interview._IN_PLAY
-    assert in_play(review, Stage.PRIORITISE) == ["Blog writing"]
+    commit(review, "keep_inhouse:competitive_advantage", ["SEO audits", "Brand strategy"], known)
+    assert Stage.PRIORITISE not in known.found
+    assert in_play(review, Stage.PRIORITISE, known) == ["Blog writing"]
     assert in_play(Review(**{**vars(review), "answers": dict(review.answers)}), Stage.PRIORITISE) == [
         "Blog writing"
     ]
