@@ -24,7 +24,6 @@ from flows.interview import (
     InPlay,
     Outcome,
     Progress,
-    SavedInPlay,
     apply_reply,
     build_report,
     cancel,
@@ -85,7 +84,6 @@ class ReviewService:
     def __init__(self, store: ReviewStore, max_attempts: int = MAX_ATTEMPTS):
         self.store = store
         self.max_attempts = max_attempts
-        self.in_play = SavedInPlay()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -277,7 +275,7 @@ class ReviewService:
                 fresh = None
             before = _copy(review)
             typed_late = False
-            known = self.in_play.recall(review)  # what is in play: worked out at most once a version
+            known = InPlay()  # what is in play, worked out once for this attempt
             if aimed_at is None:
                 aimed_at = _aim(review, known)
                 if aimed_at is not None and typed_at is not None and _typed_before_posted(review, typed_at):
@@ -309,8 +307,6 @@ class ReviewService:
             except DuplicateDelivery:
                 saved = self.load(review_id, team_id)
                 return Turn(review=saved, prompt=current_prompt(saved), duplicate=True)
-            if turn.recorded:
-                self.in_play.remember(turn.review, review, known)
             turn.before = before
             return turn
         raise VersionConflict(review_id)

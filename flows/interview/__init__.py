@@ -21,7 +21,6 @@ from flows.interview.progress import Progress, progress
 from flows.interview.replies import MAX_PROCESSES, REOPENED_HINT, apply_reply
 from flows.interview.sifting import (
     InPlay,
-    SavedInPlay,
     accepted_merges,
     build_report,
     explicit_merges,
@@ -67,7 +66,6 @@ __all__ = [
     "Outcome",
     "Progress",
     "QuestionKey",
-    "SavedInPlay",
     "accepted_merges",
     "answered_questions",
     "apply_reply",

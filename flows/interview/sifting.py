@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,38 +198,6 @@ class InPlay:
         self.found = {
             stage: found for stage, found in self.found.items() if ORDER.get(stage, len(ORDER)) <= limit
         }
-
-
-class SavedInPlay:
-    """What was in play for the last few saved versions of reviews, by (review id, version).
-
-    A saved version's answers never change, so what was in play for them holds for whoever loads that
-    version again: the next reply in a big review need not sift its processes again."""
-
-    def __init__(self, kept: int = 32) -> None:
-        self._kept = kept
-        self._lock = threading.Lock()
-        self._by_version: OrderedDict[tuple[str, int], dict[Stage, list[str]]] = OrderedDict()
-
-    def recall(self, review: Review) -> InPlay:
-        """An `InPlay` for `review`, holding what is known for its saved version."""
-        found = None
-        if review.id is not None:
-            with self._lock:
-                found = self._by_version.get((review.id, review.version))
-                if found is not None:
-                    self._by_version.move_to_end((review.id, review.version))
-        return InPlay(review.answers, dict(found)) if found is not None else InPlay()
-
-    def remember(self, saved: Review, applied: Review, known: InPlay) -> None:
-        """`saved` is `applied` as the store saved it (a new version); `known` was used on `applied`."""
-        if saved.id is None or known.answers is not applied.answers or not known.found:
-            return
-        with self._lock:
-            self._by_version[(saved.id, saved.version)] = dict(known.found)
-            self._by_version.move_to_end((saved.id, saved.version))
-            while len(self._by_version) > self._kept:
-                self._by_version.popitem(last=False)
 
 
 def in_play(review: Review, stage: Stage, known: InPlay | None = None) -> list[str]:

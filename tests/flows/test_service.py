@@ -7,11 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from flows.interview import K_CANDIDATES, K_ORGANISATION, K_PROCESSES, in_play, picked
+from flows.interview import K_CANDIDATES, K_ORGANISATION, K_PROCESSES, picked
 from flows.method import Stage
 from flows.ports import VersionConflict
 from flows.service import NotPermitted, ReviewNotFound, ReviewService
-from tests.support.harness import review_at_rating
 from tests.support.memory_store import MemoryStore
 from tests.support.reviews import FACILITATOR
 
@@ -293,21 +292,3 @@ def test_cancel_retries_a_version_conflict(service: ReviewService, store: Memory
     assert store.conflicts == 1
     assert turn.review.state is Stage.CANCELLED
     assert [r.question for r in store.history(review_id)] == [K_ORGANISATION, "review.cancel"]
-
-
-def test_what_is_in_play_is_kept_for_the_version_a_reply_saved(
-    store: MemoryStore, service: ReviewService
-) -> None:
-    """The next reply to a big review need not sift its processes again: what was in play is kept for the
-    saved version (and only for it)."""
-    review = review_at_rating(30)
-    review.team_id = "T1"
-    review_id = store.create(review).id or ""
-    turn = service.reply(review_id, review.facilitator, "2 4 2 3 5 2")
-    assert turn.recorded and not turn.error
-
-    loaded = service.load(review_id)
-    known = service.in_play.recall(loaded)
-    assert Stage.PRIORITISE in known.found
-    assert known.at(loaded, Stage.PRIORITISE) == in_play(loaded, Stage.PRIORITISE)
-    assert service.in_play.recall(dataclasses.replace(loaded, version=loaded.version + 1)).found == {}
