@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import json
 import logging
 import os
 import signal
@@ -21,14 +22,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
-from slack_bolt.request.internals import parse_body
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings, SlackSettingsError, SlackUnreachable
@@ -123,7 +123,7 @@ def _unreadable(environ: dict[str, Any], signing_secret: str | None) -> str | No
     raw = environ["wsgi.input"].read(length) if length > 0 else b""
     environ["wsgi.input"] = io.BytesIO(raw)
     try:
-        data = parse_body(raw.decode("utf-8"), environ.get("CONTENT_TYPE"))
+        data = slack_body(raw.decode("utf-8"), environ.get("CONTENT_TYPE"))
     except (ValueError, RecursionError):  # not UTF-8, not JSON (ValueErrors), or nested past Python's stack
         data = None
     if isinstance(data, dict) and well_formed(data):
@@ -131,6 +131,17 @@ def _unreadable(environ: dict[str, Any], signing_secret: str | None) -> str | No
     if signing_secret and not _signed(raw, environ, signing_secret):
         return "401 Unauthorized"
     return "400 Bad Request"
+
+
+def slack_body(text: str, content_type: str | None) -> Any:
+    """A request body as Slack sends it: JSON (events), or a form whose `payload` field is JSON (buttons,
+    menus, modals) or whose fields are the values (slash commands). ValueError when it is none of these."""
+    if (content_type or "").startswith("application/json") or text.lstrip().startswith("{"):
+        return json.loads(text)
+    form = parse_qs(text, keep_blank_values=True)
+    if "payload" in form:
+        return json.loads(form["payload"][0])
+    return {name: values[0] for name, values in form.items()}
 
 
 # Where Slack sends an object, per kind of request: Bolt reads these with `.get` and `[...]` before any
