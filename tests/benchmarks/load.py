@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import psycopg
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
@@ -454,6 +455,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(json.dumps({**result.__dict__, "met": result.met}, indent=2))
     return 0 if result.met else 1
+
+
+def postgres_answers() -> str | None:
+    """None when the PostgreSQL server answers; otherwise the first line of why not."""
+    try:
+        dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+    return None
 
 
 if __name__ == "__main__":

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks import results
-from tests.benchmarks.load import POSTGRES_URL, database
-from tests.benchmarks.test_load import _postgres_answers
+from tests.benchmarks.load import POSTGRES_URL, database, postgres_answers
 from tests.support import FakeSlack
 from tests.support.harness import FACILITATOR, Ours, review_at_rating
-from tests.test_query_counts import ANSWERS, MAX_SQL, MAX_WEB_API, SIZES, count_one_answer
+from tests.support.query_counts import ANSWERS, MAX_SQL, MAX_WEB_API, SIZES, count_one_answer
 
 
 def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None:
@@ -57,7 +56,7 @@ def test_statements_and_calls_per_answer(benchmark: Any, tmp_path: Path) -> None
 
     def run() -> None:
         count("SQLite", f"sqlite:///{tmp_path / 'counts.db'}")
-        if _postgres_answers() is None:
+        if postgres_answers() is None:
             with database("postgres", tmp_path) as url:
                 count("PostgreSQL", url)
         else:

@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.benchmarks import results
 from tests.benchmarks.load import (
@@ -19,18 +17,10 @@ from tests.benchmarks.load import (
     POSTGRES_URL,
     TARGET_P99_MS,
     LoadResult,
+    postgres_answers,
 )
 
 RUNS = [("sqlite", 1), ("postgres", 2)]
-
-
-def _postgres_answers() -> str | None:
-    try:
-        dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except psycopg.OperationalError as error:
-        return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-    return None
 
 
 def _load_in_a_process(db: str, processes: int) -> LoadResult:
@@ -76,7 +66,7 @@ def test_fifty_reviews_answered_at_once(benchmark: Any) -> None:
 
     def run() -> None:
         for db, processes in RUNS:
-            if db == "postgres" and (why := _postgres_answers()) is not None:
+            if db == "postgres" and (why := postgres_answers()) is not None:
                 table.notes.append(f"PostgreSQL skipped: {POSTGRES_URL} does not answer ({why}).")
                 continue
             found.append(_load_in_a_process(db, processes))
