@@ -29,7 +29,6 @@ from bot.slack import manifest
 from bot.terminal import chat, check_answers, finish_chat, report_of, save_answers, std_console
 from flows.answers import AnswersError, load_answers
 from flows.checkin import CheckinError, checkable, parse_period
-from flows.interview import progress
 from flows.method import Stage
 from flows.model import Review, ReviewInput, utcnow
 from flows.prompts import ReplyError, WeightsAnswer, parse_weights
@@ -285,7 +284,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         updated = r.updated_at.replace(tzinfo=r.updated_at.tzinfo or UTC).astimezone()
         print(
             f"{ids[r.id or '']:<{width}}  {updated:%Y-%m-%d %H:%M}  "
-            f"{progress(r).headline:<30}  {r.title or '(untitled)'}"
+            f"{service.progress(r).headline:<30}  {r.title or '(untitled)'}"
         )
     return 0
 
@@ -296,7 +295,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         review = find_review(service, args.review)
         if not service.has_report(review):
             raise Failure(
-                f"review {review.id} has no report yet ({progress(review).headline}); "
+                f"review {review.id} has no report yet ({service.progress(review).headline}); "
                 f"finish it with: outsource-review chat --resume {review.id}"
             )
         if args.diff is not None:
@@ -323,7 +322,7 @@ def difference(service: ReviewService, review: Review, other: str) -> str:
     else:
         older = find_review(service, other)
     if not service.has_report(older):
-        raise Failure(f"review {older.id} has no report yet ({progress(older).headline})")
+        raise Failure(f"review {older.id} has no report yet ({service.progress(older).headline})")
     lines = compare(service.report(older), service.report(review))
     return render_comparison(older.title, review.title, lines)
 

@@ -24,6 +24,7 @@ from flows.interview import (
     InPlay,
     Outcome,
     Progress,
+    answered_questions,
     apply_reply,
     build_report,
     cancel,
@@ -531,8 +532,26 @@ class ReviewService:
     def progress(self, review: Review, count_rated: bool = True) -> Progress:
         return progress(review, count_rated)
 
+    def answered(self, review: Review) -> list[tuple[int, str, str]]:
+        """(number, question key, 'question → answer') for each answer, in the order given: what `change N`
+        takes."""
+        return answered_questions(review)
+
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         return self.store.list_reviews(team_id, limit)
+
+
+def report_if_finished(review: Review) -> Report | None:
+    """The report of a finished review, None before: storage keeps a projection of finished reviews' reports
+    (what a workspace shortlisted) and asks this. Kept for open reviews too, it was rewritten on every answer
+    from step 7 on: 300 processes rated by 10 people are 18,000 rating rows, deleted and inserted twice an
+    answer."""
+    if review.state is not Stage.DONE:
+        return None
+    try:
+        return build_report(review)
+    except (ValueError, KeyError):
+        return None
 
 
 def _aim(review: Review, known: InPlay | None = None) -> str | None:

@@ -23,12 +23,11 @@ from bot.slack.blocks.question import kickoff_message, question_block_id, questi
 from bot.slack.blocks.report import report_messages
 from bot.slack.requestlog import note, slack_error
 from bot.slack.text import escape, mention, question_ref, question_token, slug
-from flows.interview import Progress, current_prompt
 from flows.model import Review
 from flows.prompts import Prompt
 from flows.render import RENDERERS
 from flows.report import Report
-from flows.service import ReviewNotFound, ReviewService, Turn
+from flows.service import Progress, ReviewNotFound, ReviewService, Turn
 
 log = logging.getLogger("outsource_review.slack")
 
@@ -71,7 +70,7 @@ class Presenter:
         """Map a question token from a button or form back to the question it was shown for."""
         if token is None:
             return None
-        prompt = current_prompt(review)
+        prompt = self.service.prompt(review)
         # The token of a post made before posts named their numbering is the key's alone: taken as current.
         if prompt is not None and token in (
             question_ref(prompt.key, prompt.edition),
@@ -272,7 +271,7 @@ class Presenter:
         This is the repair of a failed or missing post: whatever interaction comes next (a reply, a retried
         delivery, a click) posts the question the thread lacks. True when nothing is missing any more.
         """
-        prompt = current_prompt(review)
+        prompt = self.service.prompt(review)
         if not review.is_open or prompt is None or prompt.edition == review.posted_question:
             return True
         return self.post_question(client, review, note=note)
@@ -289,7 +288,7 @@ class Presenter:
         """A retried delivery of a typed reply: its first attempt may have saved the answer, marked the next
         question as posted with it, and died before posting it. Post the open question unless the thread
         has it (when Slack will not say, post it: a question twice beats none)."""
-        prompt = current_prompt(review)
+        prompt = self.service.prompt(review)
         if not review.is_open or prompt is None or not review.channel_id:
             return
         if prompt.edition == review.posted_question and self._in_thread(client, review, prompt):
@@ -402,7 +401,7 @@ class Presenter:
             self.whisper(client, review, user, "Only the facilitator can nudge people.")
             return
         waiting = [p for p in self.service.waiting_for(review) if p != user]
-        prompt = current_prompt(review)
+        prompt = self.service.prompt(review)
         if not waiting or prompt is None:
             self.whisper(client, review, user, "Everyone taking part so far has rated this one.")
             return

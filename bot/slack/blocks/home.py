@@ -9,8 +9,8 @@ from slack_sdk.models.views import View
 
 from bot.slack.blocks.parts import MAX_HOME_BLOCKS, context, section
 from bot.slack.text import escape
-from flows.interview import Progress
 from flows.model import Review
+from flows.service import Progress
 
 
 def home_view(reviews: Sequence[Review], progress: Callable[[Review], Progress]) -> View:

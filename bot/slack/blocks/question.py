@@ -33,10 +33,10 @@ from bot.slack.blocks.parts import (
     section_dict,
 )
 from bot.slack.text import MESSAGE_TEXT_LIMIT, escape, mention, question_ref, shorten
-from flows.interview import Progress
 from flows.model import Review
 from flows.prompts import Kind, Prompt
 from flows.render import step_title
+from flows.service import Progress
 
 
 def kickoff_message(review: Review, progress: Progress) -> Message:

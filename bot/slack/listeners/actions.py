@@ -15,7 +15,6 @@ from bot.slack.blocks.modals import list_modal, ratings_modal, view_metadata, we
 from bot.slack.listeners.middleware import checked_review, review_of
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
-from flows.interview import current_prompt
 from flows.prompts import Kind
 
 
@@ -101,7 +100,7 @@ def register(app: App, presenter: Presenter) -> None:
             return
         token = parsed[1]
         user = str(body["user"]["id"])
-        prompt = current_prompt(review)
+        prompt = presenter.service.prompt(review)
         if prompt is None or presenter.expected_key(review, token) != prompt.edition:
             presenter.whisper(
                 client, review, user, "That question has been answered already; see the newest one."

@@ -17,12 +17,11 @@ from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter
 from bot.slack.requestlog import slack_error
 from bot.slack.subcommands import split_command
 from bot.slack.text import escape, mention, shorten
-from flows.interview import answered_questions
 from flows.method import Stage
 from flows.model import Review
 from flows.prompts import clean_text
 from flows.render import RENDERERS
-from flows.service import NotPermitted
+from flows.service import NotPermitted, ReviewService
 
 COMMAND = "/outsource-review"
 NO_REVIEW = "There is no review in this channel yet. Start one with `/outsource-review Q3 review`."
@@ -85,7 +84,7 @@ def register(app: App, presenter: Presenter) -> None:
             "export": lambda: _export(presenter, client, review, rest),
             "cancel": lambda: _lifecycle(presenter, client, review, user, "cancel"),
             "reopen": lambda: _lifecycle(presenter, client, review, user, "reopen"),
-            "answers": lambda: _answers_text(review),
+            "answers": lambda: _answers_text(presenter.service, review),
             "rerun": lambda: _rerun(presenter, client, review, user),
             "diff": lambda: _diff_text(presenter, review),
         }
@@ -230,8 +229,8 @@ def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: st
     return None
 
 
-def _answers_text(review: Review) -> str:
-    numbered = answered_questions(review)
+def _answers_text(service: ReviewService, review: Review) -> str:
+    numbered = service.answered(review)
     if not numbered:
         return "Nothing has been answered yet."
     lines = [f"{n}. {escape(shorten(text, 150))}" for n, _, text in numbered[-60:]]
