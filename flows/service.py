@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
+from typing import TypeVar
 
 from flows.checkin import (
     CheckinResult,
@@ -48,6 +49,9 @@ MAX_RECORDED_TEXT = 4000
 # characters, and a long list can come in several replies).
 MAX_REPLY_CHARS = 20_000
 MAX_RAW_REPLY_CHARS = 40_000  # Slack's own limit on a message's text
+
+
+T = TypeVar("T")
 
 
 class ReviewNotFound(LookupError):
@@ -117,16 +121,27 @@ class ReviewService:
             raise ReviewNotFound(review_id)
         return review
 
+    def _until_saved(self, review_id: str | None, attempt: Callable[[int], T]) -> T:
+        """Run `attempt` (numbered from 0) until it gets through without a VersionConflict, at most
+        `max_attempts` times: a conflict means someone saved the review meanwhile, and each attempt after the
+        first works on the review loaded again."""
+        for number in range(self.max_attempts):
+            try:
+                return attempt(number)
+            except VersionConflict:
+                continue
+        raise VersionConflict(review_id)
+
     def attach_thread(self, review: Review, channel_id: str, thread_ts: str) -> Review:
         """Remember where the review's kickoff message lives (its thread holds the interview)."""
-        for _ in range(self.max_attempts):
-            loaded = _copy(review)
-            review.channel_id, review.thread_ts = channel_id, thread_ts
-            try:
-                return self.store.save(review, since=loaded)
-            except VersionConflict:
-                review = self.load(review.id or "")
-        raise VersionConflict(review.id)
+
+        def attach(attempt: int) -> Review:
+            current = review if attempt == 0 else self.load(review.id or "")
+            loaded = _copy(current)
+            current.channel_id, current.thread_ts = channel_id, thread_ts
+            return self.store.save(current, since=loaded)
+
+        return self._until_saved(review.id, attach)
 
     def mark_posted(
         self,
@@ -140,32 +155,27 @@ class ReviewService:
 
         `seen` is the review as just saved (it is not changed): tried first, so the common case costs one
         UPDATE and no SELECT; when someone saved since, the review is loaded again."""
-        for attempt in range(self.max_attempts):
+
+        def mark(attempt: int) -> Review:
             review = seen if attempt == 0 and seen is not None else self.load(review_id)
             if review.posted_question == question:
                 return review
-            try:
-                return self.store.mark_posted(review, question, posted_at)
-            except VersionConflict:
-                continue
-        raise VersionConflict(review_id)
+            return self.store.mark_posted(review, question, posted_at)
+
+        return self._until_saved(review_id, mark)
 
     def unmark_posted(self, turn: Turn) -> None:
         """The post of the question `turn`'s save marked (`Turn.marked`) failed: put the mark back as it was,
         so the next interaction posts the question. Nothing when someone has changed the mark since."""
-        marked, review = turn.prompt.edition if turn.prompt else None, turn.review
+        marked = turn.prompt.edition if turn.prompt else None
         previous = turn.before.posted_question if turn.before else None
-        for attempt in range(self.max_attempts):
-            if attempt:
-                review = self.load(review.id or "")
-            if review.posted_question != marked:
-                return
-            try:
+
+        def unmark(attempt: int) -> None:
+            review = turn.review if attempt == 0 else self.load(turn.review.id or "")
+            if review.posted_question == marked:
                 self.store.mark_posted(review, previous, review.posted_at)  # not posted before then either
-                return
-            except VersionConflict:
-                continue
-        raise VersionConflict(review.id)
+
+        self._until_saved(turn.review.id, unmark)
 
     def cancel(
         self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
@@ -180,7 +190,8 @@ class ReviewService:
     def _lifecycle(
         self, review_id: str, author: str, action: str, team_id: str | None, is_admin: bool
     ) -> Turn:
-        for _ in range(self.max_attempts):
+
+        def act(_attempt: int) -> Turn:
             review = self.load(review_id, team_id)
             if not (is_admin or author == review.facilitator):
                 raise NotPermitted(f"Only the facilitator can {action} this review.")
@@ -192,14 +203,12 @@ class ReviewService:
             if action == "reopen":  # revising a result: see flows.versions.is_revision
                 review.answers = {**review.answers, META_REOPENED: True}
             record = AnswerRecord(review.id or "", f"review.{action}", author, action, None)
-            try:
-                saved = self.store.save(review, [record], since=loaded)
-            except VersionConflict:
-                continue
+            saved = self.store.save(review, [record], since=loaded)
             return Turn(
                 review=saved, prompt=current_prompt(saved), recorded=True, stages_passed=[saved.state]
             )
-        raise VersionConflict(review_id)
+
+        return self._until_saved(review_id, act)
 
     # ------------------------------------------------------------ answering
 
@@ -267,6 +276,7 @@ class ReviewService:
         arrived = utcnow()
         aimed_at = expect_key
         fresh: Review | None = None
+        # Its own loop, not `_until_saved`: a retried reply may be aimed anew (see `_aim_again`).
         for attempt in range(self.max_attempts):
             if attempt == 0 and loaded is not None and loaded.id == review_id:
                 recalled, review = True, _copy(loaded)
@@ -405,7 +415,8 @@ class ReviewService:
 
         Works on a finished review too: check-ins do not go through the interview."""
         entries = list(entries)
-        for _ in range(self.max_attempts):
+
+        def record(_attempt: int) -> CheckinResult:
             review = self.load(review_id, team_id)
             loaded = _copy(review)
             result = record_checkins(review, author, entries, period, now or utcnow())
@@ -419,38 +430,34 @@ class ReviewService:
                 )
                 for r in result.readings
             ]
-            try:
-                result.review = self.store.save(review, records, since=loaded)
-            except VersionConflict:
-                continue
+            result.review = self.store.save(review, records, since=loaded)
             return result
-        raise VersionConflict(review_id)
+
+        return self._until_saved(review_id, record)
 
     def note_reminder(self, review_id: str, post_at: int, scheduled_id: str | None = None) -> Review:
         """Remember the next scheduled check-in reminder, so it is scheduled once."""
-        for _ in range(self.max_attempts):
+
+        def note(_attempt: int) -> Review:
             loaded = self.load(review_id)
-            review = replace(
-                loaded, answers={**loaded.answers, K_REMINDER: {"post_at": post_at, "id": scheduled_id}}
+            reminder = {"post_at": post_at, "id": scheduled_id}
+            return self.store.save(
+                replace(loaded, answers={**loaded.answers, K_REMINDER: reminder}), since=loaded
             )
-            try:
-                return self.store.save(review, since=loaded)
-            except VersionConflict:
-                continue
-        raise VersionConflict(review_id)
+
+        return self._until_saved(review_id, note)
 
     def forget_reminder(self, review_id: str) -> Review:
         """Forget the scheduled check-in reminder (withdrawn): the next one is scheduled afresh."""
-        for _ in range(self.max_attempts):
+
+        def forget(_attempt: int) -> Review:
             loaded = self.load(review_id)
             if K_REMINDER not in loaded.answers:
                 return loaded
             kept = {k: v for k, v in loaded.answers.items() if k != K_REMINDER}
-            try:
-                return self.store.save(replace(loaded, answers=kept), since=loaded)
-            except VersionConflict:
-                continue
-        raise VersionConflict(review_id)
+            return self.store.save(replace(loaded, answers=kept), since=loaded)
+
+        return self._until_saved(review_id, forget)
 
     # ------------------------------------------------------------ reading
 
