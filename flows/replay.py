@@ -12,7 +12,7 @@ from typing import Any
 
 from flows.answers import AnswersError
 from flows.decision import decide
-from flows.interview import apply_reply, build_report, current_prompt
+from flows.interview import InPlay, apply_reply, build_report, current_prompt
 from flows.keys import (
     CANDIDATES,
     MERGE,
@@ -52,12 +52,13 @@ def replay(review: Review, data: ReviewInput, source: str) -> list[AnswerRecord]
     """
     answers = Answers(data, source, review.facilitator)
     records: list[AnswerRecord] = []
+    known = InPlay()  # what is in play, kept from reply to reply while the answers it was made from hold
 
     def send(author: str, text: str) -> tuple[Prompt | None, str | None]:
         text, too_long = typed_reply(text)
         if too_long:
             return None, too_long
-        outcome = apply_reply(review, author, text, is_facilitator=author == review.facilitator)
+        outcome = apply_reply(review, author, text, is_facilitator=author == review.facilitator, known=known)
         if outcome.changed and not outcome.error:
             records.append(outcome.record(review, author, text))
         return outcome.prompt, outcome.error
