@@ -226,6 +226,25 @@ def parse_reply(prompt: Prompt, text: str) -> Reply:
 _KEPT_FORMAT_CHARACTERS = frozenset("\u200c\u200d\u200e\u200f")
 
 
+# Longer replies are refused whole, before they are parsed: no question takes more (a name is at most 150
+# characters, and a long list can come in several replies).
+MAX_REPLY_CHARS = 20_000
+MAX_RAW_REPLY_CHARS = 40_000  # Slack's own limit on a message's text
+
+
+def typed_reply(text: str) -> tuple[str, str | None]:
+    """A reply as it is taken (cleaned), and why it is refused whole when it is too long (else None)."""
+    # Bounded before cleaning: Slack sends at most 40,000 characters, and nothing longer is looked at.
+    if len(text) <= MAX_RAW_REPLY_CHARS:
+        text = clean_text(text)
+    if len(text) > MAX_REPLY_CHARS:
+        return text, (
+            f"That reply is {len(text):,} characters long; I take at most {MAX_REPLY_CHARS:,} in one reply. "
+            "Send a long list in several replies."
+        )
+    return text, None
+
+
 def clean_text(text: str) -> str:
     """`text` without control characters (line breaks and tabs stay), bidi embeddings, overrides and isolates
     (which could make a name read backwards or spill into the text around it), or lone surrogates. Joiners and

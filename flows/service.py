@@ -7,6 +7,7 @@ tries again, so answers given at the same moment are applied one at a time and n
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -33,22 +34,19 @@ from flows.interview import (
     progress,
     reopen,
 )
+from flows.interview.outcome import MAX_RECORDED_TEXT
 from flows.keys import CANDIDATES, CHECKIN, K_REMINDER, QuestionKey, key_for
 from flows.ledger import build_ledger, reconsiderations
 from flows.method import Stage
-from flows.model import AnswerRecord, Review, utcnow
+from flows.model import AnswerRecord, Review, ReviewInput, utcnow
 from flows.ports import DuplicateDelivery, ReviewStore, VersionConflict
-from flows.prompts import Kind, Prompt, ReplyError, clean_text
+from flows.prompts import Kind, Prompt, ReplyError, clean_text, typed_reply
+from flows.replay import replay
 from flows.report import Report
 from flows.similarity import name_key
 from flows.versions import META_REOPENED, compare, next_version, previous_version_id
 
 MAX_ATTEMPTS = 20
-MAX_RECORDED_TEXT = 4000
-# Longer replies are refused whole, before they are parsed: no question takes more (a name is at most 150
-# characters, and a long list can come in several replies).
-MAX_REPLY_CHARS = 20_000
-MAX_RAW_REPLY_CHARS = 40_000  # Slack's own limit on a message's text
 
 
 T = TypeVar("T")
@@ -104,7 +102,7 @@ class ReviewService:
         enterprise_id: str | None = None,
     ) -> Turn:
         review = Review(
-            title=" ".join(clean_text(title).split())[:150],
+            title=_title(title),
             facilitator=facilitator,
             team_id=team_id,
             channel_id=channel_id,
@@ -114,6 +112,23 @@ class ReviewService:
         )
         review = self.store.create(review)
         return Turn(review=review, prompt=current_prompt(review))
+
+    def replay(self, data: ReviewInput, source: str, *, facilitator: str, title: str) -> Review:
+        """Save the review an answers file describes, with exactly the answers and records a chat would
+        have saved, in one save (`flows.replay`). The file is answered in memory first: AnswersError when it
+        cannot be, and nothing is saved."""
+        answered = Review(title=_title(title), facilitator=facilitator)
+        records = replay(answered, data, source)
+        created = self.store.create(Review(title=_title(title), facilitator=facilitator))
+        review = replace(answered, id=created.id, version=created.version, created_at=created.created_at)
+        try:
+            return self.store.save(
+                review, [replace(r, review_id=created.id or "") for r in records], since=created
+            )
+        except Exception:
+            with contextlib.suppress(Exception):  # never leave an unanswered review looking open
+                self.cancel(created.id or "", facilitator)
+            raise
 
     def load(self, review_id: str, team_id: str | None = None) -> Review:
         review = self.store.get(review_id, team_id)
@@ -254,15 +269,9 @@ class ReviewService:
         apply the answer. A reply that saves nothing (an error, `help`) claims its receipt on its own, so its
         retry stays silent.
         """
-        # Bounded before cleaning: Slack sends at most 40,000 characters, and nothing longer is looked at.
-        if len(text) <= MAX_RAW_REPLY_CHARS:
-            text = clean_text(text)
-        if len(text) > MAX_REPLY_CHARS:
+        text, too_long = typed_reply(text)
+        if too_long:
             review = self.load(review_id, team_id)
-            too_long = (
-                f"That reply is {len(text):,} characters long; I take at most {MAX_REPLY_CHARS:,} in one reply. "
-                "Send a long list in several replies."
-            )
             return self._unsaved(Turn(review=review, prompt=current_prompt(review), error=too_long), receipt)
         admin: list[bool] = []
 
@@ -361,16 +370,8 @@ class ReviewService:
                 question=outcome.question,
             )
             return self._unsaved(turn, receipt)
-        record = AnswerRecord(
-            review.id or "",
-            outcome.question or "",
-            author,
-            text[:MAX_RECORDED_TEXT],
-            _jsonable(outcome.value),
-        )
+        record = outcome.record(review, author, text)
         opened, marked = outcome.prompt, False
-        if review.is_open and opened is not None and opened.key != outcome.question:
-            review.posted_at = utcnow()  # the question this opens cannot have been seen before now
         if posting and review.is_open and opened is not None and opened.edition != review.posted_question:
             review.posted_question, review.posted_at, marked = opened.edition, utcnow(), True
         saved = self.store.save(review, [record], receipt, since=since)
@@ -611,6 +612,10 @@ def _moved_on(prompt: Prompt | None) -> str:
     )
 
 
+def _title(title: str) -> str:
+    return " ".join(clean_text(title).split())[:150]
+
+
 def _copy(review: Review) -> Review:
     """A copy to apply a reply to: the reply reassigns the review's fields and never mutates their values
     in place, so sharing the values with the original is safe."""
@@ -622,15 +627,3 @@ def _safe_report(review: Review) -> Report | None:
         return build_report(review)
     except ValueError:
         return None
-
-
-def _jsonable(value: object) -> object:
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [v if type(v) is str else _jsonable(v) for v in value]  # names: most lists are of them
-    if hasattr(value, "as_dict"):
-        return value.as_dict()
-    return str(value)

@@ -6,8 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from functools import lru_cache, partial
 
-from flows.decision import ranking
-from flows.interview.sifting import InPlay, asked_about, merge_suggestions, review_input
+from flows.interview.sifting import InPlay, asked_about, merge_suggestions
 from flows.keys import (
     CANDIDATES,
     MERGE,
@@ -213,9 +212,10 @@ def _rating_prompt(review: Review, process: str, position: tuple[int, int] | Non
 
 
 def _metrics(review: Review, known: InPlay | None = None) -> QuestionPlan:
-    if not (known or InPlay()).at(review, Stage.PRIORITISE):
+    known = known or InPlay()
+    if not known.at(review, Stage.PRIORITISE):
         return
-    shortlist = ranking(review_input(review, upto=Stage.METRICS))
+    shortlist = known.shortlist(review)
     for k, process in enumerate(shortlist, start=1):
         yield key_for(METRICS, process), partial(_metrics_prompt, review, process, (k, len(shortlist)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.decision import decide, sift
+from flows.decision import decide, ranking, sift
 from flows.keys import (
     CANDIDATES,
     EXPLICIT_MERGES,
@@ -180,13 +180,24 @@ class InPlay:
 
     answers: dict[str, Any] | None = None
     found: dict[Stage, list[str]] = field(default_factory=dict)
+    ranked: list[str] | None = None  # the shortlist in rank order, as the metrics step starts
 
     def at(self, review: Review, stage: Stage) -> list[str]:
-        if review.answers is not self.answers:
-            self.answers, self.found = review.answers, {}
+        self._hold(review)
         if stage not in self.found:
             self.found[stage] = sift(review_input(review, upto=stage))[2]
         return list(self.found[stage])
+
+    def shortlist(self, review: Review) -> list[str]:
+        """The ranked processes the metrics step asks about, best first (from the answers before it)."""
+        self._hold(review)
+        if self.ranked is None:
+            self.ranked = ranking(review_input(review, upto=Stage.METRICS))
+        return list(self.ranked)
+
+    def _hold(self, review: Review) -> None:
+        if review.answers is not self.answers:
+            self.answers, self.found, self.ranked = review.answers, {}, None
 
     def committed(self, before: dict[str, Any], after: dict[str, Any], changed: Stage | None) -> None:
         """`after` is `before` with one answer of the stage `changed` set: what is in play when a stage up
@@ -198,6 +209,8 @@ class InPlay:
         self.found = {
             stage: found for stage, found in self.found.items() if ORDER.get(stage, len(ORDER)) <= limit
         }
+        if ORDER[Stage.METRICS] > limit:
+            self.ranked = None
 
 
 def in_play(review: Review, stage: Stage, known: InPlay | None = None) -> list[str]:

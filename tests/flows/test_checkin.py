@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.terminal import check_answers
 from flows import checkin as c
 from flows.answers import load_answers
 from flows.method import Stage
 from flows.model import Metric, Review
+from flows.replay import check_answers
 from flows.service import ReviewService
 from tests.support.memory_store import MemoryStore
 from tests.support.reviews import CONTRACT_YAML

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.terminal import check_answers
 from bot.wiring import open_service
 from flows.answers import load_answers
 from flows.method import Stage
 from flows.model import Review
+from flows.replay import check_answers
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import Bot
