@@ -11,27 +11,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flows.interview import (
-    K_WEIGHTS,
-    REOPENED_HINT,
-    answered_questions,
-    build_report,
-    current_prompt,
-    progress,
-)
 from flows.method import Stage
 from flows.model import Review, ReviewInput
 from flows.prompts import COMMANDS, Kind, Prompt
 from flows.render import render_markdown
-from flows.report import Report
-from flows.service import ReviewService, Turn
+from flows.service import REOPENED_HINT, ReviewService, Turn, report_of
 
 # ---------------------------------------------------------------- reports
-
-
-def report_of(review: Review) -> Report:
-    """The review's report; ValueError while a ranked candidate has no ratings."""
-    return build_report(review)
 
 
 # ---------------------------------------------------------------- answers files
@@ -114,26 +100,26 @@ def chat(
     or a text (where it would be taken for an answer).
     """
     review_id = review.id or ""
-    prompt = current_prompt(review)
+    prompt = service.prompt(review)
     headline = ""
     show = True
     if review.is_open and prompt is None and review.state is Stage.REPORT:
         review = _reopened(service, review, me, console)
-        prompt = current_prompt(review)
+        prompt = service.prompt(review)
     while review.is_open and prompt is not None:
-        if weights is not None and K_WEIGHTS in review.answers and prompt.kind not in (Kind.LIST, Kind.TEXT):
+        if weights is not None and service.weights_set(review) and prompt.kind not in (Kind.LIST, Kind.TEXT):
             changed = service.reply(review_id, me, f"weights {weights}", is_admin=True)
             said = changed.error or changed.message or "done"
             console.write(f"--weights {weights}: {said}".replace("`", ""))
             weights, review, prompt, show = None, changed.review, changed.prompt, True
             continue
-        now = progress(review).headline
+        now = service.progress(review).headline
         if now != headline and now.startswith("Step"):
             console.write(f"\n{now}")
             headline = now
         if show:
             show_prompt(prompt, console)
-        if weights is not None and prompt.key == K_WEIGHTS:
+        if weights is not None and prompt.kind is Kind.WEIGHTS:
             line: str | None = weights
             console.write(f"> {weights}  (from --weights)")
             weights = None
@@ -160,12 +146,12 @@ def chat(
 def _reopened(service: ReviewService, review: Review, me: str, console: Console) -> Review:
     """A reopened review, or a new version: every question is answered until someone changes one."""
     console.write(REOPENED_HINT.replace("`", "").replace("/outsource-review answers", "answers"))
-    while review.is_open and review.state is Stage.REPORT and current_prompt(review) is None:
+    while review.is_open and review.state is Stage.REPORT and service.prompt(review) is None:
         line = console.read()
         if line is None:
             break
         if line.strip().lower() == "answers":
-            console.write("\n".join(f"{n}. {text}" for n, _, text in answered_questions(review)))
+            console.write("\n".join(f"{n}. {text}" for n, _, text in service.answered(review)))
             continue
         turn = service.reply(review.id or "", me, line.strip() or "help", is_admin=True)
         console.write((turn.error or turn.message or "").replace("`", ""))

@@ -23,6 +23,9 @@ from flows.checkin import (
     tracked_metrics,
 )
 from flows.interview import (
+    REOPENED_HINT as REOPENED_HINT,  # for transports: what a reopened review takes
+)
+from flows.interview import (
     InPlay,
     Outcome,
     Progress,
@@ -35,7 +38,7 @@ from flows.interview import (
     reopen,
 )
 from flows.interview.outcome import MAX_RECORDED_TEXT
-from flows.keys import CANDIDATES, CHECKIN, K_REMINDER, QuestionKey, key_for
+from flows.keys import CANDIDATES, CHECKIN, K_REMINDER, K_WEIGHTS, QuestionKey, key_for
 from flows.ledger import build_ledger, reconsiderations
 from flows.method import Stage
 from flows.model import AnswerRecord, Review, ReviewInput, utcnow
@@ -540,6 +543,10 @@ class ReviewService:
     def progress(self, review: Review, count_rated: bool = True) -> Progress:
         return progress(review, count_rated)
 
+    def weights_set(self, review: Review) -> bool:
+        """Whether the weights question has been answered (the `weights ...` command changes them after)."""
+        return K_WEIGHTS in review.answers
+
     def answered(self, review: Review) -> list[tuple[int, str, str]]:
         """(number, question key, 'question → answer') for each answer, in the order given: what `change N`
         takes."""
@@ -547,6 +554,11 @@ class ReviewService:
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         return self.store.list_reviews(team_id, limit)
+
+
+def report_of(review: Review) -> Report:
+    """The review's report; ValueError while a ranked candidate has no ratings."""
+    return build_report(review)
 
 
 def report_if_finished(review: Review) -> Report | None:

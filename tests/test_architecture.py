@@ -173,3 +173,37 @@ def test_listeners_take_the_workspace_from_the_context() -> None:
         if keys:
             found[str(path.relative_to(ROOT))] = keys
     assert found == {}
+
+
+# The interview engine and the decision behind the review service: transports go through `flows.service` (and
+# read its view types: prompts, progress, reports) instead of driving the engine themselves.
+ENGINE = (
+    "flows.interview",
+    "flows.keys",
+    "flows.decision",
+    "flows.sensitivity",
+    "flows.similarity",
+    "flows.ledger",
+)
+
+
+def engine_imports(package: str) -> dict[str, list[str]]:
+    bad = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        hits = sorted(m for m in imported_modules(path) if m.startswith(ENGINE))
+        if hits:
+            bad[str(path.relative_to(ROOT))] = hits
+    return bad
+
+
+def test_transports_reach_the_engine_only_through_the_review_service() -> None:
+    assert engine_imports("bot") == {}
+
+
+def test_the_engine_check_sees_an_engine_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "x.py").write_text(
+        "from flows.interview import current_prompt\nimport flows.service\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert engine_imports("bot") == {"bot/x.py": ["flows.interview"]}

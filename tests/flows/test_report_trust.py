@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.slack.blocks.report import report_messages
-from bot.terminal import Console, chat, report_of
+from bot.terminal import Console, chat
 from flows.decision import decide
 from flows.interview import K_WEIGHTS, current_prompt
 from flows.method import FACTOR_IDS
@@ -20,7 +20,7 @@ from flows.model import Review, ReviewInput
 from flows.prompts import rank_order_centroid
 from flows.render import WEIGHTS_HOW, render_csv, render_json, render_markdown, to_json_dict
 from flows.report import Report
-from flows.service import ReviewService
+from flows.service import ReviewService, report_of
 from tests.support.cli import Cli
 from tests.support.memory_store import MemoryStore
 from tests.support.reviews import CONTRACT_PLAN, FACILITATOR, Pick, rating
