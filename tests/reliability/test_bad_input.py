@@ -14,8 +14,8 @@ from flows.method import Stage
 from tests.support import FakeSlack, Signing
 from tests.support import payloads as p
 from tests.support.bots import Bot, start_bot, stop_bot
-from tests.support.chat import ALICE, BOB, Chat, ephemerals, last_question
-from tests.support.conversation import mrkdwn_texts
+from tests.support.chat import ALICE, BOB, Chat, last_question
+from tests.support.conversation import ephemerals, mrkdwn_texts
 
 pytestmark = pytest.mark.slow  # a real `outsource-review serve` process
 

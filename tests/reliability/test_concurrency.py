@@ -10,7 +10,8 @@ from flows.interview import K_ORGANISATION
 from tests.support import FakeSlack, Reply
 from tests.support import payloads as p
 from tests.support.bots import Bot
-from tests.support.chat import ALICE, BOB, CAROL, Chat, button, ephemerals, last_question
+from tests.support.chat import ALICE, BOB, CAROL, Chat, button, last_question
+from tests.support.conversation import ephemerals
 
 RATING = "2 4 2 3 5 2"
 KNOCKOUTS = 12

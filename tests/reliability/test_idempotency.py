@@ -13,7 +13,8 @@ from sqlalchemy import text
 
 from tests.support import FakeSlack
 from tests.support.bots import Bot, start_bot, stop_bot
-from tests.support.chat import ALICE, BOB, Chat, button, ephemerals, last_question
+from tests.support.chat import ALICE, BOB, Chat, button, last_question
+from tests.support.conversation import ephemerals
 
 
 def receipts(chat: Chat) -> set[str]:

@@ -11,7 +11,8 @@ from flows.method import Stage
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import Bot
-from tests.support.chat import ALICE, BOB, Chat, button, ephemerals, last_question, new_channel
+from tests.support.chat import ALICE, BOB, Chat, button, last_question, new_channel
+from tests.support.conversation import ephemerals
 from tests.support.fake_slack import Call
 
 ADMIN = "U0ADMIN"

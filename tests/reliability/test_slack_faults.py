@@ -8,7 +8,8 @@ from typing import Any
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import BOT_TOKEN, Bot
-from tests.support.chat import BOB, Chat, ephemerals, last_question, wait_until
+from tests.support.chat import BOB, Chat, last_question, wait_until
+from tests.support.conversation import ephemerals
 from tests.support.fake_slack import Call
 
 CHAT_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")

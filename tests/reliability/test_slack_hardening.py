@@ -23,8 +23,9 @@ from flows.method import Stage
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import BOT_TOKEN, SIGNING_SECRET, Bot, InProcessClient
-from tests.support.chat import ALICE, BOB, Chat, ephemerals, last_question
+from tests.support.chat import ALICE, BOB, Chat, last_question
 from tests.support.checkin import SESSIONS_LABEL, finished_review, load, values_for
+from tests.support.conversation import ephemerals
 
 CAROL = "U0CAROL"
 ADMIN = "U0ADMIN"

@@ -6,7 +6,6 @@ time the request's HTTP response arrives: no waiting for the bot to go quiet.
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from collections.abc import Iterator
@@ -21,16 +20,12 @@ from storage.repository import SqlReviewStore
 from tests.support import FakeSlack, Reply
 from tests.support import payloads as p
 from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.conversation import new_channel
 from tests.support.fake_slack import Call
 
 ALICE = p.USER_ID  # starts the reviews: the facilitator
 BOB = "U0BOB"
 CAROL = "U0CAROL"
-_channels = itertools.count(1)
-
-
-def new_channel(prefix: str = "C") -> str:
-    return f"{prefix}0R{next(_channels):05d}"
 
 
 @dataclass
@@ -134,10 +129,6 @@ def button(question: Call, label: str) -> dict[str, Any]:
                     element["action_id"], element.get("value", ""), block_id=block.get("block_id")
                 )
     raise AssertionError(f"no button {label!r} in {question}")
-
-
-def ephemerals(calls: list[Call]) -> list[str]:
-    return [c.text for c in calls if c.method == "chat.postEphemeral"]
 
 
 def question_text(call: Call) -> str:
