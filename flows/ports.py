@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+from uuid import uuid4
 
 from flows.model import AnswerRecord, Review
 
@@ -17,9 +19,36 @@ class DuplicateDelivery(Exception):
     """The receipt given with a save was claimed before: this delivery was applied already (a retry)."""
 
 
+THREAD = "$thread"  # an Outgoing argument filled at delivery with the review's thread (its kickoff's ts)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message for the transport to deliver once the save that caused it is committed: written in the SAME
+    transaction as the answer (an outbox row), so an answer and what it shows are saved together or not at all.
+
+    `method` and `args` are the call to make (a Slack Web API method and its JSON arguments, or a job the
+    deliverer knows, such as rendering a report file); flows only carries them. Rows of one `lane` (a review's
+    id) are delivered one at a time, in the order written. `pace` names what the deliverer paces (a channel).
+    `effect` is what a delivery records afterwards (e.g. the kickoff's ts becomes the review's thread). `key`
+    is unique: the deliverer puts it in the message, so a delivery that reached Slack is never sent twice.
+    """
+
+    method: str
+    args: Mapping[str, Any]
+    team_id: str
+    lane: str
+    review_id: str | None = None
+    enterprise_id: str | None = None
+    pace: str | None = None
+    effect: str | None = None
+    key: str = field(default_factory=lambda: uuid4().hex)
+
+
 class ReviewStore(Protocol):
-    def create(self, review: Review) -> Review:
-        """Save a new review; returns it with `id` set and `version` 1."""
+    def create(self, review: Review, outbox: Sequence[Outgoing] = ()) -> Review:
+        """Save a new review, and `outbox` in the same transaction; returns it with `id` set and `version` 1.
+        An Outgoing whose `review_id` (or `lane`) is "" is written with the new review's id."""
         ...
 
     def get(self, review_id: str, team_id: str | None = None) -> Review | None:
@@ -35,8 +64,9 @@ class ReviewStore(Protocol):
         receipt: str | None = None,
         *,
         since: Review | None = None,
+        outbox: Sequence[Outgoing] = (),
     ) -> Review:
-        """Write the review and its new answer records in one transaction.
+        """Write the review, its new answer records and `outbox` in one transaction.
 
         `since`, when given, is the review as it was loaded (same id and version), before the changes: a store
         may then write only the answers that changed. Answers are replaced, never changed in place.
@@ -68,6 +98,7 @@ class ReviewStore(Protocol):
         """Across the team's finished reviews: how often each process name was shortlisted (counts only)."""
         ...
 
-    def claim_receipt(self, team_id: str, key: str) -> bool:
-        """True the first time `key` is seen for the team, False on every repeat (retries, double clicks)."""
+    def claim_receipt(self, team_id: str, key: str, outbox: Sequence[Outgoing] = ()) -> bool:
+        """True the first time `key` is seen for the team, False on every repeat (retries, double clicks).
+        `outbox` is written in the same transaction, only when the key is claimed."""
         ...
