@@ -8,7 +8,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from flows.interview.plans import PLANS, current_prompt
+from flows.interview.plans import PLANS, open_question
 from flows.interview.sifting import InPlay
 from flows.method import ACTIVE_STAGES, INTERVIEW_PATH, Stage
 from flows.model import Review, utcnow
@@ -18,7 +18,7 @@ from flows.prompts import ReplyError
 def _stage_complete(event: EventData) -> bool:
     review: Review = event.model  # type: ignore[assignment]
     known = next(iter(event.args), None)  # fire() passes it on
-    return current_prompt(review, known) is None
+    return open_question(review, known) is None
 
 
 def transitions_table() -> list[dict[str, Any]]:
@@ -64,7 +64,7 @@ def settle(review: Review, finish: bool = False, known: InPlay | None = None) ->
     """
     known = known or InPlay()
     entered: list[Stage] = []
-    while review.state in ACTIVE_STAGES and current_prompt(review, known) is None:
+    while review.state in ACTIVE_STAGES and open_question(review, known) is None:
         if review.state is Stage.REPORT and not (finish or entered):
             break
         if not fire(review, "finish" if review.state is Stage.REPORT else "advance", known):

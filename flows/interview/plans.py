@@ -261,9 +261,21 @@ PLANS: dict[Stage, Plan] = {
 }
 
 
+# The stages whose questions are fixed when they start: they follow from what is in play then (and, for the
+# metrics step, the ranking), not from the stage's own answers, so a walk of them holds over its answers.
+STEADY = frozenset({Stage.PRIORITISE, Stage.METRICS})
+
+
+def open_question(review: Review, known: InPlay | None = None) -> tuple[str, Callable[[], Prompt]] | None:
+    """The first unanswered question of the review's stage (its key, and how to ask it), or None when the
+    stage is complete. With `known`, the walk to it starts where the last one for these answers stopped."""
+    known = known or InPlay()
+    stage = review.state
+    walk = known.walk(review, stage, lambda: PLANS[stage](review, known), steady=stage in STEADY)
+    return walk.first_open(review.answers)
+
+
 def current_prompt(review: Review, known: InPlay | None = None) -> Prompt | None:
     """The first unanswered question of the review's stage, or None when the stage is complete."""
-    for asked, build in PLANS[review.state](review, known):
-        if asked not in review.answers:
-            return build()
-    return None
+    question = open_question(review, known)
+    return question[1]() if question is not None else None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flows.decision import decide, ranking, sift
+from flows.interview.walk import Walk
 from flows.keys import (
     CANDIDATES,
     EXPLICIT_MERGES,
@@ -27,6 +29,7 @@ from flows.report import MergeSuggestion, Report
 from flows.similarity import name_key, suggest_merges
 
 ORDER = {stage: i for i, stage in enumerate(INTERVIEW_PATH)}
+T = TypeVar("T")
 
 
 def listed_processes(review: Review) -> list[str]:
@@ -172,15 +175,18 @@ def review_input(review: Review, upto: Stage | None = None) -> ReviewInput:
 
 @dataclass
 class InPlay:
-    """Which processes are in play when each stage starts, for one review, worked out once per stage.
+    """Which processes are in play when each stage starts, for one review, worked out once per stage; and how
+    far each stage's questions were walked to find the open one.
 
     One reply asks this up to eight times (300 processes: 2 ms each time), so `apply_reply` makes one and
-    passes it down. It holds for the answers it was made from; `committed` carries it over an answer that
-    cannot change it, and any other change of the answers (a reconsider, an undo) starts it afresh."""
+    passes it down; an answers file's replay keeps one from reply to reply. It holds for the answers it was
+    made from; `committed` carries it over an answer that cannot change it, and any other change of the
+    answers (a reconsider, an undo) starts it afresh."""
 
     answers: dict[str, Any] | None = None
     found: dict[Stage, list[str]] = field(default_factory=dict)
     ranked: list[str] | None = None  # the shortlist in rank order, as the metrics step starts
+    walks: dict[Stage, Walk[Any]] = field(default_factory=dict)
 
     def at(self, review: Review, stage: Stage) -> list[str]:
         self._hold(review)
@@ -195,13 +201,24 @@ class InPlay:
             self.ranked = ranking(review_input(review, upto=Stage.METRICS))
         return list(self.ranked)
 
+    def walk(
+        self, review: Review, stage: Stage, plan: Callable[[], Iterator[tuple[str, T]]], *, steady: bool
+    ) -> Walk[T]:
+        """The walk of `stage`'s questions (`plan()`, started when there is none for these answers yet)."""
+        self._hold(review)
+        walk = self.walks.get(stage)
+        if walk is None or walk.review is not review:
+            walk = self.walks[stage] = Walk(review, plan(), steady=steady)
+        return walk
+
     def _hold(self, review: Review) -> None:
         if review.answers is not self.answers:
-            self.answers, self.found, self.ranked = review.answers, {}, None
+            self.answers, self.found, self.ranked, self.walks = review.answers, {}, None, {}
 
     def committed(self, before: dict[str, Any], after: dict[str, Any], changed: Stage | None) -> None:
         """`after` is `before` with one answer of the stage `changed` set: what is in play when a stage up
-        to `changed` starts is worked out from earlier stages' answers alone, so it still holds."""
+        to `changed` starts is worked out from earlier stages' answers alone, so it still holds; so do the
+        walks of the stages before `changed`, and `changed`'s own when its questions are steady."""
         if self.answers is not before:
             return
         self.answers = after
@@ -211,6 +228,11 @@ class InPlay:
         }
         if ORDER[Stage.METRICS] > limit:
             self.ranked = None
+        self.walks = {
+            stage: walk
+            for stage, walk in self.walks.items()
+            if ORDER.get(stage, len(ORDER)) < limit or (ORDER.get(stage) == limit and walk.steady)
+        }
 
 
 def in_play(review: Review, stage: Stage, known: InPlay | None = None) -> list[str]:
