@@ -43,10 +43,8 @@ def explicit_merges(review: Review) -> list[tuple[str, str]]:
 
 def merge_suggestions(review: Review) -> list[MergeSuggestion]:
     listed, explicit = listed_processes(review), explicit_merges(review)
-    if explicit:
-        merged = {name_key(source) for source, _ in explicit}
-        listed = [p for p in listed if name_key(p) not in merged]
-    return suggest_merges(listed)
+    merged = {name_key(source) for source, _ in explicit}
+    return suggest_merges(listed, leaving_out=[p for p in listed if name_key(p) in merged] if merged else ())
 
 
 def accepted_merges(review: Review) -> list[Merge]:
