@@ -161,11 +161,17 @@ VENDOR_RELATIONSHIP = MetricSuggestion(
 )
 
 
+# One pattern per task type: a word of the name starting with any of its keywords.
+_KEYWORDS = tuple(
+    (re.compile("|".join(rf"\b{re.escape(keyword)}" for keyword in suggestion.keywords)), suggestion)
+    for suggestion in METRIC_SUGGESTIONS
+)
+
+
 def suggest_metrics(process: str) -> MetricSuggestion:
     """The task type a process name most likely belongs to; the vendor relationship when none fits."""
     words = process.casefold()
-    for suggestion in METRIC_SUGGESTIONS:
-        for keyword in suggestion.keywords:
-            if re.search(rf"\b{re.escape(keyword)}", words):
-                return suggestion
+    for pattern, suggestion in _KEYWORDS:
+        if pattern.search(words):
+            return suggestion
     return VENDOR_RELATIONSHIP

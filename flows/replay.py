@@ -95,6 +95,10 @@ class Answers:
 
     def __init__(self, data: ReviewInput, source: str, facilitator: str):
         self.data, self.source, self.me = data, source, facilitator
+        # By name key, as each question about a process looks its answer up (the last spelling wins).
+        self.levels = {name_key(p): s for p, s in data.service_levels.items()}
+        self.ratings = {name_key(p): r for p, r in data.ratings.items()}
+        self.metrics = {name_key(p): m for p, m in data.metrics.items()}
 
     def fail(self, place: str, problem: str, fix: str) -> AnswersError:
         return AnswersError(self.source, place, problem, fix)
@@ -134,16 +138,15 @@ class Answers:
             return [(me, " ".join(pairs) or "ok")]
         process = prompt.subject or ""
         if name == SERVICE_LEVEL and per_process:
-            levels = {name_key(p): s for p, s in data.service_levels.items()}
-            return [(me, levels.get(name_key(process)) or "skip")]
+            return [(me, self.levels.get(name_key(process)) or "skip")]
         if name == RATE and per_process:
-            ratings = {name_key(p): r for p, r in data.ratings.items()}.get(name_key(process), {})
+            ratings = self.ratings.get(name_key(process), {})
             rounds = [
                 (rater, " ".join(str(values[f]) for f in FACTOR_IDS)) for rater, values in ratings.items()
             ]
             return [*rounds, (me, "done")]
         if name == METRICS and per_process:
-            metrics = {name_key(p): m for p, m in data.metrics.items()}.get(name_key(process), [])
+            metrics = self.metrics.get(name_key(process), [])
             lines = []
             for i, m in enumerate(metrics, start=1):
                 place = f"metrics › {process} › item {i}"

@@ -24,7 +24,8 @@ def commit(review: Review, key: str, value: Any, known: InPlay | None = None) ->
     if known is not None:
         known.committed(before, review.answers, QuestionKey.parse(key).stage)
     review.drafts = {k: v for k, v in review.drafts.items() if k != key}
-    review.answered = [*[k for k in review.answered if k != key], key]
+    answered = review.answered  # searched at C speed: a key answered anew is rare (`change N`, a reconsider)
+    review.answered = [*([k for k in answered if k != key] if key in answered else answered), key]
 
 
 def uncommit(review: Review, key: str) -> Any:
