@@ -21,9 +21,15 @@ def _questions_for(process: str, reason: str) -> tuple[str, ...]:
     return (asked, follow_up(asked, process))
 
 
-def _latest(history: Sequence[AnswerRecord], questions: tuple[str, ...]) -> AnswerRecord | None:
-    found = [r for r in history if r.question in questions and not _is_late(r)]
-    return found[-1] if found else None
+def _last_answers(history: Sequence[AnswerRecord]) -> dict[str, tuple[int, AnswerRecord]]:
+    """Each question's last answer in `history` (late ones left out), with its place in it."""
+    return {r.question: (i, r) for i, r in enumerate(history) if not _is_late(r)}
+
+
+def _latest(last: dict[str, tuple[int, AnswerRecord]], questions: tuple[str, ...]) -> AnswerRecord | None:
+    """The last answer to any of `questions` (`last`: from `_last_answers`)."""
+    found = [last[q] for q in questions if q in last]
+    return max(found, key=lambda placed: placed[0])[1] if found else None
 
 
 def _merged(record: AnswerRecord) -> str | None:
@@ -36,20 +42,21 @@ def _is_late(record: AnswerRecord) -> bool:
 
 
 def build_ledger(report: Report, history: Sequence[AnswerRecord]) -> list[LedgerEntry]:
+    last = _last_answers(history)  # looked up per exclusion: the history is read once, not once each
+    merged_by_name = {_merged(r): r for r in history if r.question == "review.merge"}
     entries = []
     for exclusion in report.excluded:
         records = [
             r
             for r in (
-                _latest(history, _questions_for(exclusion.process, reason)) for reason in exclusion.reasons
+                _latest(last, _questions_for(exclusion.process, reason)) for reason in exclusion.reasons
             )
             if r is not None
         ]
         entries.append(_entry(exclusion.process, "excluded", exclusion.step, exclusion.reasons, records))
     for merge in report.merged:
         for source in merge.sources:
-            by_name = [r for r in history if r.question == "review.merge" and _merged(r) == source]
-            record = by_name[-1] if by_name else _latest(history, (key_for(MERGE, source),))
+            record = merged_by_name.get(source) or _latest(last, (key_for(MERGE, source),))
             entries.append(
                 _entry(source, "merged", 1, (f"merged into {merge.into}",), [record] if record else [])
             )
