@@ -28,7 +28,7 @@ from flows.keys import K_CHECKIN as K_CHECKIN  # re-exported: callers import the
 from flows.keys import K_REMINDER as K_REMINDER
 from flows.method import Stage
 from flows.model import Metric, Review
-from flows.report import EarlyWarning, Level, Reading
+from flows.report import EarlyWarning, Level, Reading, Report
 from flows.similarity import clean_name, name_key
 
 # ---------------------------------------------------------------- the defaults, in one place
@@ -153,6 +153,11 @@ def tracked_metrics(review: Review) -> list[Tracked]:
         report = build_report(review)
     except (ValueError, KeyError):
         return []
+    return tracked_in(report)
+
+
+def tracked_in(report: Report) -> list[Tracked]:
+    """Every metric of every task on `report`'s shortlist, in shortlist order."""
     return [Tracked(task.process, metric) for task in report.shortlist for metric in task.metrics]
 
 
@@ -326,11 +331,12 @@ def evaluate(tracked: Tracked, values: Sequence[Reading]) -> EarlyWarning | None
     return EarlyWarning(level, tracked.process, metric.name, latest.period, latest.value, text, periods)
 
 
-def early_warnings(review: Review) -> list[EarlyWarning]:
-    """The warnings standing now, one at most per metric, in shortlist order."""
+def early_warnings(review: Review, tracked: Sequence[Tracked] | None = None) -> list[EarlyWarning]:
+    """The warnings standing now, one at most per metric, in shortlist order (of `tracked`, the review's
+    tracked metrics, when the caller has them already)."""
     found = []
-    for tracked in tracked_metrics(review):
-        warning = evaluate(tracked, series(review, tracked.process, tracked.metric.name))
+    for metric in tracked_metrics(review) if tracked is None else tracked:
+        warning = evaluate(metric, series(review, metric.process, metric.metric.name))
         if warning is not None:
             found.append(warning)
     return found

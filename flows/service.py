@@ -20,7 +20,7 @@ from flows.checkin import (
     number_text,
     record_checkins,
     series,
-    tracked_metrics,
+    tracked_in,
 )
 from flows.interview import (
     REOPENED_HINT as REOPENED_HINT,  # for transports: what a reopened review takes
@@ -488,12 +488,9 @@ class ReviewService:
         history = self.store.history(review.id or "")
         report.ledger = build_ledger(report, history)
         report.reconsidered = reconsiderations(report, history)
-        report.checkins = [
-            reading
-            for tracked in tracked_metrics(review)
-            for reading in series(review, tracked.process, tracked.metric.name)
-        ]
-        report.warnings = early_warnings(review)
+        tracked = tracked_in(report)
+        report.checkins = [reading for t in tracked for reading in series(review, t.process, t.metric.name)]
+        report.warnings = early_warnings(review, tracked)
         return report
 
     def participants(self, review: Review) -> list[str]:
