@@ -154,6 +154,14 @@ def ranking(data: ReviewInput) -> list[str]:
 
 def decide(data: ReviewInput) -> Report:
     """Apply the seven steps to a review's answers. Names in `data` must already be canonical."""
+    from flows.sensitivity import analyse  # imports this module's neighbours; here to avoid a cycle
+
+    return analyse(decided(data))
+
+
+def decided(data: ReviewInput) -> Report:
+    """What the seven steps decide (the exclusions, the ranked shortlist with its scores), without how stable
+    the ranking is (`decide` adds the sensitivity and each task's stability, most of its work)."""
     processes, excluded, in_play = sift(data)
     weights = effective_weights(data.weights)
     directions = effective_directions(data.directions)
@@ -175,7 +183,7 @@ def decide(data: ReviewInput) -> Report:
         )
         for i, (_, process, medians, exact, ratings) in enumerate(scored, start=1)
     ]
-    report = Report(
+    return Report(
         review=data.title,
         processes=processes,
         merged=list(data.merges),
@@ -187,6 +195,3 @@ def decide(data: ReviewInput) -> Report:
         weights_source=data.weights_source,
         organisation=data.organisation,
     )
-    from flows.sensitivity import analyse  # imports this module's neighbours; here to avoid a cycle
-
-    return analyse(report)

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flows.answers import AnswersError
-from flows.decision import decide
-from flows.interview import InPlay, apply_reply, build_report, current_prompt
+from flows.decision import decided
+from flows.interview import InPlay, apply_reply, current_prompt, review_input
 from flows.keys import (
     CANDIDATES,
     MERGE,
@@ -64,7 +64,7 @@ def replay(review: Review, data: ReviewInput, source: str) -> list[AnswerRecord]
         return outcome.prompt, outcome.error
 
     drive(answers, current_prompt(review), send)
-    if review.state is not Stage.DONE or _core(build_report(review)) != _core(decide(data)):
+    if review.state is not Stage.DONE or _core(decided(review_input(review))) != _core(decided(data)):
         raise RuntimeError(f"{source}: the interview did not reach the file's result; please report this bug")
     return records
 
