@@ -3,16 +3,26 @@ the decision is a total order that does not care about rater or listing order.""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import random
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from flows.decision import decide, rank_key
-from flows.interview import PLANS, apply_reply, build_report, cancel, current_prompt, listed_processes, reopen
+from flows.interview import (
+    PLANS,
+    InPlay,
+    apply_reply,
+    build_report,
+    cancel,
+    current_prompt,
+    listed_processes,
+    reopen,
+)
 from flows.method import FACTOR_IDS, INTERVIEW_PATH, Stage
 from flows.model import Review, ReviewInput
 from flows.prompts import Kind, Prompt, ReplyError
@@ -217,6 +227,74 @@ def test_any_replies_leave_a_valid_review(data: st.DataObject, raters: list[str]
             text = action
         driver.reply(author, text)
         last = text
+
+
+COMMANDS = ("back", "skip", "done", "change", "reconsider", "merge", "weights", "lifecycle")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), raters=st.sampled_from([[], ["alice"], ["alice", "bob"]]))
+def test_one_in_play_kept_from_reply_to_reply_answers_as_a_fresh_one_each_reply(
+    data: st.DataObject, raters: list[str]
+) -> None:
+    """An answers file's replay keeps one `InPlay` (and its walks to the open question) over all its replies;
+    a chat makes one per reply. Any replies, commands among them, give both the same outcome and review."""
+    kept, fresh = (
+        Review(title="", facilitator=FACILITATOR, raters=raters),
+        Review(title="", facilitator=FACILITATOR, raters=list(raters)),
+    )
+    known = InPlay()
+    for _ in range(data.draw(st.integers(1, 150), label="length")):
+        prompt = current_prompt(fresh)
+        assert current_prompt(kept, known) == prompt
+        action = data.draw(st.sampled_from(("valid",) * 32 + COMMANDS), label="action")
+        author = data.draw(st.sampled_from(AUTHORS), label="author")
+        if (
+            action == "valid"
+            and prompt is not None
+            and prompt.kind is Kind.PICK
+            and data.draw(st.integers(0, 9)) > 0
+        ):
+            text = "all" if prompt.key == "candidates" else "none"  # keep processes in play, mostly
+        elif action == "valid" and prompt is not None:
+            text = data.draw(valid_reply(prompt), label="valid")
+        elif action in ("change", "reconsider", "merge"):
+            names = st.sampled_from(listed_processes(fresh) or ["Blog writing"])
+            a, b = data.draw(names, label="name"), data.draw(names, label="other name")
+            number = data.draw(st.integers(1, max(1, len(fresh.answered))), label="number")
+            text = {"change": f"change {number}", "reconsider": f"reconsider {a}"}.get(
+                action, f"merge {a} into {b}"
+            )
+        elif action == "weights":
+            text = data.draw(st.sampled_from(["weights risk 2", "weights rank benefits"]), label="weights")
+        elif action == "lifecycle":
+            step = cancel if data.draw(st.booleans(), label="cancel") else reopen
+            for review in (kept, fresh):
+                with contextlib.suppress(ReplyError):
+                    step(review)
+            continue
+        else:
+            text = "done" if action == "valid" else action
+        facilitator = author == FACILITATOR
+        one = apply_reply(kept, author, text, is_facilitator=facilitator, known=known)
+        other = apply_reply(fresh, author, text, is_facilitator=facilitator)
+        assert (one.prompt, one.error, one.message, one.changed, one.question, one.value) == (
+            other.prompt,
+            other.error,
+            other.message,
+            other.changed,
+            other.question,
+            other.value,
+        )
+        assert one.stages_passed == other.stages_passed
+        event(f"reached {fresh.state}")
+        assert (kept.state, kept.title, kept.answers, kept.answered, kept.drafts) == (
+            fresh.state,
+            fresh.title,
+            fresh.answers,
+            fresh.answered,
+            fresh.drafts,
+        )
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
