@@ -187,7 +187,10 @@ def decided(data: ReviewInput) -> Report:
         review=data.title,
         processes=processes,
         merged=list(data.merges),
-        merge_suggestions=suggest_merges(processes),
+        # The listed processes' suggestions, those merged away left out: the pairs the interview found.
+        merge_suggestions=suggest_merges(
+            data.processes, leaving_out=set(data.processes).difference(processes)
+        ),
         excluded=excluded,
         shortlist=shortlist,
         weights=weights,
