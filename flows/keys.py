@@ -135,6 +135,8 @@ def _starts_pick(text: str, name: str) -> bool:
 
 def key_for(name: str, subject: str | None = None, process: str | None = None) -> str:
     """The stored key of a question."""
+    if process is None:  # most keys (a stage's walk makes two a process): `str` of a QuestionKey, written out
+        return name if subject is None else f"{name}:{subject}"
     return str(QuestionKey(name, subject, process))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flows.interview import K_CANDIDATES, K_RATE, QuestionKey, question_of, stage_of
 from flows.keys import edition, follow_up, is_edition_of, key_for, knockout
@@ -79,3 +81,14 @@ def test_the_stage_of_a_key() -> None:
     assert stage_of("metrics:x") is Stage.METRICS
     with pytest.raises(KeyError):
         stage_of("checkin:Blog")
+
+
+@given(
+    name=st.sampled_from(["intake.title", "candidates", "keep_inhouse", "prioritise.rate", "metrics"]),
+    subject=st.none() | st.text(max_size=12),
+    process=st.none() | st.text(max_size=12),
+)
+def test_key_for_writes_a_key_as_question_key_does(
+    name: str, subject: str | None, process: str | None
+) -> None:
+    assert key_for(name, subject, process) == str(QuestionKey(name, subject, process))
