@@ -5,7 +5,8 @@ candidates and a few knocked out at each of steps 3 to 5, `risk` weighing 2, ser
 metrics for a quarter of the processes) at 200, 400, 800 and 1,000 processes. Each is run as a real
 `python -m bot review --answers FILE --out report.md` process on a migrated SQLite file (start-up, checking
 the file, the replay, the one save and the Markdown report), sizes round robin. The replay alone
-(`flows.replay.check_answers`, in this process) is timed beside it.
+(`flows.replay.check_answers`, in this process) and the start-up every command pays (`python -m bot
+--version`: importing the libraries) are timed beside it.
 
 `BENCH_BEFORE=DIR` also times the same files with the checkout in DIR (another commit, e.g. from
 `git worktree add` or `git archive`), alternating with this one: before and after side by side in one run.
@@ -51,6 +52,16 @@ def run_file(path: Path, database_url: str, code: str = "") -> float:
     return took
 
 
+def startup_seconds(code: str = "") -> float:
+    """Seconds for `python -m bot --version`: the imports every command pays before it starts."""
+    env = dict(os.environ)
+    if code:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (code, env.get("PYTHONPATH", "")) if p)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "--version"], env=env, capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
 def replay_seconds(text: str) -> float:
     start = time.perf_counter()
     data = load_answers(text, "generated.json")
@@ -68,6 +79,7 @@ def test_answers_file_end_to_end(tmp_path: Path, benchmark: Any) -> None:
             "fastest",
             "× 200",
             "replay in memory",
+            "start-up (`--version`)",
             *(["before (BENCH_BEFORE)", "before fastest", "before × 200"] if BEFORE else []),
         ],
         target=f"at most {TARGET_S_AT_1000:.0f} s at 1,000 processes, time(800) / time(200) ≤ {TARGET_GROWTH:.0f}",
@@ -86,10 +98,12 @@ def test_answers_file_end_to_end(tmp_path: Path, benchmark: Any) -> None:
     took: dict[int, list[float]] = {n: [] for n in SIZES}
     before: dict[int, list[float]] = {n: [] for n in SIZES}
     in_memory: dict[int, list[float]] = {n: [] for n in SIZES}
+    startup: list[float] = []
     rated = {n: len(load_answers(texts[n]).ratings) for n in SIZES}
 
     def run() -> None:
         for _ in range(ROUNDS):
+            startup.append(startup_seconds())
             for n in SIZES:
                 took[n].append(run_file(files[n], ours))
                 if BEFORE:
@@ -106,6 +120,7 @@ def test_answers_file_end_to_end(tmp_path: Path, benchmark: Any) -> None:
             min(took[n]),
             median[n] / median[SIZES[0]],
             statistics.median(in_memory[n]),
+            statistics.median(startup),
         ]
         if BEFORE:
             then = statistics.median(before[n])
