@@ -251,6 +251,8 @@ def clean_text(text: str) -> str:
     direction marks stay only between two visible characters, where they do their work (the first of a run).
 
     One pass over the text: a run of joiners and marks is looked at once, whatever its length."""
+    if text.replace("\n", " ").replace("\t", " ").isprintable():
+        return text  # the usual reply: nothing to drop (joiners and marks are not printable)
     out: list[str] = []
     i, end = 0, len(text)
     while i < end:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flows.interview import apply_reply, current_prompt
 from flows.model import Review
@@ -121,6 +123,35 @@ def test_cleaning_is_linear(name: str) -> None:
 )
 def test_cleaning_keeps_joiners_only_between_visible_characters(text: str, cleaned: str) -> None:
     assert clean_text(text) == cleaned
+
+
+def cleaned_one_by_one(text: str) -> str:
+    """What `clean_text` leaves, worked out character by character (no shortcut for clean text)."""
+    kept = "\u200c\u200d\u200e\u200f"
+    visible = lambda ch: ch.isprintable() and not ch.isspace()  # noqa: E731
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch in kept:
+            if i and text[i - 1] in kept:
+                continue  # only the first of a run
+            after = i + 1
+            while after < len(text) and text[after] in kept:
+                after += 1
+            if out and visible(out[-1]) and after < len(text) and visible(text[after]):
+                out.append(ch)
+        elif ch in "\n\t" or ch.isprintable():
+            out.append(ch)
+    return "".join(out)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \n\t\r\x00é👩\u0301\u200c\u200d\u200e\u200f\u202e\u2066"))))
+def test_cleaning_leaves_what_a_character_by_character_pass_leaves(text: str) -> None:
+    assert clean_text(text) == cleaned_one_by_one(text)
+
+
+@given(st.text())
+def test_cleaning_any_text_leaves_what_a_character_by_character_pass_leaves(text: str) -> None:
+    assert clean_text(text) == cleaned_one_by_one(text)
 
 
 def test_a_reply_longer_than_slack_allows_is_refused_before_cleaning() -> None:
