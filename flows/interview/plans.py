@@ -170,6 +170,10 @@ def _prioritise(review: Review, known: InPlay | None = None) -> QuestionPlan:
         yield key_for(RATE, process), partial(_rating_prompt, review, process, position)
 
 
+_WEIGHT_DETAILS = tuple(f"{f.id}: {f.help}" for f in FACTORS)
+_RATING_DETAILS = tuple(f"{i}. {f.id}: {f.question}" for i, f in enumerate(FACTORS, start=1))
+
+
 def _weights_prompt() -> Prompt:
     return Prompt(
         WEIGHTS,
@@ -177,7 +181,7 @@ def _weights_prompt() -> Prompt:
         Stage.PRIORITISE,
         "Should any factor count more than the others? All six weigh 1 unless you change them.",
         optional=True,
-        details=tuple(f"{f.id}: {f.help}" for f in FACTORS),
+        details=_WEIGHT_DETAILS,
     )
 
 
@@ -204,7 +208,7 @@ def _rating_prompt(review: Review, process: str, position: tuple[int, int] | Non
         f"Rate “{process}” on each factor from 1 to 5. Everyone rates on their own; "
         "no one sees the others' ratings until the round closes.",
         subject=process,
-        details=tuple(f"{i}. {f.id}: {f.question}" for i, f in enumerate(FACTORS, start=1)),
+        details=_RATING_DETAILS,
         collected=tuple(draft),
         awaiting=awaiting,
         position=position,
