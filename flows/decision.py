@@ -147,21 +147,22 @@ def _scored(
 
 def ranking(data: ReviewInput) -> list[str]:
     """Just the shortlist's order, without building the report (step 7 walks the tasks in this order)."""
+    return [process for process, _, _ in scores(data)]
+
+
+def scores(data: ReviewInput) -> list[tuple[str, dict[str, float], float]]:
+    """The shortlist without the report: each ranked process, best first, with its factor medians and its
+    exact score."""
     _, _, in_play = sift(data)
     weights, directions = effective_weights(data.weights), effective_directions(data.directions)
-    return [process for _, process, *_ in _scored(data, in_play, weights, directions)]
+    return [
+        (process, medians, exact)
+        for _, process, medians, exact, _ in _scored(data, in_play, weights, directions)
+    ]
 
 
 def decide(data: ReviewInput) -> Report:
     """Apply the seven steps to a review's answers. Names in `data` must already be canonical."""
-    from flows.sensitivity import analyse  # imports this module's neighbours; here to avoid a cycle
-
-    return analyse(decided(data))
-
-
-def decided(data: ReviewInput) -> Report:
-    """What the seven steps decide (the exclusions, the ranked shortlist with its scores), without how stable
-    the ranking is (`decide` adds the sensitivity and each task's stability, most of its work)."""
     processes, excluded, in_play = sift(data)
     weights = effective_weights(data.weights)
     directions = effective_directions(data.directions)
@@ -183,7 +184,7 @@ def decided(data: ReviewInput) -> Report:
         )
         for i, (_, process, medians, exact, ratings) in enumerate(scored, start=1)
     ]
-    return Report(
+    report = Report(
         review=data.title,
         processes=processes,
         merged=list(data.merges),
@@ -198,3 +199,6 @@ def decided(data: ReviewInput) -> Report:
         weights_source=data.weights_source,
         organisation=data.organisation,
     )
+    from flows.sensitivity import analyse  # imports this module's neighbours; here to avoid a cycle
+
+    return analyse(report)

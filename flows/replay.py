@@ -8,10 +8,9 @@ after the other, so the caller saves the finished review and every record at onc
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from flows.answers import AnswersError
-from flows.decision import decided
+from flows.decision import effective_directions, effective_weights, scores, sift
 from flows.interview import InPlay, apply_reply, current_prompt, review_input
 from flows.keys import (
     CANDIDATES,
@@ -28,8 +27,6 @@ from flows.keys import (
 from flows.method import FACTOR_IDS, Stage
 from flows.model import AnswerRecord, Review, ReviewInput
 from flows.prompts import Kind, Prompt, typed_reply
-from flows.render import to_json_dict
-from flows.report import Report
 from flows.similarity import name_key
 
 ROC_SOURCE = "ranked factors (rank-order centroid)"  # flows.prompts.parse_weights' source for `rank ...`
@@ -64,7 +61,7 @@ def replay(review: Review, data: ReviewInput, source: str) -> list[AnswerRecord]
         return outcome.prompt, outcome.error
 
     drive(answers, current_prompt(review), send)
-    if review.state is not Stage.DONE or _core(decided(review_input(review))) != _core(decided(data)):
+    if review.state is not Stage.DONE or _core(review_input(review)) != _core(data):
         raise RuntimeError(f"{source}: the interview did not reach the file's result; please report this bug")
     return records
 
@@ -180,14 +177,16 @@ def drive(answers: Answers, prompt: Prompt | None, send: Send) -> None:
                 raise answers.fail(_place(current), error.rstrip("."), "correct it in the file")
 
 
-def _core(report: Report) -> dict[str, Any]:
-    """The contract's report keys (section 4) that carry the decision."""
-    out = to_json_dict(report)
-    keys = ("processes", "merged", "excluded", "shortlist", "weights", "directions")
-    core = {k: out[k] for k in keys}
-    for item in core["excluded"]:
-        item["reasons"] = sorted(item["reasons"])
-    core["shortlist"] = [
-        {k: t[k] for k in ("rank", "process", "score", "factors")} for t in core["shortlist"]
-    ]
-    return core
+def _core(data: ReviewInput) -> tuple[object, ...]:
+    """What the decision makes of `data`: the contract's report keys that carry it (section 4), without
+    building the report: the processes, merges, exclusions (reasons in any order), the ranked shortlist with
+    its shown scores and factor medians, the weights and directions."""
+    processes, excluded, _ = sift(data)
+    return (
+        processes,
+        [(m.into, list(m.sources)) for m in data.merges],
+        [(e.process, e.step, sorted(e.reasons)) for e in excluded],
+        [(process, medians, round(score, 1)) for process, medians, score in scores(data)],
+        effective_weights(data.weights),
+        effective_directions(data.directions),
+    )
