@@ -361,7 +361,7 @@ CSV_COLUMNS = [
     "merged_into",
     "rank",
     "score",
-    *FACTOR_IDS,
+    *(FACTORS_BY_ID[f].label for f in FACTOR_IDS),  # the names people read; the JSON keeps the ids
     "discuss",
     "stability",
     "weights",

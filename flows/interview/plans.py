@@ -21,7 +21,7 @@ from flows.keys import (
     key_for,
     knockout,
 )
-from flows.method import FACTORS, Criterion, Stage, criteria_for
+from flows.method import FACTORS, Criterion, Stage, counts, criteria_for
 from flows.model import Review
 from flows.prompts import Kind, Option, Prompt
 from flows.reference import ORGANISATIONS, peer_figures, suggest_metrics
@@ -177,7 +177,7 @@ def _weights_prompt() -> Prompt:
         Stage.PRIORITISE,
         "Should any factor count more than the others? All six weigh 1 unless you change them.",
         optional=True,
-        details=tuple(f"{f.id}: {f.help}" for f in FACTORS),
+        details=tuple(f"{f.label.capitalize()}: {f.help} It {counts(f.id, f.direction)}." for f in FACTORS),
     )
 
 
@@ -204,7 +204,7 @@ def _rating_prompt(review: Review, process: str, position: tuple[int, int] | Non
         f"Rate “{process}” on each factor from 1 to 5. Everyone rates on their own; "
         "no one sees the others' ratings until the round closes.",
         subject=process,
-        details=tuple(f"{i}. {f.id}: {f.question}" for i, f in enumerate(FACTORS, start=1)),
+        details=tuple(f"{i}. {f.label.capitalize()}: {f.question}" for i, f in enumerate(FACTORS, start=1)),
         collected=tuple(draft),
         awaiting=awaiting,
         position=position,
