@@ -201,11 +201,17 @@ REASON_LABELS: dict[str, str] = {c.id: c.label for c in CRITERIA} | {NOT_CANDIDA
 
 @dataclass(frozen=True)
 class Factor:
+    """A rating factor. `id` is what files, JSON and commands use; `label` is its one name wherever people read
+    (questions, Slack, reports, CSV headers), and commands take it too."""
+
     id: str
     label: str
     question: str
     direction: str  # "+" raises priority, "-" lowers it
     help: str
+    low: str  # a low rating, in words: "low risk"
+    high: str  # a high rating, in words: "high risk"
+    why: str  # why the default direction: "keep what matters most close"
 
 
 FACTORS: tuple[Factor, ...] = (
@@ -214,42 +220,60 @@ FACTORS: tuple[Factor, ...] = (
         "risk",
         "How risky is handing it over? (1 low, 5 high)",
         "-",
-        "Risks involved: data access, brand damage, lock-in, a vendor failing.",
+        "Data access, brand damage, lock-in, a vendor failing.",
+        "low risk",
+        "high risk",
+        "a risky hand-over can wait",
     ),
     Factor(
         "consequences",
         "cost of not outsourcing",
         "What happens if you do NOT outsource it? (1 nothing, 5 serious)",
         "+",
-        "Consequences of not outsourcing: missed growth, overloaded staff, slow delivery.",
+        "Missed growth, overloaded staff, slow delivery.",
+        "low cost of not outsourcing",
+        "high cost of not outsourcing",
+        "keeping it costs you",
     ),
     Factor(
         "tech_complexity",
         "technical complexity",
         "How complicated is the technology? (1 simple, 5 very)",
         "-",
-        "Technology complication: integrations, access to systems, tooling a vendor must learn.",
+        "Integrations, access to systems, tooling a vendor must learn.",
+        "low technical complexity",
+        "high technical complexity",
+        "a vendor has more to learn",
     ),
     Factor(
         "importance",
         "importance",
         "How important is it to operations, competitiveness and strategy? (1 low, 5 critical)",
         "-",
-        "Importance to the business. Critical work is riskier to hand over.",
+        "To operations, competitiveness and strategy. Critical work is riskier to hand over.",
+        "low importance",
+        "high importance",
+        "keep what matters most close",
     ),
     Factor(
         "benefits",
         "benefits",
         "How much would outsourcing it help? (1 little, 5 a lot)",
         "+",
-        "Benefits of outsourcing: cost, speed, quality, access to skills, freed-up time.",
+        "Cost, speed, quality, access to skills, freed-up time.",
+        "small benefits",
+        "big benefits",
+        "outsourcing pays off",
     ),
     Factor(
         "vendor_expertise",
         "vendor domain expertise needed",
         "How much knowledge of your market must a vendor bring? (1 none, 5 deep)",
         "-",
-        "The contractor's vertical-market domain expertise required. Rare expertise is harder to buy.",
+        "How well a vendor must know your market. Rare expertise is harder to buy.",
+        "little vendor domain expertise needed",
+        "much vendor domain expertise needed",
+        "rare expertise is hard to buy",
     ),
 )
 FACTOR_IDS: tuple[str, ...] = tuple(f.id for f in FACTORS)
@@ -257,3 +281,23 @@ FACTORS_BY_ID: dict[str, Factor] = {f.id: f for f in FACTORS}
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(FACTOR_IDS, 1.0)
 DEFAULT_DIRECTIONS: dict[str, str] = {f.id: f.direction for f in FACTORS}
 RATING_MIN, RATING_MAX = 1, 5
+
+
+def counts(factor: str, direction: str) -> str:
+    """Which way a factor counts, in words: 'counts against outsourcing: keep what matters most close', or,
+    for a direction turned around in this review, 'counts for outsourcing (turned around for this review)'."""
+    way = "for" if direction == "+" else "against"
+    known = FACTORS_BY_ID[factor]
+    if direction == known.direction:
+        return f"counts {way} outsourcing: {known.why}"
+    return f"counts {way} outsourcing (turned around for this review)"
+
+
+def factor_names(text: str) -> str:
+    """`text` (case-folded) with every factor's name turned into its id, so commands take either:
+    'weights cost of not outsourcing 2' reads as 'weights consequences 2'."""
+    text = text.casefold()
+    for factor in sorted(FACTORS, key=lambda f: -len(f.label)):
+        if factor.label != factor.id:
+            text = text.replace(factor.label, factor.id)
+    return text

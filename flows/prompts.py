@@ -16,10 +16,11 @@ from itertools import pairwise
 from typing import Any
 
 from flows.keys import edition, is_edition_of
-from flows.method import FACTOR_IDS, FACTORS, RATING_MAX, RATING_MIN, Stage
+from flows.method import FACTOR_IDS, FACTORS, FACTORS_BY_ID, RATING_MAX, RATING_MIN, Stage, factor_names
 from flows.model import Metric
 
 COMMANDS = ("done", "skip", "back", "help")
+FACTOR_NAMES = ", ".join(f.label for f in FACTORS)  # the six in order, as people read them
 # The commands that work at every question (flows.interview applies them). At a list or a free-text question a
 # reply of this form is a command too: quoted, or after an apostrophe, it is taken as text (`literal`).
 # `\s++` and the look-ahead keep `merge` linear: `\s+(.+\s+into\s+.+)` took minutes on `merge` and 2,000 spaces.
@@ -112,9 +113,9 @@ class Prompt:
             case Kind.PICK_ONE:
                 return f"Reply with one option number. Also {extra}."
             case Kind.RATINGS:
-                order = " ".join(FACTOR_IDS)
                 return (
-                    f"Reply with six ratings from 1 to 5 in this order: {order} (for example `2 4 2 3 5 2`). "
+                    f"Reply with six ratings from 1 to 5 in this order: {FACTOR_NAMES} (for example "
+                    "`2 4 2 3 5 2`). "
                     f"The facilitator replies `done` to close the round. Also {extra}."
                 )
             case Kind.NUMBER:
@@ -352,20 +353,20 @@ def _parse_pick_one(prompt: Prompt, raw: str) -> str:
 
 
 def parse_ratings(raw: str) -> dict[str, int]:
-    """`2 4 2 3 5 2` in factor order, or `risk 2 benefits 5 ...` naming all six."""
-    tokens = [t for t in re.split(r"[\s,;:=]+", raw.casefold()) if t]
+    """`2 4 2 3 5 2` in factor order, or `risk 2 benefits 5 ...` naming all six (by name or id)."""
+    tokens = [t for t in re.split(r"[\s,;:=]+", factor_names(raw)) if t]
     if tokens and any(ch.isalpha() for ch in tokens[0]):
         pairs = dict(zip(tokens[::2], tokens[1::2], strict=False))
         unknown = [name for name in pairs if name not in FACTOR_IDS]
         if unknown:
-            raise ReplyError(f"“{unknown[0][:30]}” is not a factor; use {', '.join(FACTOR_IDS)}.")
-        missing = [f for f in FACTOR_IDS if f not in pairs]
+            raise ReplyError(f"“{unknown[0][:30]}” is not a factor; use {FACTOR_NAMES}.")
+        missing = [FACTORS_BY_ID[f].label for f in FACTOR_IDS if f not in pairs]
         if missing:
             raise ReplyError(f"Rate all six factors; missing: {', '.join(missing)}.")
         tokens = [pairs[f] for f in FACTOR_IDS]
     if len(tokens) != len(FACTOR_IDS):
         raise ReplyError(
-            f"I need six ratings, one per factor ({' '.join(FACTOR_IDS)}); you sent {len(tokens)}. "
+            f"I need six ratings, one per factor ({FACTOR_NAMES}); you sent {len(tokens)}. "
             "Example: `2 4 2 3 5 2`."
         )
     values: dict[str, int] = {}
@@ -511,16 +512,14 @@ def rank_order_centroid(order: list[str]) -> dict[str, float]:
 
 
 def parse_weights(raw: str) -> WeightsAnswer:
-    tokens = [t for t in re.split(r"[\s,;:=]+", raw.casefold()) if t]
+    tokens = [t for t in re.split(r"[\s,;:=]+", factor_names(raw)) if t]
     if tokens in (["ok"], ["keep"], ["default"]):
         return WeightsAnswer()
     if tokens and tokens[0] == "rank":
         order = tokens[1:]
         unknown = [t for t in order if t not in FACTOR_IDS]
         if unknown or not order or len(set(order)) != len(order):
-            raise ReplyError(
-                f"After `rank`, list factors once each, most important first: {', '.join(FACTOR_IDS)}."
-            )
+            raise ReplyError(f"After `rank`, list factors once each, most important first: {FACTOR_NAMES}.")
         return WeightsAnswer(rank_order_centroid(order), "ranked factors (rank-order centroid)")
     if len(tokens) % 2:
         raise ReplyError("Write pairs of factor and weight, like `risk 2 benefits 1.5` (or `importance +`).")
@@ -528,13 +527,14 @@ def parse_weights(raw: str) -> WeightsAnswer:
     directions: dict[str, str] = {}
     for name, value in zip(tokens[::2], tokens[1::2], strict=True):
         if name not in FACTOR_IDS:
-            raise ReplyError(f"“{name[:30]}” is not a factor; use {', '.join(FACTOR_IDS)}.")
+            raise ReplyError(f"“{name[:30]}” is not a factor; use {FACTOR_NAMES}.")
+        label = FACTORS_BY_ID[name].label
         if value in ("+", "-", "−"):
             directions[name] = "-" if value == "−" else value
             continue
-        number = _number(value, f"The weight of {name}")
+        number = _number(value, f"The weight of {label}")
         if number < 0:
-            raise ReplyError(f"The weight of {name} must be 0 or more.")
+            raise ReplyError(f"The weight of {label} must be 0 or more.")
         weights[name] = number
     if sum(weights.get(f, 1.0) for f in FACTOR_IDS) == 0:
         raise ReplyError("At least one factor needs a weight above 0.")

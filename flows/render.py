@@ -9,6 +9,18 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
+from flows.advice import (
+    KEPT_SHOWN,
+    TOP,
+    advise,
+    discuss_words,
+    factor_counts,
+    kept_words,
+    reasons,
+    reasons_text,
+    stability_words,
+    swap_words,
+)
 from flows.method import FACTOR_IDS, FACTORS_BY_ID, REASON_LABELS, STEPS
 from flows.report import Disagreement, RankedTask, Report
 
@@ -186,11 +198,8 @@ def weights_how(source: str) -> str:
 
 
 def weights_used(report: Report) -> str:
-    """The weights the report used, with each factor's direction: 'risk (-) ×2, benefits (+) ×1, ...'."""
-    return ", ".join(
-        f"{FACTORS_BY_ID[f].label} ({report.directions[f]}) ×{plain_number(report.weights[f])}"
-        for f in FACTOR_IDS
-    )
+    """The weights the report used: 'risk ×2, cost of not outsourcing ×1, ...'."""
+    return ", ".join(f"{FACTORS_BY_ID[f].label} ×{plain_number(report.weights[f])}" for f in FACTOR_IDS)
 
 
 def spread_text(task: RankedTask) -> str:
@@ -206,30 +215,9 @@ def spread_text(task: RankedTask) -> str:
     )
 
 
-STABILITY_INTRO = (
-    "Each line is the smallest change to one weight, the others kept as they are, that would swap two "
-    "neighbours on the shortlist (worked out exactly, not by trying values)."
-)
-STABILITY_RULE = "Stable: a task keeps its place when any one weight is 50% lower or higher."
-
-
-def stability_lines(report: Report, esc: Any) -> list[str]:
-    """The "How stable is this ranking?" section."""
-    if not report.shortlist:
-        return []
-    lines = ["## How stable is this ranking?", ""]
-    if report.sensitivity:
-        lines += [STABILITY_INTRO, ""]
-        lines += [f"- {p.sentence(esc)}." for p in report.sensitivity]
-        lines.append("")
-    else:
-        lines += ["Only one task is ranked, so nothing can swap.", ""]
-    lines += [STABILITY_RULE, ""]
-    for t in report.shortlist:
-        if t.stability is not None:
-            lines.append(f"- {t.rank}. {esc(t.process)}: {t.stability.sentence(esc)}")
-    lines.append("")
-    return lines
+def sentence_case(text: str) -> str:
+    """The first letter upper case, the rest as it is (names keep their case)."""
+    return text[:1].upper() + text[1:]
 
 
 def disagreement_text(d: Disagreement, names: Callable[[Iterable[str]], str]) -> str:
@@ -240,16 +228,119 @@ def disagreement_text(d: Disagreement, names: Callable[[Iterable[str]], str]) ->
     )
 
 
+# ---------------------------------------------------------------- Markdown
+
+
+def advice_lines(
+    report: Report, esc: Any, names: Callable[[Iterable[str]], str], top: int = TOP
+) -> list[str]:
+    """The report's opening: outsource first, discuss first, kept in-house; in words."""
+    advice = advise(report, top)
+    lines = ["## Advice", ""]
+    if not report.shortlist:
+        lines += ["Nothing made the shortlist this time.", ""]
+    else:
+        lines += ["**Outsource first**", ""]
+        if advice.outsource:
+            lines += [
+                f"- {esc(t.process)} (rank {t.rank}): {reasons_text(t.reasons)}." for t in advice.outsource
+            ]
+        else:
+            lines.append("- Nothing is clear yet: talk the tasks below through first.")
+        lines.append("")
+        if advice.discuss:
+            lines += ["**Discuss first**", ""]
+            lines += [
+                f"- {esc(t.process)} (rank {t.rank}): {reasons_text(t.reasons)}. "
+                f"{sentence_case(discuss_words(t, esc, names))}."
+                for t in advice.discuss
+            ]
+            lines.append("")
+        if advice.more_ranked:
+            more = advice.more_ranked
+            lines += [
+                f"{more} more {'task is' if more == 1 else 'tasks are'} ranked below these: see the shortlist.",
+                "",
+            ]
+    if advice.kept:
+        lines += ["**Kept in-house**", ""]
+        lines += [f"- {esc(e.process)}: {kept_words(e)}." for e in advice.kept[:KEPT_SHOWN]]
+        if len(advice.kept) > KEPT_SHOWN:
+            lines.append(f"- And {len(advice.kept) - KEPT_SHOWN} more: see Excluded below.")
+        lines.append("")
+    return lines
+
+
+def stability_lines(report: Report, esc: Any) -> list[str]:
+    """The "How stable is this ranking?" section, in words."""
+    if not report.shortlist:
+        return []
+    lines = ["## How stable is this ranking?", ""]
+    if report.sensitivity:
+        lines += [f"- {swap_words(p, esc)}." for p in report.sensitivity]
+    else:
+        lines.append("Only one task is ranked, so nothing can swap.")
+    lines += ["", "Each task's place when any one factor counts half as much or half again as much:", ""]
+    for t in report.shortlist:
+        if t.stability is not None:
+            lines.append(
+                f"- {esc(t.process)} (rank {t.rank}): {t.stability.label}, {stability_words(t.stability, esc)}"
+            )
+    lines.append("")
+    return lines
+
+
+STABILITY_INTRO = (
+    "Each line is the smallest change to one weight, the others kept as they are, that would swap two "
+    "neighbours on the shortlist (worked out exactly, not by trying values)."
+)
+STABILITY_RULE = "Stable: a task keeps its place when any one weight is 50% lower or higher."
+SCORE_RULE = (
+    "Each factor's median rating is scaled to 0-1 so that 1 always means 'outsource sooner' "
+    "(+ factors count for outsourcing: (m-1)/4; - factors count against it: (5-m)/4), weighted, and averaged: "
+    "score = 100 × Σ w·v / Σ w. Ties go to higher benefits, then lower risk, then the name."
+)
+
+
+def details_lines(report: Report, esc: Any) -> list[str]:
+    """The arithmetic behind the advice: weights and directions, each score factor by factor, and the exact
+    weight at which neighbours swap."""
+    lines = ["## Details: how the scores were worked out", "", SCORE_RULE, ""]
+    lines += [f"Weights used, {weights_how(report.weights_source)}:", ""]
+    lines += [f"- {line}." for line in factor_counts(report)]
+    lines.append("")
+    if not report.shortlist:
+        return lines
+    lines += [
+        "Each score, factor by factor: the median rating (+ or -, ×weight = what it adds before the average).",
+        "",
+    ]
+    lines += [f"- {esc(t.process)} ({shown_score(t)}): {factor_line(t, report)}" for t in report.shortlist]
+    lines.append("")
+    if report.sensitivity:
+        lines += [STABILITY_INTRO, ""]
+        lines += [f"- {p.sentence(esc)}." for p in report.sensitivity]
+        lines.append("")
+    lines += [STABILITY_RULE, ""]
+    for t in report.shortlist:
+        if t.stability is not None:
+            lines.append(f"- {esc(t.process)} (rank {t.rank}): {t.stability.sentence(esc)}")
+    lines.append("")
+    return lines
+
+
 def render_markdown(report: Report, escape: Any = None) -> str:
-    """Markdown for files and terminals; `escape` is applied to every user-typed string."""
+    """Markdown for files and terminals: the advice, the shortlist in words, what was left off, then the
+    details; `escape` is applied to every user-typed string."""
     esc = escape or (lambda s: s)
 
     def names(people: Iterable[str]) -> str:
         return ", ".join(people if escape is None else map(escape, people))
 
     lines = [f"# {esc(report.review) or 'Outsource review'}", ""]
+    lines += advice_lines(report, esc, names)
     if report.shortlist:
-        lines += ["## Shortlist: outsource these first", ""]
+        lines += ["## Shortlist, best candidate first", ""]
         lines += ["| rank | process | score | discuss | rank stability |", "|---:|---|---:|---|---|"]
         for t in report.shortlist:
             flag = "discuss" if t.needs_discussion else ""
@@ -258,7 +349,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
         lines.append("")
         for t in report.shortlist:
             lines.append(f"### {t.rank}. {esc(t.process)}: {shown_score(t)}")
-            lines.append(f"- Why: {factor_line(t, report)}")
+            lines.append(f"- Why: {reasons_text(reasons(t, report))}")
             lines.append(f"- Rated by: {names(t.ratings)}")
             if t.spread:
                 lines.append(f"- Spread of ratings (lowest–highest): {spread_text(t)}")
@@ -273,8 +364,6 @@ def render_markdown(report: Report, escape: Any = None) -> str:
                 )
             lines.append("")
         lines += stability_lines(report, esc)
-    else:
-        lines += ["No process made the shortlist.", ""]
     if report.excluded:
         lines += ["## Excluded", ""]
         for step in sorted({e.step for e in report.excluded}):
@@ -295,15 +384,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
         for s in report.merge_suggestions:
             lines.append(f"- {esc(s.source)} looks like {esc(s.into)} ({s.similarity:.0f}% similar)")
         lines.append("")
-    lines += [
-        "## How the scores were worked out",
-        "",
-        "Each factor's median rating is scaled to 0-1 so that 1 always means 'outsource sooner' "
-        "(+ factors: (m-1)/4, - factors: (5-m)/4), weighted, and averaged: score = 100 × Σ w·v / Σ w. "
-        "Ties go to higher benefits, then lower risk, then the name.",
-        f"Weights used, {weights_how(report.weights_source)}: {weights_used(report)}.",
-        "",
-    ]
+    lines += details_lines(report, esc)
     return "\n".join(lines)
 
 
@@ -361,7 +442,7 @@ CSV_COLUMNS = [
     "merged_into",
     "rank",
     "score",
-    *FACTOR_IDS,
+    *(FACTORS_BY_ID[f].label for f in FACTOR_IDS),  # the names people read; the JSON keeps the ids
     "discuss",
     "stability",
     "weights",

@@ -21,7 +21,7 @@ from flows.keys import (
     key_for,
     knockout,
 )
-from flows.method import FACTORS, Criterion, Stage, criteria_for
+from flows.method import FACTORS, Criterion, Stage, counts, criteria_for
 from flows.model import Review
 from flows.prompts import Kind, Option, Prompt
 from flows.reference import ORGANISATIONS, peer_figures, suggest_metrics
@@ -170,8 +170,8 @@ def _prioritise(review: Review, known: InPlay | None = None) -> QuestionPlan:
         yield key_for(RATE, process), partial(_rating_prompt, review, process, position)
 
 
-_WEIGHT_DETAILS = tuple(f"{f.id}: {f.help}" for f in FACTORS)
-_RATING_DETAILS = tuple(f"{i}. {f.id}: {f.question}" for i, f in enumerate(FACTORS, start=1))
+_WEIGHT_DETAILS = tuple(f"{f.label.capitalize()}: {f.help} It {counts(f.id, f.direction)}." for f in FACTORS)
+_RATING_DETAILS = tuple(f"{i}. {f.label.capitalize()}: {f.question}" for i, f in enumerate(FACTORS, start=1))
 
 
 def _weights_prompt() -> Prompt:

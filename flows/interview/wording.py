@@ -62,7 +62,7 @@ def answers_text(review: Review) -> str:
 def weights_text(review: Review) -> str:
     """`weights` alone: the weights now, and how to change them (nothing changes)."""
     stored = review.answers.get(WEIGHTS) or {}
-    weights = {f.id: (stored.get("weights") or {}).get(f.id, 1) for f in FACTORS}
+    weights = {f.label: (stored.get("weights") or {}).get(f.id, 1) for f in FACTORS}
     shown = ", ".join(f"{factor} {weight:g}" for factor, weight in weights.items())
     return (
         f"The weights now: {shown}. Change them with `weights risk 2 benefits 1.5`, "

@@ -33,7 +33,8 @@ def assert_shows(actual: Any, expected: Any, where: str = "report") -> None:
 def test_demo_prints_the_report_and_saves_the_review(cli: Cli) -> None:
     demo = cli.ok("demo")
     assert demo.out.startswith("# Demo: Northwind Tea online shop, marketing review")
-    assert "## Shortlist: outsource these first" in demo.out
+    assert "## Advice\n\n**Outsource first**\n\n- Product photography (rank 1): " in demo.out
+    assert "## Shortlist, best candidate first" in demo.out
     assert "Disagreement on" in demo.out
     review_id = saved_id(demo.err)
 

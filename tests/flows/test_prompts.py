@@ -184,6 +184,11 @@ def test_pick_one() -> None:
             "RISK 2 Consequences 4 TECH_COMPLEXITY 2 importance 3 benefits 5 vendor_expertise 2",
             rating(2, 4, 2, 3, 5, 2),
         ),
+        (  # the names people read work as well as the ids
+            "risk 2, cost of not outsourcing 4, Technical complexity 2, importance 3, benefits 5, "
+            "vendor domain expertise needed 2",
+            rating(2, 4, 2, 3, 5, 2),
+        ),
     ],
 )
 def test_ratings(text: str, expected: dict[str, int]) -> None:
@@ -203,7 +208,7 @@ def test_ratings(text: str, expected: dict[str, int]) -> None:
         ("2 4 2 3 5 x", ("“x”", "from 1 to 5")),
         ("² 4 2 3 5 2", ("from 1 to 5",)),
         ("2 4 2 3 5 ⁵", ("from 1 to 5",)),
-        ("risk 2 benefits 5", ("missing", "consequences", "vendor_expertise")),
+        ("risk 2 benefits 5", ("missing", "cost of not outsourcing", "vendor domain expertise needed")),
         (
             "risk 2 cost 3 consequences 4 tech_complexity 2 importance 3 benefits 5",
             ("“cost” is not a factor",),
@@ -348,6 +353,36 @@ def test_weight_pairs() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "weights", "directions"),
+    [
+        ("cost of not outsourcing 2", {"consequences": 2}, {}),
+        ("Technical complexity 0.5, vendor_expertise 3", {"tech_complexity": 0.5, "vendor_expertise": 3}, {}),
+        ("vendor domain expertise needed 1.5 importance +", {"vendor_expertise": 1.5}, {"importance": "+"}),
+    ],
+)
+def test_weights_take_the_factors_names(
+    text: str, weights: dict[str, float], directions: dict[str, str]
+) -> None:
+    answer = value(Kind.WEIGHTS, text)
+    assert isinstance(answer, WeightsAnswer)
+    assert (answer.weights, answer.directions) == (weights, directions)
+
+
+def test_a_ranking_takes_the_factors_names() -> None:
+    by_name = value(Kind.WEIGHTS, "rank benefits, cost of not outsourcing, risk")
+    assert by_name == value(Kind.WEIGHTS, "rank benefits consequences risk")
+
+
+def test_the_ratings_question_names_the_factors_as_people_read_them() -> None:
+    accepts = make(Kind.RATINGS).accepts
+    assert (
+        "in this order: risk, cost of not outsourcing, technical complexity, importance, benefits, "
+        "vendor domain expertise needed" in accepts
+    )
+    assert "consequences" not in accepts and "vendor_expertise" not in accepts
+
+
 @pytest.mark.parametrize("text", ["ok", "OK", "keep", "default", " Keep "])
 def test_keep_the_default_weights(text: str) -> None:
     assert value(Kind.WEIGHTS, text) == WeightsAnswer({}, "default")
@@ -387,7 +422,7 @@ def test_rank_order_centroid_sums_to_six_and_falls_with_the_rank(order: list[str
     [
         ("rank", ("most important first",)),
         ("rank risk risk", ("once each",)),
-        ("rank cost risk", ("risk, consequences",)),
+        ("rank cost risk", ("risk, cost of not outsourcing, technical complexity",)),
         ("risk", ("pairs",)),
         ("risk 2 benefits", ("pairs",)),
         ("cost 2", ("“cost” is not a factor",)),
@@ -530,7 +565,7 @@ def test_control_characters_do_not_hide_a_command() -> None:
         (Kind.YES_NO, ("`yes` or `no`",)),
         (Kind.PICK, ("`1 3`", "`all`", "`none`")),
         (Kind.PICK_ONE, ("one option number",)),
-        (Kind.RATINGS, ("six ratings", " ".join(FACTOR_IDS), "`2 4 2 3 5 2`", "`done`")),
+        (Kind.RATINGS, ("six ratings", "risk, cost of not outsourcing", "`2 4 2 3 5 2`", "`done`")),
         (Kind.NUMBER, ("a number",)),
         (Kind.TEXT, ("short text",)),
         (Kind.METRICS, ("`name; baseline; target; warn at`", "`done`")),

@@ -274,7 +274,8 @@ def test_report_posts_the_shortlist_to_the_channel(slack: Slack) -> None:
     assert posted and all(c["channel"] == talk.channel and not c.get("thread_ts") for c in posted)
     text = "\n".join(c.all_text() for c in posted)
     assert "Shortlist: Ready" in text and "1. Blog writing" in text and "2. SEO audits" in text
-    assert "Why: risk 2" in text
+    assert "*Outsource first*\n• Blog writing (rank 1): big benefits, low risk" in text
+    assert "Why: big benefits, low risk" in text and "Why: risk 2" not in text  # words, not arithmetic
     # The whole report as a Markdown file, in the review's thread.
     markdown = wait_for_file(slack.fake, talk.channel)
     assert markdown.filename == "ready.md" and markdown.thread_ts == talk.thread_ts
