@@ -154,3 +154,29 @@ def claim_once_in_process(url: str, worker: str, limit: int, start: Barrier, res
         results.put([row.id for row in outbox.claim(worker, limit)])
     finally:
         engine.dispose()
+
+
+def save_with_outbox_in_process(
+    url: str, review_id: str, worker: str, count: int, start: Barrier, results: Any
+) -> None:
+    """`count` saves of the review, each with one outbox row naming the version it makes (retrying on
+    VersionConflict); puts how many conflicts were met."""
+    engine = make_engine(url)
+    try:
+        store = SqlReviewStore(engine)
+        conflicts = 0
+        start.wait()
+        for n in range(count):
+            while True:
+                review = store.get(review_id)
+                assert review is not None
+                review.answers = {**review.answers, f"{worker}-q{n}": n}
+                item = Outgoing("chat.postMessage", {"version": review.version + 1}, "T1", review_id)
+                try:
+                    store.save(review, outbox=[item])
+                    break
+                except VersionConflict:
+                    conflicts += 1
+        results.put(conflicts)
+    finally:
+        engine.dispose()
