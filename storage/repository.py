@@ -23,9 +23,10 @@ from sqlmodel import col, delete, insert, select, update
 
 from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
-from flows.ports import DuplicateDelivery, VersionConflict
+from flows.ports import DuplicateDelivery, Outgoing, VersionConflict
 from flows.report import Report
 from storage.db import json_text
+from storage.outbox import SqlOutbox, with_review
 from storage.tables import (
     AnswerRow,
     CurrentAnswerRow,
@@ -47,19 +48,25 @@ class SqlReviewStore:
     or removed when it returns None, so they always describe the review as saved. It must depend on the review
     alone: whether there are rows to remove is told by the outcome of the review as loaded (`save`'s `since`),
     else asked by the save's UPDATE itself (a review without a report is saved on every answer).
+
+    `outbox` is the SqlOutbox the writes put their messages in (default: one on the same engine, with its
+    default lease and pacing); deliverers read it from here (`store.outbox`).
     """
 
     def __init__(
         self,
         engine: Engine,
         outcome: Outcome | None = None,
+        outbox: SqlOutbox | None = None,
     ) -> None:
         self.engine = engine
         self.outcome = outcome
+        self.outbox = outbox if outbox is not None else SqlOutbox(engine)
         self._sql = _statements(engine.dialect.name)
 
-    def create(self, review: Review) -> Review:
-        """Save a new review; returns it with `id` set (a new uuid4 hex unless given) and `version` 1."""
+    def create(self, review: Review, outbox: Sequence[Outgoing] = ()) -> Review:
+        """Save a new review, and `outbox` in the same transaction; returns it with `id` set (a new uuid4 hex
+        unless given) and `version` 1. An Outgoing whose `review_id` (or `lane`) is "" gets the new id."""
         now = utcnow()
         created = replace(
             review,
@@ -74,6 +81,7 @@ class SqlReviewStore:
             self._write_answers(session, created, None)
             if projection is not None:
                 _replace_projection(session, created, projection)
+            self.outbox.write(session, with_review(outbox, created.id or ""))
         return created
 
     def get(self, review_id: str, team_id: str | None = None) -> Review | None:
@@ -100,8 +108,9 @@ class SqlReviewStore:
         receipt: str | None = None,
         *,
         since: Review | None = None,
+        outbox: Sequence[Outgoing] = (),
     ) -> Review:
-        """Write the review and its new answer records in one transaction.
+        """Write the review, its new answer records and `outbox` in one transaction.
 
         `since` is the review as loaded, before the changes being saved: only the answers that differ from its
         answers are written (told apart by identity: answers are replaced, never changed in place). Without
@@ -156,6 +165,9 @@ class SqlReviewStore:
                 session.execute(_ADD_ANSWER, [_answer_values(record) for record in records])
             if projection is not None or had_projection:
                 _replace_projection(session, saved, projection)
+            # After the version-guarded UPDATE: a concurrent save of the review waits for this transaction,
+            # so the review's outbox rows are numbered in the order their saves commit.
+            self.outbox.write(session, outbox)
         return saved
 
     def mark_posted(self, review: Review, question: str | None, posted_at: datetime | None = None) -> Review:
@@ -187,15 +199,20 @@ class SqlReviewStore:
         with self.engine.connect() as session:
             return [_to_record(row) for row in session.execute(query)]
 
-    def claim_receipt(self, team_id: str, key: str) -> bool:
+    def claim_receipt(self, team_id: str, key: str, outbox: Sequence[Outgoing] = ()) -> bool:
         """True the first time `key` is seen for the team, False on every repeat (retries, double clicks).
+        `outbox` is written in the same transaction, only when the key is claimed.
 
         The primary key decides, so this holds across threads, processes and machines.
         """
         try:
             with self.engine.begin() as session:
-                session.execute(_CLAIM, _receipt(team_id, key))
-        except IntegrityError:
+                try:
+                    session.execute(_CLAIM, _receipt(team_id, key))
+                except IntegrityError:
+                    raise _Repeat from None  # leaving the block rolls back; the outbox is not written
+                self.outbox.write(session, outbox)
+        except _Repeat:
             return False
         return True
 
@@ -263,6 +280,10 @@ class SqlReviewStore:
                 for i, (key, value) in enumerate(changed)
             ]
             session.execute(self._sql.put_answers, rows)
+
+
+class _Repeat(Exception):
+    """A receipt claimed before (inside `claim_receipt`)."""
 
 
 # The statements of an answer's path. Their parameters are named apart from the columns.

@@ -136,6 +136,56 @@ class ReceiptRow(StorageModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class OutboxItemRow(StorageModel, table=True):
+    """A message to deliver (an outbox row, see storage.outbox): written in the same transaction as the change
+    that caused it, sent afterwards by a delivery worker. The id gives the order (per lane)."""
+
+    __tablename__ = "outbox"
+    # sqlite_autoincrement: ids only grow on SQLite too, even after the newest rows are deleted (`forget`).
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_lane_id", "lane", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    # BIGINT on PostgreSQL; INTEGER on SQLite, where only an INTEGER PRIMARY KEY numbers itself.
+    id: int | None = Field(
+        default=None,
+        primary_key=True,
+        sa_type=BigInteger().with_variant(Integer(), "sqlite"),
+        sa_column_kwargs={"autoincrement": True},
+    )
+    key: str = Field(unique=True, sa_type=String)
+    team_id: str = Field(sa_type=String)
+    enterprise_id: str | None = Field(default=None, sa_type=String)
+    review_id: str | None = Field(default=None, index=True, sa_type=String)
+    lane: str = Field(sa_type=String)
+    method: str = Field(sa_type=String)
+    args: str = Field(sa_type=Text)  # JSON text
+    pace: str | None = Field(default=None, sa_type=String)
+    effect: str | None = Field(default=None, sa_type=String)
+    status: str = Field(sa_type=String)  # pending | sending | done | failed
+    attempts: int
+    not_before: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, sa_type=String)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, sa_type=Text)
+    result: str | None = Field(default=None, sa_type=Text)  # JSON text: the useful bits of Slack's answer
+
+
+class OutboxPaceRow(StorageModel, table=True):
+    """The pacing of one key (a channel, or a workspace and method): GCRA's theoretical arrival time, and the
+    end of a pause asked for by a 429's Retry-After."""
+
+    __tablename__ = "outbox_pace"
+
+    key: str = Field(primary_key=True, sa_type=String)
+    next_at: datetime = Field(sa_type=UTCDateTime)
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 # Projection tables: the latest report of a review, flattened for queries across reviews. They are derived data,
 # replaced as a whole whenever the review is saved with an outcome.
 

@@ -30,7 +30,17 @@ from storage.tables import metadata
 from tests.support.storage_workers import fresh_processes, upgrade_in_process
 
 REPO = Path(__file__).resolve().parents[2]
-TABLES = {"review", "current_answer", "answer", "receipt", "process", "rating", "metric"}
+TABLES = {
+    "review",
+    "current_answer",
+    "answer",
+    "receipt",
+    "process",
+    "rating",
+    "metric",
+    "outbox",
+    "outbox_pace",
+}
 SLACK_OAUTH_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}  # Bolt's OAuth stores (0003)
 
 
@@ -39,7 +49,7 @@ def _tables(engine: Engine) -> set[str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert head_revision() == "0005"
+    assert head_revision() == "0006"
 
 
 def test_empty_database_has_no_revision(database_url: str) -> None:

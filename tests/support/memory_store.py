@@ -9,28 +9,38 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from flows.model import AnswerRecord, Review, utcnow
-from flows.ports import DuplicateDelivery, VersionConflict
+from flows.ports import DuplicateDelivery, Outgoing, VersionConflict
 
 
 class MemoryStore:
     """The ReviewStore protocol kept in dicts, with the same version and receipt rules as the real one.
 
     `before_next_save` runs a callable once, just before the next save is checked: another writer
-    getting in between a load and a save.
+    getting in between a load and a save. `outbox` holds what the writes put in the outbox, in order.
     """
 
     def __init__(self) -> None:
         self.reviews: dict[str, Review] = {}
         self.records: dict[str, list[AnswerRecord]] = {}
         self.receipts: set[tuple[str, str]] = set()
+        self.outbox: list[Outgoing] = []
         self.conflicts = 0
         self.saves = 0
         self.before_next_save: list[Callable[[], None]] = []
 
-    def create(self, review: Review) -> Review:
+    def create(self, review: Review, outbox: Sequence[Outgoing] = ()) -> Review:
         stored = dataclasses.replace(copy.deepcopy(review), id=review.id or uuid.uuid4().hex, version=1)
-        self.reviews[stored.id or ""] = stored
-        self.records[stored.id or ""] = []
+        new_id = stored.id or ""
+        self.reviews[new_id] = stored
+        self.records[new_id] = []
+        self.outbox.extend(
+            dataclasses.replace(
+                item,
+                review_id=new_id if item.review_id == "" else item.review_id,
+                lane=new_id if item.lane == "" else item.lane,
+            )
+            for item in outbox
+        )
         return copy.deepcopy(stored)
 
     def get(self, review_id: str, team_id: str | None = None) -> Review | None:
@@ -52,6 +62,7 @@ class MemoryStore:
         receipt: str | None = None,
         *,
         since: Review | None = None,
+        outbox: Sequence[Outgoing] = (),
     ) -> Review:
         if self.before_next_save:
             self.before_next_save.pop(0)()
@@ -72,6 +83,7 @@ class MemoryStore:
         )
         self.reviews[saved.id or ""] = saved
         self.records[saved.id or ""].extend(copy.deepcopy(list(records)))
+        self.outbox.extend(outbox)
         self.saves += 1
         return copy.deepcopy(saved)
 
@@ -95,8 +107,9 @@ class MemoryStore:
     def shortlist_counts(self, team_id: str) -> dict[str, int]:
         return {}
 
-    def claim_receipt(self, team_id: str, key: str) -> bool:
+    def claim_receipt(self, team_id: str, key: str, outbox: Sequence[Outgoing] = ()) -> bool:
         if (team_id, key) in self.receipts:
             return False
         self.receipts.add((team_id, key))
+        self.outbox.extend(outbox)
         return True
