@@ -40,6 +40,7 @@ import json
 import re
 import socket
 import ssl
+import sys
 import threading
 import time
 import uuid
@@ -1553,6 +1554,7 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # many clients connecting at once (socketserver's default is 5)
     block_on_close = False
     fake: FakeSlack
 
@@ -1572,6 +1574,12 @@ class _Server(ThreadingHTTPServer):
         with self._connections_lock:
             self.open_connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away before its answer (killed, timed out) is no error of the fake's."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         with self._connections_lock:
