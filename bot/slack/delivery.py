@@ -1,15 +1,9 @@
 """Delivery: sends the outbox to Slack, from background threads, each running an asyncio loop.
 
-Each loop claims rows (`SqlOutbox.claim`: a lane's rows one at a time, in order; a channel's paced), sends
-each one as a task (`bot.slack.sending`) through slack_sdk's AsyncWebClient on one aiohttp session (its
-connections kept open and reused; no retry handlers, the outbox retries), and settles it:
-
-- done: marked done with the useful parts of Slack's answer;
-- 429: the channel (the row's `pace`, else the workspace's method) is paused for Retry-After and the row waits
-  that long; nothing else is held up;
-- a moment's trouble (5xx, timeouts, the network): tried again after 1, 2, 4 ... 300 s; failed after 20 tries;
-- refused for good (channel_not_found, not_in_channel, invalid_auth, ...): failed, one log line, and the person
-  who asked is told through the row's `response_url` when it has one.
+Each loop claims rows (`SqlOutbox.claim`: a lane's rows one at a time, in order; a channel's paced) and
+delivers each one as a task (`bot.slack.settling`: sent by `bot.slack.sending`, then done, put back or failed),
+through slack_sdk's AsyncWebClient on one aiohttp session: its connections are kept open and reused, and it has
+no retry handlers (the outbox retries, without holding anything up).
 
 It claims again when `wake()` says rows were written, when a delivery ends (its lane's next row is free), and
 every POLL seconds (rows written by other processes, retries coming due). `stop()` takes no more rows and lets
@@ -26,23 +20,13 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.slack.failures import (
-    AUTH_PROBLEMS,
-    MAX_ATTEMPTS,
-    DeliveryError,
-    backoff,
-    classify,
-    expected,
-    fix_for,
-    told,
-)
-from bot.slack.sending import RESPONSE_URL, Sender
+from bot.slack.sending import Sender
+from bot.slack.settling import deliver
 from bot.slack.tokens import Tokens, bot_tokens
 from flows.model import utcnow
 from flows.service import ReviewService
@@ -158,7 +142,7 @@ class Delivery:
                 wake.clear()
                 claimed = await self._claim(sender, worker, IN_HAND - len(tasks))
                 for row in claimed:
-                    task = asyncio.create_task(self._deliver(sender, session, row))
+                    task = asyncio.create_task(deliver(sender, session, row))
                     tasks.add(task)
                     task.add_done_callback(lambda t: self._settle(t, tasks, wake))
                 if not wake.is_set():
@@ -210,59 +194,6 @@ class Delivery:
         with self._changed:
             self._left += len(cut)
 
-    # ------------------------------------------------------------ one row
-
-    async def _deliver(self, sender: Sender, session: aiohttp.ClientSession, row: OutboxRow) -> None:
-        try:
-            try:
-                result = await sender.send(row)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if not expected(exc):
-                    log.exception("delivering outbox row %s raised", row.id)
-                await self._failed(sender, session, row, classify(exc))
-            else:
-                await sender.blocking(self.outbox.done, row, result)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the database: the row's lease runs out and it is delivered again, once
-            log.exception("settling outbox row %s failed", row.id)
-
-    async def _failed(
-        self, sender: Sender, session: aiohttp.ClientSession, row: OutboxRow, failure: DeliveryError
-    ) -> None:
-        if failure.retry_after is not None:
-            await sender.blocking(
-                self.outbox.pause, row.pace or f"{row.team_id}:{row.method}", failure.retry_after
-            )
-            await sender.blocking(self.outbox.postpone, row, failure.retry_after)
-            log.info(
-                "rate limited method=%s pace=%s retry_after=%s", row.method, row.pace, failure.retry_after
-            )
-        elif failure.permanent or row.attempts >= MAX_ATTEMPTS:
-            await sender.blocking(self.outbox.fail, row, failure.error)
-            level = logging.ERROR if failure.error in AUTH_PROBLEMS else logging.WARNING
-            log.log(
-                level,
-                "delivery failed method=%s team=%s review=%s error=%s attempts=%d: %s",
-                row.method,
-                row.team_id,
-                row.review_id,
-                failure.error,
-                row.attempts,
-                fix_for(failure.error),
-            )
-            url = row.args.get(RESPONSE_URL)
-            if url:
-                await _tell(session, str(url), told(failure.error))
-        else:
-            delay = backoff(row.attempts)
-            await sender.blocking(self.outbox.retry, row, failure.error, delay)
-            log.info(
-                "delivery will be tried again method=%s error=%s in=%ss", row.method, failure.error, delay
-            )
-
 
 def start_delivery(settings: Settings, service: ReviewService, threads: int | None = None) -> Delivery:
     """The Delivery of `serve` / `socket` (DELIVERY_THREADS loops; 0: none, the workers deliver) or, with
@@ -292,14 +223,3 @@ def _clients(settings: Settings, session: aiohttp.ClientSession) -> Callable[[st
         return made[token]
 
     return client_for
-
-
-async def _tell(session: aiohttp.ClientSession, url: str, text: str) -> None:
-    """Say `text` to the person through a slash command's response_url (only they see it)."""
-    message: dict[str, Any] = {"response_type": "ephemeral", "replace_original": False, "text": text}
-    try:
-        async with session.post(url, json=message) as answer:
-            if answer.status >= 400:
-                log.warning("telling the person failed status=%s", answer.status)
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("telling the person failed error=%s", type(exc).__name__)

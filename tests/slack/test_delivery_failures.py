@@ -29,7 +29,7 @@ def test_a_429_pauses_only_its_channel(fake_slack: FakeSlack, outbox: Outbox) ->
     flowing = outbox.enqueue(*[post("C0CALM", f"calm {n}", f"calm-{n % 2}") for n in range(5)])
     with outbox.delivering() as delivery:
         delivery.drain()
-        assert keys_in(fake_slack, "C0CALM") == [row.key for row in flowing]
+        assert sorted(keys_in(fake_slack, "C0CALM")) == sorted(row.key for row in flowing)
         assert keys_in(fake_slack, "C0BUSY") == []
         held = next(row for row in outbox.rows() if row.key == waiting.key)
         assert (held.status, held.attempts) == ("pending", 0)  # a 429 is not the row's fault
