@@ -144,9 +144,13 @@ class SqlOutbox:
             return []
         now = _utc(now) if now is not None else utcnow()
         params = {"w_now": now, "w_horizon": now + self.pace_interval * (self.pace_burst - 1)}
-        query = _CANDIDATES.limit(limit * 4)
         if self._postgres:
-            query = query.with_for_update(skip_locked=True, of=_OUTBOX)
+            # Lock no more than may be taken: a row locked and left would be skipped by the other workers
+            # until this transaction ends. The SQL has judged the pacing already, but for rows of one key
+            # beyond its burst: those wait for the next claim.
+            query = _CANDIDATES.limit(limit).with_for_update(skip_locked=True, of=_OUTBOX)
+        else:
+            query = _CANDIDATES.limit(limit * 4)  # read without a lock: look further, past rows another takes
         claimed: list[OutboxRow] = []
         with self.engine.begin() as connection:
             candidates = connection.execute(query, params).all()

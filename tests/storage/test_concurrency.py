@@ -3,12 +3,8 @@
 Runs on a SQLite file and on PostgreSQL, from threads (one engine, its pool) and from processes (an engine each).
 """
 
-import queue
 import threading
-import time
 from collections import Counter
-from collections.abc import Sequence
-from multiprocessing.process import BaseProcess
 from typing import Any
 
 import pytest
@@ -17,32 +13,17 @@ from sqlalchemy import Engine
 from flows.model import Review
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
-from tests.support.storage_workers import add_answers, answer_in_process, claim_in_process, fresh_processes
+from tests.support.storage_workers import (
+    add_answers,
+    answer_in_process,
+    claim_in_process,
+    fresh_processes,
+    run_processes,
+)
 
 WRITERS = 4
 ANSWERS_EACH = 10
 PROCESSES = fresh_processes()  # children build their own engines; nothing is inherited
-
-
-def run_processes(processes: Sequence[BaseProcess], results: Any, timeout: float = 120) -> list[Any]:
-    """Start the processes, collect one result from each, and check that every one exited cleanly."""
-    for process in processes:
-        process.start()
-    collected: list[Any] = []
-    deadline = time.monotonic() + timeout
-    while len(collected) < len(processes) and time.monotonic() < deadline:
-        try:
-            collected.append(results.get(timeout=0.5))
-        except queue.Empty:
-            if not any(process.is_alive() for process in processes) and results.empty():
-                break  # a process died without answering: its exit code says so below
-    for process in processes:
-        process.join(timeout=30)
-        if process.is_alive():
-            process.terminate()
-    assert [process.exitcode for process in processes] == [0] * len(processes)
-    assert len(collected) == len(processes)
-    return collected
 
 
 def run_threads(target: Any, args: list[tuple[Any, ...]]) -> list[Any]:
