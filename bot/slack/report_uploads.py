@@ -36,6 +36,8 @@ def upload_for(
     to upload (no such review, no report yet, an unknown format, a chart that cannot be drawn)."""
     try:
         review = service.load(review_id or "")
+        if not service.has_report(review):
+            raise ValueError("no report yet")
         report = service.full_report(review)
     except (ReviewNotFound, ValueError):
         raise DeliveryError("report_not_ready", permanent=True) from None
