@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support import FakeSlack
+from tests.support.bots import bot_env
 from tests.support.delivery import Outbox, keys_in, outbox_rows, post, start_worker
 from tests.support.postgres import postgres_available, postgres_url  # noqa: F401  (fixtures)
 
@@ -19,6 +21,18 @@ pytestmark = pytest.mark.slow  # real `outsource-review worker` processes
 def stop(process: subprocess.Popen[bytes]) -> int:
     process.send_signal(signal.SIGTERM)
     return process.wait(20)
+
+
+def test_a_worker_without_a_token_says_so_in_one_line(
+    fake_slack: FakeSlack, tmp_path: Path, database_url: str
+) -> None:
+    env = bot_env(fake_slack, database_url, SLACK_BOT_TOKEN="")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "worker"], env=env, cwd=tmp_path, capture_output=True, timeout=60
+    )
+    assert done.returncode == 1
+    (line,) = done.stderr.decode().strip().splitlines()
+    assert line.startswith("SLACK_BOT_TOKEN is not set")
 
 
 def test_sigterm_finishes_the_delivery_in_hand_and_exits_0(
