@@ -35,6 +35,7 @@ from storage.outbox import OutboxRow, SqlOutbox
 log = logging.getLogger("bot.slack.delivery")
 
 POLL = 0.25  # seconds between claims when nobody wakes the loop
+MIN_NAP = 0.02  # when something is due already and yet nothing could be claimed, it is not claimed in a spin
 IN_HAND = 100  # deliveries in flight at once, per loop
 CALL_TIMEOUT = 30.0  # seconds a Web API call may take
 DB_THREADS = 4  # for the database work of the deliveries (claims, marks, effects)
@@ -101,8 +102,9 @@ class Delivery:
         return self._left == 0 and not any(t.is_alive() for t in self._running)
 
     def drain(self, timeout: float = 10.0) -> None:
-        """Block until a claim finds nothing to take and nothing is in hand (rows waiting for a retry, a
-        pause or another process's lease are left). TimeoutError when that takes longer than `timeout`."""
+        """Block until a claim finds nothing to take and nothing is in hand: rows waiting for a retry, a pause,
+        their channel's pace or another process's lease are left. At once when no loop runs (threads=0).
+        TimeoutError when that takes longer than `timeout`."""
         if not self._running:
             return
         with self._changed:
@@ -172,7 +174,7 @@ class Delivery:
             except Exception:
                 due = None
             if due is not None:
-                wait = min(POLL, max(0.0, (due - utcnow()).total_seconds()))
+                wait = min(POLL, max(MIN_NAP, (due - utcnow()).total_seconds()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), wait)
 
