@@ -37,6 +37,7 @@ log = logging.getLogger("bot.slack.delivery")
 POLL = 0.25  # seconds between claims when nobody wakes the loop
 MIN_NAP = 0.02  # when something is due already and yet nothing could be claimed, it is not claimed in a spin
 IN_HAND = 100  # deliveries in flight at once, per loop
+DB_TROUBLE_NAP = 2.0  # seconds before claiming again when the database did not answer
 CALL_TIMEOUT = 30.0  # seconds a Web API call may take
 DB_THREADS = 4  # for the database work of the deliveries (claims, marks, effects)
 
@@ -143,6 +144,10 @@ class Delivery:
             while not self._stopping:
                 wake.clear()
                 claimed = await self._claim(sender, worker, IN_HAND - len(tasks))
+                if claimed is None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), DB_TROUBLE_NAP)
+                    continue
                 for row in claimed:
                     task = asyncio.create_task(deliver(sender, session, row))
                     tasks.add(task)
@@ -151,14 +156,16 @@ class Delivery:
                     await self._nap(sender, wake, idle=not tasks)
             await self._finish(tasks)
 
-    async def _claim(self, sender: Sender, worker: str, free: int) -> list[OutboxRow]:
+    async def _claim(self, sender: Sender, worker: str, free: int) -> list[OutboxRow] | None:
+        """The rows claimed (a drain waiting learns when there were none); None when the database failed."""
         with self._changed:
             asked, settled = self._asked, self._settled
         try:
             rows = await sender.blocking(self.outbox.claim, worker, free) if free > 0 else []
-        except Exception:
-            log.exception("claiming outbox rows failed; trying again")
-            return []
+        except Exception as exc:
+            log.warning("claiming outbox rows failed error=%s; trying again", type(exc).__name__)
+            log.debug("the claim's failure", exc_info=exc)
+            return None
         with self._changed:
             self._in_hand += len(rows)
             if not rows and free > 0 and self._in_hand == 0 and self._settled == settled:
