@@ -442,6 +442,11 @@ def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    importlib.import_module("bot.slack.worker").work(settings)
+    return 0
+
+
 def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         base = None if args.socket else manifest.https_base(args.url)
@@ -547,6 +552,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("socket", help="the Slack app over Socket Mode")
     p.set_defaults(func=cmd_socket)
+
+    p = sub.add_parser("worker", help="only deliver the Slack app's messages (more of them: more throughput)")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("manifest", help="the Slack app's manifest, to paste when creating the app")
     mode = p.add_mutually_exclusive_group(required=True)

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     host: str = DEFAULT_HOST
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: str = "INFO"
+    # The outbox (bot.slack.delivery): seconds between posts in one channel (0: no pacing) and the burst let
+    # through at once; how long a claimed row is a worker's before another may take it; delivery loops in
+    # `serve` / `socket` (0: none, when `outsource-review worker` processes deliver).
+    outbox_pace: float = Field(default=1.0, ge=0)
+    outbox_burst: int = Field(default=4, ge=1)
+    outbox_lease: float = Field(default=30.0, gt=0)
+    delivery_threads: int = Field(default=1, ge=0)
 
     @field_validator("database_url", mode="before")
     @classmethod

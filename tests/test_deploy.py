@@ -97,7 +97,7 @@ def test_the_health_check_asks_a_route_serve_answers_on_the_port_it_listens_on()
     app = App(signing_secret="secret", token="xoxb-test", token_verification_enabled=False)
     statuses: list[str] = []
     body = build_wsgi(app)({"PATH_INFO": path, "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s))
-    assert statuses == ["200 OK"] and b"".join(body) == b"ok\n"
+    assert statuses == ["200 OK"] and json.loads(b"".join(body)) == {"ok": True}
 
 
 def test_every_variable_given_to_the_bot_is_a_setting() -> None:

@@ -34,9 +34,13 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings, SlackSettingsError, SlackUnreachable
 from bot.slack import oauth
 from bot.slack.app import create_app
+from bot.slack.delivery import Delivery, start_delivery
 from bot.slack.manifest import EVENTS_PATH
 from bot.slack.requestlog import RequestLog, redact_logs
 from bot.wiring import open_service
+from flows.model import utcnow
+from flows.service import ReviewService
+from storage.outbox import Backlog
 
 log = logging.getLogger("bot.slack.run")
 MAX_BODY_BYTES = 1_000_000  # Slack's requests are a few kilobytes; a 40,000-character message is under 200 kB
@@ -68,8 +72,12 @@ _BOLT_ENVIRON = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def build_wsgi(app: App, signing_secret: str | None = None) -> WSGIApp:
-    """`POST /slack/events` (and the OAuth pages when configured) go to Bolt; `GET /healthz` answers ok.
+def build_wsgi(
+    app: App, signing_secret: str | None = None, backlog: Callable[[], Backlog] | None = None
+) -> WSGIApp:
+    """`POST /slack/events` (and the OAuth pages when configured) go to Bolt; `GET /healthz` answers 200 with
+    `{"ok": true}`, and with `backlog` (the outbox's) how many messages wait and how long the oldest has:
+    `{"ok": true, "outbox": {"backlog": 3, "oldest_seconds": 1.2}}`.
 
     A body Bolt could not read (not UTF-8, not JSON where JSON belongs, nested too deeply, not an object, too
     large, or not of the shape its kind has: `well_formed`) is answered here with one log line: 401 when its
@@ -85,7 +93,7 @@ def build_wsgi(app: App, signing_secret: str | None = None) -> WSGIApp:
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/healthz" and method in ("GET", "HEAD"):
-            return _plain(start_response, "200 OK", "ok")
+            return _json(start_response, health(backlog))
         if path == EVENTS_PATH and method == "POST":
             refusal = _unreadable(environ, signing_secret)
             if refusal is not None:
@@ -105,6 +113,24 @@ def build_wsgi(app: App, signing_secret: str | None = None) -> WSGIApp:
         return slack(environ, start_response)
 
     return wsgi
+
+
+def health(backlog: Callable[[], Backlog] | None) -> dict[str, Any]:
+    """What /healthz says. The server answers even when the database does not: then the outbox is unknown."""
+    if backlog is None:
+        return {"ok": True}
+    try:
+        waiting = backlog()
+    except Exception as exc:
+        log.warning("health: the outbox backlog is unknown error=%s", type(exc).__name__)
+        return {"ok": True, "outbox": None}
+    age = (utcnow() - waiting.oldest).total_seconds() if waiting.oldest else 0.0
+    return {"ok": True, "outbox": {"backlog": waiting.count, "oldest_seconds": round(max(age, 0.0), 3)}}
+
+
+def _json(start_response: Callable[..., Any], body: dict[str, Any]) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(body).encode() + b"\n"]
 
 
 def _plain(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
@@ -290,10 +316,11 @@ def check_reachable(api_url: str, timeout: float = 10.0) -> None:
         ) from None
 
 
-def _build(settings: Settings, socket_mode: bool = False) -> App:
+def _build(settings: Settings, socket_mode: bool = False) -> tuple[App, ReviewService]:
     _prepare(settings, socket_mode)
+    service = open_service(settings.database_url)
     try:
-        return create_app(settings, open_service(settings.database_url), socket_mode=socket_mode)
+        return create_app(settings, service, socket_mode=socket_mode), service
     except BoltError as exc:
         refusal = exc.__context__  # Bolt raises its error while handling auth.test's SlackApiError
         if not isinstance(refusal, SlackApiError):
@@ -315,11 +342,12 @@ def _on_stop(stop: Callable[[], None]) -> None:
 def serve(settings: Settings, port: int | None = None) -> None:
     import waitress
 
-    app = _build(settings)
+    app, service = _build(settings)
+    delivery = start_delivery(settings, service)
     port = port or settings.port
     gate = Gate()
     server = waitress.create_server(
-        gate.wrap(build_wsgi(app, settings.slack_signing_secret)),
+        gate.wrap(build_wsgi(app, settings.slack_signing_secret, delivery.outbox.backlog)),
         host=settings.host,
         port=port,
         **SERVER_OPTIONS,
@@ -329,7 +357,9 @@ def serve(settings: Settings, port: int | None = None) -> None:
         if gate.closed:
             return
         log.info("stopping: finishing the requests in hand")
+        started = time.monotonic()
         left = gate.close(DRAIN_SECONDS)
+        _stop_delivery(delivery, DRAIN_SECONDS - (time.monotonic() - started))
         log.info("stopped%s", f" with {left} request(s) unfinished" if left else "")
         raise SystemExit(0)  # leaves waitress's main loop, which then stops its threads
 
@@ -343,7 +373,7 @@ def serve(settings: Settings, port: int | None = None) -> None:
 
 def socket(settings: Settings) -> None:
     (app_token,) = settings.require("SLACK_APP_TOKEN")
-    app = _build(settings, socket_mode=True)
+    app, service = _build(settings, socket_mode=True)
     handler = SocketModeHandler(app, app_token)
     stopping = threading.Event()
     _on_stop(stopping.set)
@@ -354,10 +384,20 @@ def socket(settings: Settings) -> None:
             f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}); create an app-level token with "
             "connections:write under Basic Information, App-Level Tokens"
         ) from None
+    delivery = start_delivery(settings, service)
     print("Outsource Review is connected over Socket Mode. Ctrl-C stops it.", flush=True)
     stopping.wait()
     # close() disconnects, then waits for the listeners running; a stuck one must not hold the exit up.
+    started = time.monotonic()
     closer = threading.Thread(target=handler.close, daemon=True)
     closer.start()
     closer.join(DRAIN_SECONDS)
+    _stop_delivery(delivery, DRAIN_SECONDS - (time.monotonic() - started))
     log.info("stopped")
+
+
+def _stop_delivery(delivery: Delivery, timeout: float) -> None:
+    """The deliveries in hand finish (at least a second, whatever the requests took); rows not begun wait in
+    the outbox for the next start."""
+    if not delivery.stop(max(timeout, 1.0)):
+        log.info("some deliveries were cut short: they are sent after the next start")

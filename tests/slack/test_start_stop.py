@@ -137,7 +137,7 @@ def test_healthz_answers_with_150_idle_connections_open(fake_slack: FakeSlack, t
                 while chunk := probe.recv(4096):
                     answer += chunk
             assert answer.startswith(b"HTTP/1.1 200"), answer
-            assert answer.endswith(b"ok\n")
+            assert answer.endswith(b"}\n") and b'"ok": true' in answer
         finally:
             stop_bot(bot)
     quiet(bot.output())

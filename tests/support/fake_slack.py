@@ -10,6 +10,9 @@ Requests arrive as ``POST /api/<method>`` (form-encoded, JSON or multipart bodie
 in) with ``Authorization: Bearer <token>``. Each request is recorded as a :class:`Call` and answered with
 the JSON shape Slack documents (HTTP 200, ``{"ok": true, ...}`` or ``{"ok": false, "error": ...}``) unless a
 fault was injected with :meth:`FakeSlack.fail`, :meth:`FakeSlack.rate_limit` or :meth:`FakeSlack.server_error`.
+Like real Slack it can be slow (:attr:`FakeSlack.latency`: seconds per answer, for all methods or per method)
+and strict (:meth:`FakeSlack.limit_posts`: about one chat.postMessage a second per channel, then 429 with
+``Retry-After``); :attr:`FakeSlack.in_flight` counts the requests being answered at once.
 As Slack's servers do, it keeps a connection open for the client's next request (HTTP/1.1 keep-alive):
 :attr:`FakeSlack.connections_accepted` counts them, :meth:`FakeSlack.drop_connections` closes them; with
 ``tls=`` it speaks HTTPS.
@@ -37,6 +40,7 @@ import json
 import re
 import socket
 import ssl
+import sys
 import threading
 import time
 import uuid
@@ -49,6 +53,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.support import payloads as p
+from tests.support.slack_limits import InFlight, Latency, PostLimit
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -172,7 +177,7 @@ class Message:
     edits: int = 0
     deleted: bool = False
 
-    def to_slack(self, team_id: str) -> dict[str, Any]:
+    def to_slack(self, team_id: str, *, with_metadata: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
             "type": "message",
             "user": self.user,
@@ -186,7 +191,7 @@ class Message:
             out["blocks"] = self.blocks
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
-        if self.metadata:
+        if self.metadata and with_metadata:
             out["metadata"] = self.metadata
         if self.edits:
             out["edited"] = {"user": self.user, "ts": self.ts}
@@ -296,6 +301,13 @@ class FakeSlack:
         self.token_rotation = False
         """When on, oauth.v2.access answers with refresh_token / expires_in and accepts grant_type=refresh_token."""
         self.token_expires_in = 43_200
+        self.latency = Latency()
+        """Seconds each Web API answer takes: ``latency.default`` for every method, ``latency.methods[name]``
+        for one. The call is handled at once (a posted message exists), its answer is held back that long."""
+        self.post_limit: PostLimit | None = None
+        """Set by :meth:`limit_posts`; ``None`` (the default): no per-channel limit."""
+        self.in_flight = InFlight()
+        """Web API requests being answered now (``.now``) and the most at once so far (``.peak``)."""
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -678,6 +690,11 @@ class FakeSlack:
         """The next ``times`` calls answer HTTP ``status`` (a JSON ``fatal_error`` body unless ``body`` is given)."""
         self._add_fault(method, _Fault("server", times, status=status, body=body))
 
+    def limit_posts(self, per_second: float = 1.0, burst: int = 3) -> None:
+        """From now on chat.postMessage in one channel is let through at ``per_second`` with bursts of
+        ``burst``, as Slack does; beyond that it answers 429 with ``Retry-After`` (whole seconds)."""
+        self.post_limit = PostLimit(per_second, burst)
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -721,7 +738,9 @@ class FakeSlack:
             args = {**query, **_parse_body(headers.get("content-type", ""), body)}
             token = _bearer(headers.get("authorization")) or _str_or_none(args.get("token"))
             call = self._new_call(method, args, token, req.command, req.path, headers, body)
-            status, extra_headers, answer = self._answer_api(call)
+            with self.in_flight:
+                status, extra_headers, answer = self._answer_api(call)
+                time.sleep(self.latency.of(method))
             self._finish(call, status, answer if isinstance(answer, dict) else None)
             req.send_answer(status, answer, extra_headers)
         elif path.startswith("/upload/"):
@@ -783,6 +802,9 @@ class FakeSlack:
         fault = self._take_fault(call.method)
         if fault is not None:
             return self._fault_answer(fault)
+        wait = self._post_limit_wait(call)
+        if wait:
+            return self._fault_answer(_Fault("ratelimit", None, retry_after=wait))
         with self._lock:
             custom = self._handlers.get(call.method)
         handler: Handler | None = custom or getattr(self, "_api_" + call.method.replace(".", "_"), None)
@@ -797,6 +819,12 @@ class FakeSlack:
             return 200, scopes, {"ok": False, "error": e.error, **e.extra}
         answer.setdefault("ok", True)
         return 200, scopes, answer
+
+    def _post_limit_wait(self, call: Call) -> int:
+        limit = self.post_limit
+        if limit is None or call.method != "chat.postMessage":
+            return 0
+        return limit.retry_after(str(call.args.get("channel") or ""))
 
     def _check_token(self, call: Call) -> None:
         token = call.token
@@ -1197,31 +1225,28 @@ class FakeSlack:
             raise SlackError("thread_not_found")
         # The parent first, then the replies in the time range (`oldest`/`latest`, exclusive unless
         # `inclusive`), a page of `limit` at a time (the cursor is the offset).
-        inclusive = str(call.args.get("inclusive") or "").lower() in ("1", "true")
-        oldest, latest = call.args.get("oldest"), call.args.get("latest")
-
-        def in_range(m: Message) -> bool:
-            at = float(m.ts)
-            if oldest is not None and (at < float(oldest) or (at == float(oldest) and not inclusive)):
-                return False
-            return latest is None or at < float(latest) or (at == float(latest) and inclusive)
-
+        in_range = _time_range(call)
         replies = [m for m in msgs if m.ts != ts and in_range(m)]
         start = int(str(call.args.get("cursor") or "0") or "0")
         limit = int(str(call.args.get("limit") or "1000"))
         page = replies[start : start + limit]
         more = start + limit < len(replies)
+        metadata = _flag(call, "include_all_metadata")
         return {
-            "messages": [m.to_slack(self.team_id) for m in [*msgs[:1], *page]],
+            "messages": [m.to_slack(self.team_id, with_metadata=metadata) for m in [*msgs[:1], *page]],
             "has_more": more,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
     def _api_conversations_history(self, call: Call) -> dict[str, Any]:
+        """The channel's messages (not thread replies), newest first, after `oldest` / before `latest` (both
+        exclusive unless `inclusive`); metadata only with `include_all_metadata`, as Slack does."""
         ch = self._resolve_channel(call)
-        msgs = [m for m in self.messages(ch.id) if m.thread_ts in (None, m.ts)]
+        in_range = _time_range(call)
+        msgs = [m for m in self.messages(ch.id) if m.thread_ts in (None, m.ts) and in_range(m)]
+        metadata = _flag(call, "include_all_metadata")
         return {
-            "messages": [m.to_slack(self.team_id) for m in reversed(msgs)],
+            "messages": [m.to_slack(self.team_id, with_metadata=metadata) for m in reversed(msgs)],
             "has_more": False,
             "pin_count": 0,
             "response_metadata": {"next_cursor": ""},
@@ -1529,6 +1554,7 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # many clients connecting at once (socketserver's default is 5)
     block_on_close = False
     fake: FakeSlack
 
@@ -1548,6 +1574,12 @@ class _Server(ThreadingHTTPServer):
         with self._connections_lock:
             self.open_connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away before its answer (killed, timed out) is no error of the fake's."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         with self._connections_lock:
@@ -1650,6 +1682,25 @@ def _client_credentials(call: Call) -> tuple[str | None, str | None]:
             cid, _, secret = decoded.partition(":")
             return cid, secret
     return _str_or_none(call.args.get("client_id")), _str_or_none(call.args.get("client_secret"))
+
+
+def _time_range(call: Call) -> Callable[[Message], bool]:
+    """Whether a message is in the call's `oldest` / `latest` range (exclusive unless `inclusive`)."""
+    inclusive = _flag(call, "inclusive")
+    oldest, latest = call.args.get("oldest"), call.args.get("latest")
+
+    def in_range(m: Message) -> bool:
+        at = float(m.ts)
+        if oldest is not None and (at < float(oldest) or (at == float(oldest) and not inclusive)):
+            return False
+        return latest is None or at < float(latest) or (at == float(latest) and inclusive)
+
+    return in_range
+
+
+def _flag(call: Call, name: str) -> bool:
+    """A boolean argument, sent as true / 1 (form) or a JSON boolean."""
+    return str(call.args.get(name) or "").lower() in ("1", "true")
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -1,0 +1,69 @@
+"""What a delivered outbox row records afterwards (its `effect`), through the review service.
+
+- `thread`: the message is the review's kickoff; its ts becomes the review's thread.
+- `posted:<edition>`: the message is that question; the review keeps Slack's time of it (`posted_at`), as long
+  as that question is still the one marked posted (the save that wrote the row marked it).
+- `reminder:<post_at>`: the check-in reminder is scheduled; the review keeps its id, so it is scheduled once.
+
+Each runs before the row is marked done, and may run twice (a crash in between): each is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flows.ports import VersionConflict
+from flows.service import MAX_ATTEMPTS, ReviewService
+
+log = logging.getLogger("bot.slack.delivery")
+
+THREAD = "thread"
+POSTED = "posted"
+REMINDER = "reminder"
+
+
+def apply_effect(
+    service: ReviewService, review_id: str | None, effect: str | None, result: Mapping[str, Any]
+) -> None:
+    if not effect or not review_id:
+        return
+    kind, _, value = effect.partition(":")
+    if kind == THREAD:
+        attach_thread(service, review_id, str(result["channel"]), str(result["ts"]))
+    elif kind == POSTED:
+        stamp_posted(service, review_id, value, slack_time(result.get("ts")))
+    elif kind == REMINDER:
+        service.note_reminder(review_id, int(value), result.get("scheduled_message_id"))
+    else:
+        log.warning("unknown delivery effect=%s review=%s: ignored", kind, review_id)
+
+
+def attach_thread(service: ReviewService, review_id: str, channel: str, ts: str) -> None:
+    review = service.load(review_id)
+    if (review.channel_id, review.thread_ts) != (channel, ts):
+        service.attach_thread(review, channel, ts)
+
+
+def stamp_posted(service: ReviewService, review_id: str, edition: str, posted_at: datetime | None) -> None:
+    """Slack's time of the question's post, kept while the question is still the one marked posted."""
+    for _ in range(MAX_ATTEMPTS):
+        review = service.load(review_id)
+        if review.posted_question != edition or posted_at is None or review.posted_at == posted_at:
+            return
+        try:
+            service.store.mark_posted(review, edition, posted_at)
+            return
+        except VersionConflict:
+            continue
+    raise VersionConflict(review_id)
+
+
+def slack_time(ts: object) -> datetime | None:
+    """A Slack ts ("1764859200.123456": seconds since the epoch) as a time; None when it is not one."""
+    seconds, _, micros = str(ts or "").partition(".")
+    if not (seconds.isdigit() and (micros.isdigit() or not micros) and len(micros) <= 6):
+        return None
+    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=int(micros.ljust(6, "0")))

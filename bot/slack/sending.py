@@ -1,0 +1,111 @@
+"""One outbox row to Slack: the call it names, made once as Slack shows it, and its effect recorded.
+
+- "$thread" in the arguments becomes the review's thread (its kickoff's ts). No thread yet: tried again
+  later; none ever (the kickoff failed for good): the row fails too.
+- chat.postMessage carries the row's key in its metadata; a row tried before looks for it first
+  (`bot.slack.posted`) and, found, is done with that message instead of a second one.
+- REPORT_CHART and REPORT_FILE draw the report's files now and upload them (`bot.slack.report_uploads`).
+- "response_url" is not Slack's argument: it is where a failure is told (`bot.slack.delivery`).
+
+Whatever fails raises; `bot.slack.failures.classify` says what it means.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from functools import partial
+from typing import Any, TypeVar
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.effects import apply_effect
+from bot.slack.failures import DeliveryError
+from bot.slack.posted import find_posted, metadata_for
+from bot.slack.report_uploads import UPLOADS, upload_for
+from bot.slack.tokens import Tokens
+from flows.ports import THREAD
+from flows.service import ReviewNotFound, ReviewService
+from storage.outbox import OutboxRow, SqlOutbox
+
+T = TypeVar("T")
+RESPONSE_URL = "response_url"
+POST = "chat.postMessage"
+# The parts of Slack's answer a done row keeps (`SqlOutbox.result`).
+KEPT = ("channel", "ts", "message_ts", "scheduled_message_id", "post_at")
+
+
+class Sender:
+    def __init__(
+        self,
+        service: ReviewService,
+        outbox: SqlOutbox,
+        tokens: Tokens,
+        client_for: Callable[[str], AsyncWebClient],
+        executor: Executor,
+    ) -> None:
+        self.service = service
+        self.outbox = outbox
+        self.tokens = tokens
+        self.client_for = client_for
+        self.executor = executor
+
+    async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` (database work) in the executor, leaving the event loop to the calls in flight."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, partial(fn, *args))
+
+    async def send(self, row: OutboxRow) -> dict[str, Any]:
+        """Deliver `row`, record its effect, and answer the useful parts of Slack's answer."""
+        token = await self.blocking(self.tokens, row.team_id, row.enterprise_id)
+        if not token:
+            raise DeliveryError("no_token", permanent=True)
+        client = self.client_for(token)
+        args = {k: v for k, v in row.args.items() if k != RESPONSE_URL}
+        if THREAD in args.values():
+            args = await self.blocking(self.with_thread, row, args)
+        if row.method in UPLOADS:
+            result = await self.upload(client, row, args)
+        elif row.method == POST:
+            result = await self.post(client, row, args)
+        else:
+            result = useful((await client.api_call(row.method, json=args)).data)
+        await self.blocking(apply_effect, self.service, row.review_id, row.effect, result)
+        return result
+
+    def with_thread(self, row: OutboxRow, args: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            review = self.service.load(row.review_id or "")
+        except ReviewNotFound:
+            raise DeliveryError("review_not_found", permanent=True) from None
+        if review.thread_ts:
+            return {k: review.thread_ts if v == THREAD else v for k, v in args.items()}
+        if self.outbox.problems(row.review_id or ""):
+            raise DeliveryError("no_thread", permanent=True)
+        raise DeliveryError("no_thread_yet", permanent=False)
+
+    async def post(self, client: AsyncWebClient, row: OutboxRow, args: dict[str, Any]) -> dict[str, Any]:
+        if row.attempts > 1:
+            found = await find_posted(
+                client, str(args.get("channel")), row.key, row.created_at, args.get("thread_ts")
+            )
+            if found is not None:
+                return found
+        answer = await client.api_call(POST, json={**args, "metadata": metadata_for(row.key)})
+        return useful(answer.data)
+
+    async def upload(self, client: AsyncWebClient, row: OutboxRow, args: dict[str, Any]) -> dict[str, Any]:
+        kwargs = await self.blocking(upload_for, self.service, row.method, row.review_id, args)
+        answer = await client.files_upload_v2(**kwargs)
+        return {"files": [f.get("id") for f in answer.get("files") or []]}
+
+
+def useful(answer: Any) -> dict[str, Any]:
+    """What a done row keeps of Slack's answer: where the message is, the scheduled message, the view."""
+    if not isinstance(answer, dict):
+        return {}
+    kept = {k: answer[k] for k in KEPT if k in answer}
+    view = answer.get("view")
+    if isinstance(view, dict) and view.get("id"):
+        kept["view_id"] = view["id"]
+    return kept
