@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -21,6 +20,8 @@ from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.blocks.question import kickoff_message, question_block_id, question_messages
 from bot.slack.blocks.report import report_messages
+from bot.slack.effects import slack_time
+from bot.slack.failures import FIXES as DELIVERY_FIXES
 from bot.slack.requestlog import note, slack_error
 from bot.slack.text import escape, mention, question_ref, question_token, slug
 from flows.model import Review
@@ -43,14 +44,7 @@ CHANNEL_PROBLEMS = {
 AUTH_PROBLEMS = ("invalid_auth", "token_revoked", "account_inactive", "not_authed", "missing_scope")
 # What to do about a failed Web API call, for the log line (the people in the channel see the next post).
 FIXES = {
-    "not_in_channel": "invite the bot to the channel (/invite @Outsource Review)",
-    "channel_not_found": "the channel is gone or the bot cannot see it; invite the bot",
-    "is_archived": "the channel is archived; unarchive it or start the review elsewhere",
-    "invalid_auth": "the bot token is not valid; check SLACK_BOT_TOKEN or reinstall the app",
-    "token_revoked": "the workspace revoked the bot token; reinstall the app",
-    "account_inactive": "the workspace deactivated the bot; reinstall the app",
-    "not_authed": "no bot token; check SLACK_BOT_TOKEN or reinstall the app",
-    "missing_scope": "the app lacks a scope; update it from manifest.yml and reinstall",
+    **DELIVERY_FIXES,
     "ratelimited": "Slack rate-limited the bot; the next interaction posts what is missing",
 }
 
@@ -447,14 +441,6 @@ class Presenter:
         log.log(level, "slack call failed method=%s error=%s: %s", name, error, fix)
         note(slack_error=error)
         return None
-
-
-def slack_time(ts: object) -> datetime | None:
-    """A Slack ts ("1764859200.123456": seconds since the epoch) as a time; None when it is not one."""
-    seconds, _, micros = str(ts or "").partition(".")
-    if not (seconds.isdigit() and (micros.isdigit() or not micros) and len(micros) <= 6):
-        return None
-    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=int(micros.ljust(6, "0")))
 
 
 def _kickoff_of(review: Review, progress: Progress) -> tuple[object, ...]:
