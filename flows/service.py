@@ -182,6 +182,17 @@ class ReviewService:
 
         return self._until_saved(review_id, mark)
 
+    def stamp_posted(self, review_id: str, question: str, posted_at: datetime) -> None:
+        """Record when `question` (an edition) appeared where the team answers, by that place's clock, while
+        it is still the question marked posted (a later question's mark is left alone)."""
+
+        def stamp(_attempt: int) -> None:
+            review = self.load(review_id)
+            if review.posted_question == question and review.posted_at != posted_at:
+                self.store.mark_posted(review, question, posted_at)
+
+        self._until_saved(review_id, stamp)
+
     def unmark_posted(self, turn: Turn) -> None:
         """The post of the question `turn`'s save marked (`Turn.marked`) failed: put the mark back as it was,
         so the next interaction posts the question. Nothing when someone has changed the mark since."""

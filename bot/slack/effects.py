@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flows.ports import VersionConflict
-from flows.service import MAX_ATTEMPTS, ReviewService
+from flows.service import ReviewService
 
 log = logging.getLogger("bot.slack.delivery")
 
@@ -49,16 +48,8 @@ def attach_thread(service: ReviewService, review_id: str, channel: str, ts: str)
 
 def stamp_posted(service: ReviewService, review_id: str, edition: str, posted_at: datetime | None) -> None:
     """Slack's time of the question's post, kept while the question is still the one marked posted."""
-    for _ in range(MAX_ATTEMPTS):
-        review = service.load(review_id)
-        if review.posted_question != edition or posted_at is None or review.posted_at == posted_at:
-            return
-        try:
-            service.store.mark_posted(review, edition, posted_at)
-            return
-        except VersionConflict:
-            continue
-    raise VersionConflict(review_id)
+    if posted_at is not None:
+        service.stamp_posted(review_id, edition, posted_at)
 
 
 def slack_time(ts: object) -> datetime | None:
