@@ -3,6 +3,7 @@
 import importlib.util
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,11 @@ def make_engine(url: str | URL | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     return create_engine(parsed, pool_pre_ping=True, **JSON_CODEC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive time (as SQLite gives back) is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def json_text(value: Any) -> str:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -48,7 +48,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from flows.model import utcnow
 from flows.ports import Outgoing
-from storage.db import json_text
+from storage.db import as_utc, json_text
 from storage.tables import OutboxItemRow, OutboxPaceRow
 
 PENDING, SENDING, DONE, FAILED = "pending", "sending", "done", "failed"
@@ -142,7 +142,7 @@ class SqlOutbox:
         until `now + lease`, their attempts counted."""
         if limit <= 0:
             return []
-        now = _utc(now) if now is not None else utcnow()
+        now = as_utc(now) if now is not None else utcnow()
         params = {"w_now": now, "w_horizon": now + self.pace_interval * (self.pace_burst - 1)}
         if self._postgres:
             # Lock no more than may be taken: a row locked and left would be skipped by the other workers
@@ -220,10 +220,10 @@ class SqlOutbox:
             _OUTBOX.c.status.in_((PENDING, SENDING))
         )
         if now is not None:
-            query = query.where(_OUTBOX.c.created_at <= _utc(now))
+            query = query.where(_OUTBOX.c.created_at <= as_utc(now))
         with self.engine.connect() as connection:
             count, oldest = connection.execute(query).one()
-        return Backlog(count=int(count), oldest=_utc(oldest) if oldest is not None else None)
+        return Backlog(count=int(count), oldest=as_utc(oldest) if oldest is not None else None)
 
     def problems(self, review_id: str) -> list[Problem]:
         """The review's failed rows, newest first."""
@@ -272,24 +272,24 @@ class SqlOutbox:
                 if keys
                 else {}
             )
-        times = [_utc(lease)] if lease is not None else []
+        times = [as_utc(lease)] if lease is not None else []
         slack = self.pace_interval * (self.pace_burst - 1)
         for group in groups:
-            due = _utc(group.due)
+            due = as_utc(group.due)
             for key in (group.pace, f"{group.team_id}:{group.method}"):
                 pace = paces.get(key) if key else None
                 if pace is None:
                     continue
                 if pace.paused_until is not None:
-                    due = max(due, _utc(pace.paused_until))
+                    due = max(due, as_utc(pace.paused_until))
                 if key == group.pace:
-                    due = max(due, _utc(pace.next_at) - slack)
+                    due = max(due, as_utc(pace.next_at) - slack)
             times.append(due)
         return min(times, default=None)
 
     def forget(self, older_than: datetime) -> int:
         """Delete delivered rows finished before `older_than` (failed rows stay: they are Problems); how many."""
-        query = _OUTBOX.delete().where(_OUTBOX.c.status == DONE, _OUTBOX.c.finished_at < _utc(older_than))
+        query = _OUTBOX.delete().where(_OUTBOX.c.status == DONE, _OUTBOX.c.finished_at < as_utc(older_than))
         with self.engine.begin() as connection:
             return int(connection.execute(query).rowcount or 0)
 
@@ -307,12 +307,12 @@ class SqlOutbox:
         if self._postgres:
             query = query.with_for_update()
         return {
-            row.key: _Pace(next_at=_utc(row.next_at), paused_until=row.paused_until)
+            row.key: _Pace(next_at=as_utc(row.next_at), paused_until=row.paused_until)
             for row in connection.execute(query)
         }
 
     def _allows(self, pace: _Pace, now: datetime) -> bool:
-        if pace.paused_until is not None and _utc(pace.paused_until) > now:
+        if pace.paused_until is not None and as_utc(pace.paused_until) > now:
             return False
         return pace.next_at - now <= self.pace_interval * (self.pace_burst - 1)
 
@@ -347,10 +347,6 @@ class SqlOutbox:
             return connection.execute(query).rowcount == 1
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _row_values(item: Outgoing, now: datetime) -> dict[str, Any]:
     return {
         "key": item.key,
@@ -382,7 +378,7 @@ def _to_row(row: Any) -> OutboxRow:
         pace=row.pace,
         effect=row.effect,
         attempts=row.attempts + 1,
-        created_at=_utc(row.created_at),
+        created_at=as_utc(row.created_at),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 from uuid import uuid4
@@ -25,7 +25,7 @@ from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import DuplicateDelivery, Outgoing, VersionConflict
 from flows.report import Report
-from storage.db import json_text
+from storage.db import as_utc, json_text
 from storage.outbox import SqlOutbox, with_review
 from storage.tables import (
     AnswerRow,
@@ -72,7 +72,7 @@ class SqlReviewStore:
             review,
             id=review.id or uuid4().hex,
             version=1,
-            created_at=_utc(review.created_at),
+            created_at=as_utc(review.created_at),
             updated_at=now,
         )
         projection = self._projection(created)
@@ -173,7 +173,7 @@ class SqlReviewStore:
     def mark_posted(self, review: Review, question: str | None, posted_at: datetime | None = None) -> Review:
         """Write the mark alone: no answers to serialise, no projection to touch, one statement.
         `updated_at` stays: posting a question is not a change anyone made to the review."""
-        at = _utc(posted_at) if posted_at else None
+        at = as_utc(posted_at) if posted_at else None
         params = {"v_posted": question, "v_posted_at": at, "w_id": review.id, "w_seen": review.version}
         with self.engine.begin() as session:
             if session.execute(_MARK_POSTED, params).rowcount != 1:
@@ -225,7 +225,9 @@ class SqlReviewStore:
     def forget_receipts(self, older_than: datetime) -> int:
         """Delete receipts claimed before `older_than` (Slack retries within minutes); how many went."""
         with self.engine.begin() as session:
-            result = session.execute(delete(ReceiptRow).where(col(ReceiptRow.created_at) < _utc(older_than)))
+            result = session.execute(
+                delete(ReceiptRow).where(col(ReceiptRow.created_at) < as_utc(older_than))
+            )
             return int(result.rowcount or 0)
 
     def shortlist_counts(self, team_id: str) -> dict[str, int]:
@@ -377,10 +379,6 @@ def _receipt(team_id: str, key: str) -> dict[str, Any]:
     return {"team_id": team_id, "key": key, "created_at": utcnow()}
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _review_values(review: Review) -> dict[str, Any]:
     return {
         "id": review.id,
@@ -395,10 +393,10 @@ def _review_values(review: Review) -> dict[str, Any]:
         "answered": review.answered,
         "raters": review.raters,
         "posted_question": review.posted_question,
-        "posted_at": _utc(review.posted_at) if review.posted_at else None,
+        "posted_at": as_utc(review.posted_at) if review.posted_at else None,
         "version": review.version,
-        "created_at": _utc(review.created_at),
-        "updated_at": _utc(review.updated_at),
+        "created_at": as_utc(review.created_at),
+        "updated_at": as_utc(review.updated_at),
     }
 
 
@@ -432,7 +430,7 @@ def _answer_values(record: AnswerRecord) -> dict[str, Any]:
         "author": record.author,
         "text": record.text,
         "value": record.value,
-        "at": _utc(record.at),
+        "at": as_utc(record.at),
     }
 
 
