@@ -13,6 +13,7 @@ import pytest
 
 from tests.support import FakeSlack
 from tests.support.bots import Bot, start_app, start_bot, stop_bot
+from tests.support.delivery import Outbox
 from tests.support.fixtures import fake_slack, fake_socket  # noqa: F401  (fixtures)
 
 
@@ -47,3 +48,11 @@ def bot_either_way(
     running = start(fake_slack, tmp_path, database_url)
     yield running
     stop_bot(running)
+
+
+@pytest.fixture
+def outbox(fake_slack: FakeSlack, database_url: str) -> Iterator[Outbox]:  # noqa: F811
+    """The outbox's parts on a SQLite file (store, service, a Delivery on demand), against the fake."""
+    parts = Outbox(fake_slack, database_url)
+    yield parts
+    parts.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -17,13 +16,6 @@ from tests.support import FakeSlack
 from tests.support.delivery import TEAM, Outbox, keys_in, post
 
 CHANNEL = "C0REVIEW"
-
-
-@pytest.fixture
-def outbox(fake_slack: FakeSlack, database_url: str) -> Iterator[Outbox]:
-    parts = Outbox(fake_slack, database_url)
-    yield parts
-    parts.close()
 
 
 def test_a_lane_is_delivered_in_order_in_the_reviews_thread(fake_slack: FakeSlack, outbox: Outbox) -> None:

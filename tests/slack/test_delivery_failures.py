@@ -4,7 +4,6 @@ ends the row with one log line (and a word to the person who asked)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,13 +11,6 @@ from bot.slack.failures import MAX_BACKOFF, backoff
 from flows.ports import Outgoing
 from tests.support import FakeSlack
 from tests.support.delivery import TEAM, Outbox, keys_in, post
-
-
-@pytest.fixture
-def outbox(fake_slack: FakeSlack, database_url: str) -> Iterator[Outbox]:
-    parts = Outbox(fake_slack, database_url)
-    yield parts
-    parts.close()
 
 
 def test_a_429_pauses_only_its_channel(fake_slack: FakeSlack, outbox: Outbox) -> None:
