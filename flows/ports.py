@@ -32,6 +32,8 @@ class Outgoing:
     id) are delivered one at a time, in the order written. `pace` names what the deliverer paces (a channel).
     `effect` is what a delivery records afterwards (e.g. the kickoff's ts becomes the review's thread). `key`
     is unique: the deliverer puts it in the message, so a delivery that reached Slack is never sent twice.
+    `question` is the edition of the question the message asks, if it asks one: the save that writes the row
+    marks that question as posted (`Review.posted_question`), since the outbox will deliver it.
     """
 
     method: str
@@ -43,6 +45,7 @@ class Outgoing:
     pace: str | None = None
     effect: str | None = None
     key: str = field(default_factory=lambda: uuid4().hex)
+    question: str | None = None
 
 
 class ReviewStore(Protocol):
@@ -96,6 +99,10 @@ class ReviewStore(Protocol):
 
     def shortlist_counts(self, team_id: str) -> dict[str, int]:
         """Across the team's finished reviews: how often each process name was shortlisted (counts only)."""
+        ...
+
+    def enqueue(self, outbox: Sequence[Outgoing]) -> None:
+        """Write `outbox` on its own (messages no save causes: a refusal, a help text, a report asked for)."""
         ...
 
     def claim_receipt(self, team_id: str, key: str, outbox: Sequence[Outgoing] = ()) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import TypeVar
+from uuid import uuid4
 
 from flows.checkin import (
     CheckinResult,
@@ -42,7 +43,7 @@ from flows.keys import CANDIDATES, CHECKIN, K_REMINDER, K_WEIGHTS, QuestionKey, 
 from flows.ledger import build_ledger, reconsiderations
 from flows.method import Stage
 from flows.model import AnswerRecord, Review, ReviewInput, utcnow
-from flows.ports import DuplicateDelivery, ReviewStore, VersionConflict
+from flows.ports import DuplicateDelivery, Outgoing, ReviewStore, VersionConflict
 from flows.prompts import Kind, Prompt, ReplyError, clean_text, typed_reply
 from flows.replay import replay
 from flows.report import Report
@@ -77,13 +78,21 @@ class Turn:
     question: str | None = None  # the key of the question the reply went to
     duplicate: bool = False  # this delivery (its receipt) was applied before: nothing was done now
     before: Review | None = None  # the review as it was when the reply was applied to it (replies only)
-    # The save also marked `prompt` as posted (`reply(posting=True)`): the caller posts it now, and takes the
-    # mark back if it cannot (`unmark_posted`).
-    marked: bool = False
 
     @property
     def finished(self) -> bool:
         return Stage.DONE in self.stages_passed
+
+
+# What a transport will show for a turn, as outbox rows: asked before the turn is saved, and saved with it.
+Plan = Callable[[Turn], Sequence[Outgoing]]
+
+
+def _posts(review: Review, rows: Sequence[Outgoing]) -> None:
+    """Mark the question a planned row asks as posted: the outbox delivers it once the save commits."""
+    asked = next((row.question for row in reversed(rows) if row.question), None)
+    if asked is not None and asked != review.posted_question:
+        review.posted_question, review.posted_at = asked, utcnow()
 
 
 class ReviewService:
@@ -103,8 +112,11 @@ class ReviewService:
         thread_ts: str | None = None,
         raters: Sequence[str] = (),
         enterprise_id: str | None = None,
+        plan: Plan | None = None,
     ) -> Turn:
+        """Save a new review; `plan`'s rows (its kickoff, its first question) are saved with it."""
         review = Review(
+            id=uuid4().hex,  # chosen here, so what `plan` writes can name the review
             title=_title(title),
             facilitator=facilitator,
             team_id=team_id,
@@ -113,8 +125,11 @@ class ReviewService:
             raters=list(raters),
             enterprise_id=enterprise_id,
         )
-        review = self.store.create(review)
-        return Turn(review=review, prompt=current_prompt(review))
+        turn = Turn(review=review, prompt=current_prompt(review))
+        rows = plan(turn) if plan is not None else ()
+        _posts(review, rows)
+        review = self.store.create(review, rows)
+        return Turn(review=review, prompt=turn.prompt)
 
     def replay(self, data: ReviewInput, source: str, *, facilitator: str, title: str) -> Review:
         """Save the review an answers file describes, with exactly the answers and records a chat would
@@ -193,31 +208,36 @@ class ReviewService:
 
         self._until_saved(review_id, stamp)
 
-    def unmark_posted(self, turn: Turn) -> None:
-        """The post of the question `turn`'s save marked (`Turn.marked`) failed: put the mark back as it was,
-        so the next interaction posts the question. Nothing when someone has changed the mark since."""
-        marked = turn.prompt.edition if turn.prompt else None
-        previous = turn.before.posted_question if turn.before else None
-
-        def unmark(attempt: int) -> None:
-            review = turn.review if attempt == 0 else self.load(turn.review.id or "")
-            if review.posted_question == marked:
-                self.store.mark_posted(review, previous, review.posted_at)  # not posted before then either
-
-        self._until_saved(turn.review.id, unmark)
-
     def cancel(
-        self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
+        self,
+        review_id: str,
+        author: str,
+        *,
+        team_id: str | None = None,
+        is_admin: bool = False,
+        plan: Plan | None = None,
     ) -> Turn:
-        return self._lifecycle(review_id, author, "cancel", team_id, is_admin)
+        return self._lifecycle(review_id, author, "cancel", team_id, is_admin, plan)
 
     def reopen(
-        self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
+        self,
+        review_id: str,
+        author: str,
+        *,
+        team_id: str | None = None,
+        is_admin: bool = False,
+        plan: Plan | None = None,
     ) -> Turn:
-        return self._lifecycle(review_id, author, "reopen", team_id, is_admin)
+        return self._lifecycle(review_id, author, "reopen", team_id, is_admin, plan)
 
     def _lifecycle(
-        self, review_id: str, author: str, action: str, team_id: str | None, is_admin: bool
+        self,
+        review_id: str,
+        author: str,
+        action: str,
+        team_id: str | None,
+        is_admin: bool,
+        plan: Plan | None,
     ) -> Turn:
 
         def act(_attempt: int) -> Turn:
@@ -232,10 +252,14 @@ class ReviewService:
             if action == "reopen":  # revising a result: see flows.versions.is_revision
                 review.answers = {**review.answers, META_REOPENED: True}
             record = AnswerRecord(review.id or "", f"review.{action}", author, action, None)
-            saved = self.store.save(review, [record], since=loaded)
-            return Turn(
-                review=saved, prompt=current_prompt(saved), recorded=True, stages_passed=[saved.state]
+            turn = Turn(
+                review=review, prompt=current_prompt(review), recorded=True, stages_passed=[review.state]
             )
+            turn.before = loaded
+            rows = plan(turn) if plan is not None else ()
+            _posts(review, rows)
+            turn.review = self.store.save(review, [record], since=loaded, outbox=rows)
+            return turn
 
         return self._until_saved(review_id, act)
 
@@ -252,8 +276,8 @@ class ReviewService:
         expect_key: str | None = None,
         receipt: str | None = None,
         loaded: Review | None = None,
-        posting: bool = False,
         typed_at: datetime | None = None,
+        plan: Plan | None = None,
     ) -> Turn:
         """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms).
 
@@ -262,11 +286,10 @@ class ReviewService:
         meant for the question before: it is kept in the history as late, not taken as an answer to the open
         question, and the author is told what is open now.
 
-        `posting`: the caller posts the open question where the team answers (a Slack thread) as soon as a
-        recorded reply opens one not posted yet. The save then marks it as posted in the same transaction
-        (`Turn.marked`), which spares a write of its own after the post; the caller takes the mark back when
-        the post fails (`unmark_posted`), and checks the thread when a retried delivery finds the answer saved
-        (the first attempt may have died between the save and the post).
+        `plan` says what the transport will show for the turn, as outbox rows (`Outgoing`): it is asked once
+        the reply is applied, and its rows are saved in the same transaction as the answer (a reply that saves
+        nothing writes them on their own), so an answer and what it shows are saved together or not at all.
+        A row that asks a question marks it as posted in that save (`Outgoing.question`).
 
         `loaded` is the review as the caller read it (it is not changed), possibly outdated by the time the
         reply is saved: the first attempt applies the reply to a copy of it instead of loading it again.
@@ -286,7 +309,8 @@ class ReviewService:
         text, too_long = typed_reply(text)
         if too_long:
             review = self.load(review_id, team_id)
-            return self._unsaved(Turn(review=review, prompt=current_prompt(review), error=too_long), receipt)
+            turn = Turn(review=review, prompt=current_prompt(review), error=too_long)
+            return self._unsaved(turn, receipt, plan)
         admin: list[bool] = []
 
         def is_facilitator(review: Review) -> bool:
@@ -330,7 +354,7 @@ class ReviewService:
             if outcome.stale and typed_late:
                 outcome.error = _moved_on(outcome.prompt)
             try:
-                turn = self._save(review, author, text, outcome, aimed_at, receipt, before, posting)
+                turn = self._save(review, author, text, outcome, aimed_at, receipt, before, plan)
             except VersionConflict:
                 if recalled:
                     fresh = self.load(review_id, team_id)
@@ -341,14 +365,28 @@ class ReviewService:
             except DuplicateDelivery:
                 saved = self.load(review_id, team_id)
                 return Turn(review=saved, prompt=current_prompt(saved), duplicate=True)
-            turn.before = before
             return turn
         raise VersionConflict(review_id)
 
-    def _unsaved(self, turn: Turn, receipt: str | None) -> Turn:
-        """A turn that saved nothing: claim its receipt now, or tell that it is a duplicate."""
-        if receipt is not None and not self.store.claim_receipt(turn.review.team_id, receipt):
-            return Turn(review=turn.review, prompt=turn.prompt, duplicate=True)
+    def send(self, rows: Sequence[Outgoing]) -> None:
+        """Write outbox rows no save causes (a refusal, a help text, a report asked for again)."""
+        self.store.enqueue(rows)
+
+    def _unsaved(self, turn: Turn, receipt: str | None, plan: Plan | None = None) -> Turn:
+        """A turn that saved nothing: claim its receipt now (with what it shows), or tell that it is a
+        duplicate and show nothing."""
+        rows = list(plan(turn)) if plan is not None else []
+        if receipt is not None:
+            if not self.store.claim_receipt(turn.review.team_id, receipt, rows):
+                return Turn(review=turn.review, prompt=turn.prompt, duplicate=True)
+        else:
+            self.store.enqueue(rows)
+        asked = next((row.question for row in reversed(rows) if row.question), None)
+        if (
+            asked is not None and turn.review.id
+        ):  # a question the thread lacked (see `Review.posted_question`)
+            with contextlib.suppress(VersionConflict):
+                turn.review = self.mark_posted(turn.review.id, asked, seen=turn.review)
         return turn
 
     def _save(
@@ -360,7 +398,7 @@ class ReviewService:
         aimed_at: str | None,
         receipt: str | None = None,
         since: Review | None = None,
-        posting: bool = False,
+        plan: Plan | None = None,
     ) -> Turn:
         if outcome.stale:
             # Someone answered this question a moment earlier: keep this answer in the history too.
@@ -371,10 +409,10 @@ class ReviewService:
                 text[:MAX_RECORDED_TEXT],
                 {"late": True},
             )
-            saved = self.store.save(review, [record], receipt, since=since)
-            return Turn(
-                review=saved, prompt=current_prompt(saved), error=outcome.error, recorded=True, late=True
+            turn = Turn(
+                review=review, prompt=current_prompt(review), error=outcome.error, recorded=True, late=True
             )
+            return self._saved(turn, [record], receipt, since, plan)
         if not outcome.changed:
             turn = Turn(
                 review=review,
@@ -382,22 +420,33 @@ class ReviewService:
                 message=outcome.message,
                 error=outcome.error,
                 question=outcome.question,
+                before=since,
             )
-            return self._unsaved(turn, receipt)
-        record = outcome.record(review, author, text)
-        opened, marked = outcome.prompt, False
-        if posting and review.is_open and opened is not None and opened.edition != review.posted_question:
-            review.posted_question, review.posted_at, marked = opened.edition, utcnow(), True
-        saved = self.store.save(review, [record], receipt, since=since)
-        return Turn(
-            review=saved,
+            return self._unsaved(turn, receipt, plan)
+        turn = Turn(
+            review=review,
             prompt=outcome.prompt,
             message=outcome.message,
             stages_passed=outcome.stages_passed,
             recorded=True,
             question=outcome.question,
-            marked=marked,
         )
+        return self._saved(turn, [outcome.record(review, author, text)], receipt, since, plan)
+
+    def _saved(
+        self,
+        turn: Turn,
+        records: Sequence[AnswerRecord],
+        receipt: str | None,
+        since: Review | None,
+        plan: Plan | None,
+    ) -> Turn:
+        """Save `turn`'s review with its records and what `plan` shows for it, in one transaction."""
+        turn.before = since
+        rows = plan(turn) if plan is not None else ()
+        _posts(turn.review, rows)
+        turn.review = self.store.save(turn.review, records, receipt, since=since, outbox=rows)
+        return turn
 
     # ------------------------------------------------------------ check-ins
 
@@ -520,7 +569,13 @@ class ReviewService:
         return [p for p in self.participants(review) if p not in prompt.collected]
 
     def rerun(
-        self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
+        self,
+        review_id: str,
+        author: str,
+        *,
+        team_id: str | None = None,
+        is_admin: bool = False,
+        plan: Plan | None = None,
     ) -> Turn:
         """Start a new version of a finished review, holding all its answers (change what changed, then `done`)."""
         review = self.load(review_id, team_id)
@@ -530,10 +585,14 @@ class ReviewService:
             return Turn(
                 review=review, prompt=None, error="Only a finished review can be run again as a new version."
             )
-        created = self.store.create(next_version(review, author))
+        new = replace(next_version(review, author), id=uuid4().hex)
+        turn = Turn(review=new, prompt=current_prompt(new), recorded=True)
+        rows = plan(turn) if plan is not None else ()
+        _posts(new, rows)
+        created = self.store.create(new, rows)
         record = AnswerRecord(created.id or "", "review.rerun", author, "rerun", {"previous": review.id})
-        saved = self.store.save(created, [record], since=created)
-        return Turn(review=saved, prompt=current_prompt(saved), recorded=True)
+        turn.review = self.store.save(created, [record], since=created)
+        return turn
 
     def compare_with_previous(self, review: Review) -> list[str] | None:
         """What changed since the version this review was re-run from; None for a first version."""
@@ -542,6 +601,13 @@ class ReviewService:
             return None
         previous = self.load(previous_id, review.team_id)
         return compare(build_report(previous), build_report(review))
+
+    def report_ready(self, review: Review) -> bool:
+        """Whether the report can be shown: from step 7 on (every candidate rated), or a cancelled review's.
+        Before, a review with no process listed yet would give an empty "report"."""
+        return review.state in (Stage.METRICS, Stage.REPORT, Stage.DONE) or (
+            review.state is Stage.CANCELLED and self.has_report(review)
+        )
 
     def has_report(self, review: Review) -> bool:
         return review.state in (Stage.REPORT, Stage.DONE) or (

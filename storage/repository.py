@@ -199,6 +199,9 @@ class SqlReviewStore:
         with self.engine.connect() as session:
             return [_to_record(row) for row in session.execute(query)]
 
+    def enqueue(self, outbox: Sequence[Outgoing]) -> None:
+        self.outbox.enqueue(outbox)
+
     def claim_receipt(self, team_id: str, key: str, outbox: Sequence[Outgoing] = ()) -> bool:
         """True the first time `key` is seen for the team, False on every repeat (retries, double clicks).
         `outbox` is written in the same transaction, only when the key is claimed.

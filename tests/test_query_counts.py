@@ -32,6 +32,7 @@ def ours(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ours, FakeS
         warm = app.seat(review_at_rating(3), "C0WARM000")
         assert app.answer(warm) == 200  # Bolt's first request also asks auth.test
         yield app, fake
+        app.stop()
 
 
 @pytest.mark.parametrize(("what", "build", "text", "user"), ANSWERS, ids=[a[0] for a in ANSWERS])

@@ -3,17 +3,19 @@
 Two modes: one workspace (SLACK_BOT_TOKEN), or many (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: the OAuth install
 flow and a token per workspace from the installation store, see `bot.slack.oauth`).
 
-The app answers Slack only after its listener has finished (`process_before_response=True`): an answer is
-saved before Slack hears 200, so a crash on the way makes Slack retry the delivery instead of losing it, and
-`bot.slack.receipts` keeps the retry from being applied twice. The work is short (a database save and a few
-Web API calls); a slow Slack delays only the HTTP response, and a retry Slack sends meanwhile is refused as a
-duplicate.
+The app answers Slack only after its listener has finished (`process_before_response=True`): an answer and
+the messages it causes (outbox rows, `bot.slack.outgoing`) are saved before Slack hears 200, so a crash on the
+way makes Slack retry the delivery instead of losing it, and `bot.slack.receipts` keeps the retry from being
+applied twice. The work is a database save: the Web API calls are made afterwards by the delivery threads
+(`bot.slack.delivery`), so a slow or rate-limited Slack never holds a request. Only opening a form and the
+access checks' reads call Slack meanwhile, with a short timeout (`bot.slack.views`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -26,8 +28,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.config import Settings
 from bot.slack import oauth
-from bot.slack.access import CompleteRequests
+from bot.slack.access import CompleteRequests, enterprise_of, workspace
 from bot.slack.listeners import actions, checkin, commands, events, views
+from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import DedupeDeliveries, receipt_key
 from bot.slack.requestlog import LoggedApp, note
@@ -54,13 +57,20 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
-def create_app(settings: Settings, service: ReviewService, *, socket_mode: bool = False) -> App:
+def create_app(
+    settings: Settings,
+    service: ReviewService,
+    *,
+    socket_mode: bool = False,
+    wake: Callable[[], object] | None = None,
+) -> App:
     """The app for `serve` (HTTP: signed requests, one workspace or OAuth) or, with `socket_mode`, for
     `socket` (one workspace; requests come over the app's own WebSocket, so there is no signature to check).
 
     Bolt reads SLACK_BOT_TOKEN from the environment when it is not given `token=`, and warns that it is unused
     when a `client` is given too: run the app after `bot.slack.run` has taken the Slack settings out of the
-    process environment (they stay in `settings`)."""
+    process environment (they stay in `settings`). `wake` tells the delivery threads that a request wrote
+    outbox rows (without it they find them at their next poll)."""
     options: dict[str, Any]
     if socket_mode:
         secret = ""
@@ -81,7 +91,7 @@ def create_app(settings: Settings, service: ReviewService, *, socket_mode: bool 
     app = LoggedApp(signing_secret=secret, client=client, process_before_response=True, **options)
     app.middleware(CompleteRequests())
     app.middleware(DedupeDeliveries(service.store))
-    presenter = Presenter(service)
+    presenter = Presenter(service, wake=wake)
     # Bolt tries listeners in the order they were added, building each one's arguments to match it: thread
     # replies, the bulk of the traffic, come first (the kinds never overlap, so the order changes nothing else).
     for listeners in (events, actions, commands, views, checkin):
@@ -101,14 +111,14 @@ def _register_fallbacks(app: App, presenter: Presenter) -> None:
     """Registered last: whatever no listener above took is acknowledged instead of failing with a 404."""
 
     @app.action(re.compile(".*"))
-    def unknown_action(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def unknown_action(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         note(outcome="unknown_action")
         channel = (body.get("channel") or {}).get("id")
         if channel and context.user_id:
-            presenter.call(
-                client.chat_postEphemeral, channel=channel, user=context.user_id, text=UNKNOWN_ACTION
-            )
+            mail = Mail.for_person(workspace(context), context.user_id, enterprise_of(body))
+            mail.ephemeral(channel, context.user_id, UNKNOWN_ACTION, in_thread=False)
+            presenter.send(mail)
 
     @app.view(re.compile(".*"))
     def unknown_view(ack: Ack) -> None:

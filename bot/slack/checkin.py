@@ -14,18 +14,18 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.charts import metrics_chart
 from bot.slack import ids, reminders
 from bot.slack.blocks.modals import checkin_modal, metric_token
+from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
-from bot.slack.text import escape, mention, shorten, slug
+from bot.slack.report_uploads import CHECKIN_CHART
+from bot.slack.text import escape, mention
+from bot.slack.views import open_view, quick
 from flows.checkin import (
     CheckinError,
     CheckinResult,
     EarlyWarning,
     Level,
-    Reading,
-    Tracked,
     checkable,
     month_of,
     parse_period,
@@ -34,11 +34,12 @@ from flows.checkin import (
 )
 from flows.method import Stage
 from flows.model import Review, utcnow
+from flows.ports import THREAD
 from flows.service import ReviewNotFound
 
 log = logging.getLogger("outsource_review.slack")
 
-CHART_MIN_PERIODS = 2
+CHART_MIN_PERIODS = 2  # a chart of one month says nothing
 
 
 def checkin_review(presenter: Presenter, team_id: str, channel_id: str) -> Review | None:
@@ -64,7 +65,7 @@ def open_form(
     except CheckinError as exc:
         return str(exc)
     view = checkin_modal(review, tracked, month_of(utcnow()))
-    if not presenter.call(client.views_open, trigger_id=trigger_id, view=view.to_dict()):
+    if not open_view(client, trigger_id, view.to_dict()):
         return "I couldn't open the check-in form; please run `/outsource-review checkin` again."
     return None
 
@@ -111,16 +112,17 @@ class Submission:
 
 
 def record(presenter: Presenter, client: WebClient, submission: Submission, team_id: str, user: str) -> None:
-    """Save a checked submission, then tell the thread: warnings, charts, and the next reminder."""
+    """Save a checked submission, then tell the thread: warnings, charts, and the next reminder (outbox rows)."""
     try:
         review = presenter.service.load(submission.review_id, team_id)
     except ReviewNotFound:
         log.info("check-in refused: review not found for this team")
         return
-    problem = presenter.access.problem(client, review, user, None, None)
+    problem = presenter.access.problem(quick(client), review, user, None, None)
     if problem is not None:
-        presenter.refuse(client, user, None, problem, "not_permitted")
+        presenter.refuse(team_id, review.enterprise_id, user, None, problem, "not_permitted")
         return
+    mail = Mail.for_review(review)
     try:
         by_token = {metric_token(t): t for t in checkable(review)}
         entries = [
@@ -132,19 +134,18 @@ def record(presenter: Presenter, client: WebClient, submission: Submission, team
             submission.review_id, user, entries, period=submission.period_text, team_id=team_id
         )
     except CheckinError as exc:  # the modal is closed already (the review changed meanwhile): say so
-        presenter.whisper(client, review, user, f"Your check-in was not recorded: {exc}")
+        presenter.whisper(mail, review, user, f"Your check-in was not recorded: {exc}")
+        presenter.send(mail)
         return
     review = result.review
     count = len(result.readings)
     presenter.whisper(
-        client,
-        review,
-        user,
-        f"Thanks, {count} value{'s' if count != 1 else ''} recorded for {result.period}.",
+        mail, review, user, f"Thanks, {count} value{'s' if count != 1 else ''} recorded for {result.period}."
     )
-    post_warnings(presenter, client, review, result.warnings, user)
-    upload_charts(presenter, client, review, result)
-    reminders.schedule_reminder(presenter.service, client, review)
+    post_warnings(mail, review, result.warnings, user)
+    upload_charts(mail, review, result)
+    reminders.schedule_reminder(mail, review)
+    presenter.send(mail)
 
 
 # ---------------------------------------------------------------- what the thread sees
@@ -158,55 +159,25 @@ def warning_text(warnings: Sequence[EarlyWarning], user: str | None = None) -> s
     return "\n".join(lines)
 
 
-def post_warnings(
-    presenter: Presenter,
-    client: WebClient,
-    review: Review,
-    warnings: Sequence[EarlyWarning],
-    user: str | None,
-) -> None:
+def post_warnings(mail: Mail, review: Review, warnings: Sequence[EarlyWarning], user: str | None) -> None:
     if warnings and review.channel_id:
-        presenter.call(
-            client.chat_postMessage,
-            channel=review.channel_id,
-            thread_ts=review.thread_ts,
-            text=warning_text(warnings, user),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        mail.post(review.channel_id, text=warning_text(warnings, user))
 
 
-def chart_png(item: Tracked, values: Sequence[Reading]) -> bytes:
-    """The metric's values by month as a PNG chart, with its baseline, target and warning level."""
-    return metrics_chart(
-        item.process,
-        item.metric.name,
-        item.metric.baseline,
-        item.metric.target,
-        item.metric.warn_at,
-        [(r.period, r.value) for r in values],
-    )
-
-
-def upload_charts(presenter: Presenter, client: WebClient, review: Review, result: CheckinResult) -> int:
-    """A chart per checked-in metric with two or more periods, in the review's thread; how many went up."""
+def upload_charts(mail: Mail, review: Review, result: CheckinResult) -> int:
+    """A chart per checked-in metric with two or more periods, in the review's thread (drawn when it is
+    delivered, `bot.slack.report_uploads`); how many were written."""
     if not review.channel_id:
         return 0
-    tracked = {(t.process, t.metric.name): t for t in tracked_metrics(review)}
-    uploaded = 0
-    for key, values in result.series.items():
-        item = tracked.get(key)
-        if item is None or len({r.period for r in values}) < CHART_MIN_PERIODS:
+    tracked = {(t.process, t.metric.name) for t in tracked_metrics(review)}
+    written = 0
+    for (process, metric), values in result.series.items():
+        if (process, metric) not in tracked or len({r.period for r in values}) < CHART_MIN_PERIODS:
             continue
-        png = chart_png(item, values)
-        if presenter.call(
-            client.files_upload_v2,
-            channel=review.channel_id,
-            thread_ts=review.thread_ts,
-            content=png,
-            filename=f"{slug(f'{item.process}-{item.metric.name}', 60, 'metric')}.png",
-            title=shorten(f"{item.process}: {item.metric.name}", 250),
-            alt_txt=shorten(f"Chart of {item.metric.name} for {item.process} by month", 1000),
-        ):
-            uploaded += 1
-    return uploaded
+        mail.add(
+            CHECKIN_CHART,
+            {"channel": review.channel_id, "thread_ts": THREAD, "process": process, "metric": metric},
+            pace=f"{review.team_id}:{review.channel_id}",
+        )
+        written += 1
+    return written

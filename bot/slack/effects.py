@@ -6,6 +6,10 @@
 - `reminder:<post_at>`: the check-in reminder is scheduled; the review keeps its id, so it is scheduled once.
 
 Each runs before the row is marked done, and may run twice (a crash in between): each is idempotent.
+
+A row that fails for good has one consequence too (`apply_failure`): a review whose kickoff Slack refused (the
+bot is not in the channel, the channel is archived) never started: it is cancelled, so the channel has no
+review hanging without a thread, and the person who asked is told why (the row's response_url).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flows.service import ReviewService
+from flows.service import ReviewNotFound, ReviewService
 
 log = logging.getLogger("bot.slack.delivery")
 
@@ -38,6 +42,18 @@ def apply_effect(
         service.note_reminder(review_id, int(value), result.get("scheduled_message_id"))
     else:
         log.warning("unknown delivery effect=%s review=%s: ignored", kind, review_id)
+
+
+def apply_failure(service: ReviewService, review_id: str | None, effect: str | None) -> None:
+    if effect != THREAD or not review_id:
+        return
+    try:
+        review = service.load(review_id)
+    except ReviewNotFound:
+        return
+    if review.is_open and not review.thread_ts:
+        service.cancel(review_id, review.facilitator)
+        log.info("review=%s cancelled: its kickoff could not be posted", review_id)
 
 
 def attach_thread(service: ReviewService, review_id: str, channel: str, ts: str) -> None:

@@ -33,8 +33,10 @@ FIXES = {
 
 # The same, in plain words for the person who asked (through the slash command's response_url).
 TOLD = {
-    "not_in_channel": "I'm not in this channel yet. Invite me with /invite @Outsource Review, then try again.",
-    "channel_not_found": "I can't see this channel. Invite me with /invite @Outsource Review, then try again.",
+    "not_in_channel": "I'm not in this channel yet. Invite me with `/invite @Outsource Review` (or from the "
+    "channel's Integrations settings), then run the command again.",
+    "channel_not_found": "I can't see this channel. Invite me with `/invite @Outsource Review`, then run the "
+    "command again.",
     "is_archived": "This channel is archived, so I can't post here. Try another channel.",
     "missing_scope": "I'm missing a permission for this. Ask an admin to reinstall the app.",
 }

@@ -1,62 +1,56 @@
-"""The Slack side of a review: answers go to the review service, what it returns is shown in the channel.
+"""The Slack side of a review: answers go to the review service, what they show is written to the outbox.
 
-Listeners only parse Slack payloads and call `Presenter`; the presenter turns the service's Turn into Web API
-calls. Every call that can fail because of Slack (not in the channel, archived, revoked token) fails softly:
-the answer is already saved, and the user is told what to do.
+Listeners only parse Slack payloads and call `Presenter`. The presenter works out what a turn shows (the next
+question, the kickoff's progress, a word to the person, the report) as outbox rows in a `Mail`
+(`bot.slack.outgoing`): the service saves them with the answer, and the delivery threads send them once Slack
+has its HTTP answer. Nothing here calls the Web API but the access checks' reads (`bot.slack.access`).
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from itertools import islice
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.charts import priority_alt_text, priority_chart  # matplotlib itself loads with the first chart
 from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
-from bot.slack.blocks.question import kickoff_message, question_block_id, question_messages
+from bot.slack.blocks.question import kickoff_message, question_messages
 from bot.slack.blocks.report import report_messages
-from bot.slack.effects import slack_time
-from bot.slack.failures import FIXES as DELIVERY_FIXES
-from bot.slack.requestlog import note, slack_error
-from bot.slack.text import escape, mention, question_ref, question_token, slug
+from bot.slack.effects import POSTED, THREAD, slack_time
+from bot.slack.outgoing import Mail
+from bot.slack.report_uploads import REPORT_CHART, REPORT_FILE
+from bot.slack.requestlog import note
+from bot.slack.text import escape, mention, question_ref, question_token
+from bot.slack.views import quick
 from flows.model import Review
-from flows.prompts import Prompt
-from flows.render import RENDERERS
-from flows.report import Report
+from flows.ports import THREAD as IN_THREAD
+from flows.ports import Outgoing
 from flows.service import Progress, ReviewNotFound, ReviewService, Turn
 
 log = logging.getLogger("outsource_review.slack")
 
-NOT_IN_CHANNEL = (
-    "I'm not in this channel yet. Invite me with `/invite @Outsource Review` (or from the channel's "
-    "Integrations settings), then run the command again."
-)
-CHANNEL_PROBLEMS = {
-    "not_in_channel": NOT_IN_CHANNEL,
-    "channel_not_found": NOT_IN_CHANNEL,
-    "is_archived": "This channel is archived, so I can't post here. Start the review in an active channel.",
-}
-AUTH_PROBLEMS = ("invalid_auth", "token_revoked", "account_inactive", "not_authed", "missing_scope")
-# What to do about a failed Web API call, for the log line (the people in the channel see the next post).
-FIXES = {
-    **DELIVERY_FIXES,
-    "ratelimited": "Slack rate-limited the bot; the next interaction posts what is missing",
-}
-
-
-THREAD_PAGES = 10  # of 1,000 messages: how far a retried delivery looks for its question in the thread
-
 
 class Presenter:
-    def __init__(self, service: ReviewService, access: Access | None = None):
+    def __init__(
+        self,
+        service: ReviewService,
+        access: Access | None = None,
+        wake: Callable[[], object] | None = None,
+    ):
         self.service = service
         self.access = access or Access()
-        self.uploads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="report-files")
+        self._wake = wake  # tells the delivery threads that rows were written
+
+    def wake(self) -> None:
+        if self._wake is not None:
+            self._wake()
+
+    def send(self, mail: Mail) -> None:
+        """Write rows no save causes (a refusal, a help text, a report asked for again), and wake delivery."""
+        if mail.rows:
+            self.service.send(mail.rows)
+            self.wake()
 
     # ------------------------------------------------------------ answering
 
@@ -139,11 +133,11 @@ class Presenter:
             except ReviewNotFound:
                 review = None
         if review is None or other_enterprise(review, enterprise_id):
-            self.refuse(client, user, channel, OTHER_WORKSPACE, "other_workspace")
+            self.refuse(team_id, enterprise_id, user, channel, OTHER_WORKSPACE, "other_workspace")
             return None
-        problem = self.access.problem(client, review, user, channel, enterprise_id, posted=posted)
+        problem = self.access.problem(quick(client), review, user, channel, enterprise_id, posted=posted)
         if problem is not None:
-            self.refuse(client, user, channel, problem, "not_permitted")
+            self.refuse(team_id, enterprise_id, user, channel, problem, "not_permitted")
             return None
         return review
 
@@ -159,15 +153,19 @@ class Presenter:
         typed: bool = False,
         typed_ts: str | None = None,
     ) -> Turn:
-        """Apply `user`'s reply to a review `permit` let them act on, and show what it changed.
+        """Apply `user`'s reply to a review `permit` let them act on; what it shows is saved with it.
 
-        `receipt` is the delivery's key, claimed with the saved answer. `typed`: a reply typed in the review's
-        thread (an event, which Slack retries until it gets a 200): its save marks the question it opens as
-        posted, and a retry looks in the thread for it (`repost_if_missing`). `typed_ts`: the reply's message
-        ts, when it was written (a reply written before the open question was posted is late, see
-        `ReviewService.reply`).
+        `receipt` is the delivery's key, claimed with the saved answer: a retried event, a double click or a
+        form submitted twice is applied once and shows nothing the second time. `typed_ts`: a typed reply's
+        message ts (a reply written before the open question was posted is late, see `ReviewService.reply`).
         """
         team_id = review.team_id
+
+        def plan(turn: Turn) -> Sequence[Outgoing]:
+            mail = Mail.for_review(turn.review)
+            self.plan_turn(mail, turn, user)
+            return mail.rows
+
         turn = self.service.reply(
             str(review.id),
             user,
@@ -175,81 +173,74 @@ class Presenter:
             team_id=team_id,
             expect_key=self.expected_key(review, token),
             receipt=receipt,
-            is_admin=lambda: self.access.is_admin(client, team_id, user),
+            is_admin=lambda: self.access.is_admin(quick(client), team_id, user),
             loaded=review,
-            # Slack retries an event it got no 200 for, and the retry checks the thread (`repost_if_missing`):
-            # a typed reply's save marks the next question too. Clicks and forms are not retried: theirs is
-            # marked after the post, so the next interaction reposts a question a crash kept from Slack.
-            posting=typed,
             typed_at=slack_time(typed_ts),
+            plan=plan,
         )
         note(outcome=_outcome(turn))
-        self.show_turn(client, turn, user, typed)
+        self.wake()
         return turn
 
-    def refuse(self, client: WebClient, user: str, channel: str | None, text: str, outcome: str) -> None:
+    def refuse(
+        self,
+        team_id: str,
+        enterprise_id: str | None,
+        user: str,
+        channel: str | None,
+        text: str,
+        outcome: str,
+    ) -> None:
         """A polite no, seen only by `user`: in the channel the request came from, else in the app's DM."""
         note(outcome=outcome)
+        mail = Mail.for_person(team_id, user, enterprise_id)
         if channel:
-            self.call(client.chat_postEphemeral, channel=channel, user=user, text=escape(text))
+            mail.ephemeral(channel, user, escape(text), in_thread=False)
         else:
-            self.call(client.chat_postMessage, channel=user, text=escape(text))
+            mail.message_to(user, escape(text))
+        self.send(mail)
 
-    def show_turn(self, client: WebClient, turn: Turn, user: str, typed: bool = False) -> None:
+    def plan_turn(self, mail: Mail, turn: Turn, user: str) -> None:
+        """What `turn` shows, before it is saved: `turn.review` has the reply applied, `turn.before` is the
+        review as the reply found it."""
         review = turn.review
         if turn.duplicate:
-            # A repeat of a delivery applied before. If the first one could not post the next question
-            # (Slack failed, or the process died before it could), this is the moment to do it.
-            if typed:
-                self.repost_if_missing(client, review)
-            else:
-                self.ensure_posted(client, review)
-            return
+            return  # applied before: what it showed was saved with it
         if turn.error:
-            self.whisper(client, review, user, turn.error)
-            if not turn.late or typed:
-                # A typed reply is late also while the open question is not posted at all (its post failed):
-                # then it is posted now. A late click leaves it to whoever answered first.
-                self.ensure_posted(client, review)
+            self.whisper(mail, review, user, turn.error)
             if not turn.late:
+                self.ensure_posted(mail, review)
                 return
         if not turn.recorded:
             if turn.message:  # help, or similar
-                self.whisper(client, review, user, turn.message)
-            self.ensure_posted(client, review)
+                self.whisper(mail, review, user, turn.message)
+            self.ensure_posted(mail, review)
             return
-        self.refresh_kickoff(client, review, before=turn.before)
-        moved_on = turn.prompt is not None and turn.prompt.key != turn.question
+        self.refresh_kickoff(mail, review, before=turn.before)
         if turn.late:
-            # Whoever answered first posts the next question; but a reply refused because the open question
-            # was renumbered, and its new numbers are not in the thread (their post failed), posts them.
-            if turn.prompt is not None and turn.prompt.is_edition(review.posted_question):
-                self.ensure_posted(client, review)
+            self.ensure_posted(mail, review)
             return
-        if moved_on and turn.prompt is not None:
-            note = escape(turn.message) if turn.message else None
-            if turn.marked or turn.prompt.edition != review.posted_question:
-                self.post_next(client, turn, note=note)
-            elif note:  # a command left the open question as it was posted: the thread hears what changed
-                self.announce(client, review, note)
+        moved_on = turn.prompt is not None and turn.prompt.key != turn.question
+        if moved_on:
+            message = escape(turn.message) if turn.message else None
+            if not self.ensure_posted(mail, review, note=message) and message:
+                self.announce(mail, review, message)  # a command left the open question as it was posted
         else:
             if turn.message and turn.prompt is not None:
-                self.whisper(client, review, user, turn.message)
-            self.post_next(client, turn)
+                self.whisper(mail, review, user, turn.message)
+            self.ensure_posted(mail, review)
         if turn.finished:
-            self.post_report(client, review)
-            reminders.schedule_reminder(
-                self.service, client, review
-            )  # the monthly check-in, when it has metrics
+            self.post_report(mail, review)
+            reminders.schedule_reminder(mail, review)  # the monthly check-in, when it has metrics
 
     # ------------------------------------------------------------ messages
 
-    def refresh_kickoff(self, client: WebClient, review: Review, before: Review | None = None) -> None:
+    def refresh_kickoff(self, mail: Mail, review: Review, before: Review | None = None) -> None:
         """Show the review's progress in its kickoff message; not when `before` (the review as the answer
         found it) shows the same. The kickoff changes from step to step, not with every answer (the count of
         rated tasks is in the questions): an edit per answer would cost a Web API call each time, and
         chat.update's rate limit is shared by every review in the workspace."""
-        if not (review.channel_id and review.thread_ts):
+        if not review.channel_id:
             return
         progress = self.service.progress(review, count_rated=False)
         if before is not None and _kickoff_of(
@@ -257,133 +248,68 @@ class Presenter:
         ) == _kickoff_of(review, progress):
             return
         message = kickoff_message(review, progress)
-        self.call(client.chat_update, channel=review.channel_id, ts=review.thread_ts, **message.as_kwargs())
+        mail.update(review.channel_id, review.thread_ts or IN_THREAD, **message.as_kwargs())
 
-    def ensure_posted(self, client: WebClient, review: Review, note: str | None = None) -> bool:
-        """Post the open question unless the review says it is posted already (`Review.posted_question`).
+    def post_kickoff(self, mail: Mail, review: Review, response_url: str | None = None) -> None:
+        """The review's first message in its channel: its thread holds the interview (effect `thread`). If
+        it cannot be posted (the bot is not in the channel), the person who asked is told at `response_url`."""
+        if not review.channel_id:
+            return
+        message = kickoff_message(review, self.service.progress(review, count_rated=False))
+        told = {"response_url": response_url} if response_url else {}
+        mail.post(review.channel_id, in_thread=False, effect=THREAD, **told, **message.as_kwargs())
 
-        This is the repair of a failed or missing post: whatever interaction comes next (a reply, a retried
-        delivery, a click) posts the question the thread lacks. True when nothing is missing any more.
-        """
+    def ensure_posted(self, mail: Mail, review: Review, note: str | None = None) -> bool:
+        """Post the open question unless the review says it is posted already (`Review.posted_question`);
+        True when a post is planned."""
         prompt = self.service.prompt(review)
         if not review.is_open or prompt is None or prompt.edition == review.posted_question:
-            return True
-        return self.post_question(client, review, note=note)
+            return False
+        return self.post_question(mail, review, note=note)
 
-    def post_next(self, client: WebClient, turn: Turn, note: str | None = None) -> None:
-        """After a recorded reply: post the question it opened, which its save marked as posted (taking the
-        mark back if Slack refuses), or whatever question the thread still lacks."""
-        if not turn.marked:
-            self.ensure_posted(client, turn.review, note=note)
-        elif not self.post_question(client, turn.review, note=note):
-            self.service.unmark_posted(turn)
-
-    def repost_if_missing(self, client: WebClient, review: Review) -> None:
-        """A retried delivery of a typed reply: its first attempt may have saved the answer, marked the next
-        question as posted with it, and died before posting it. Post the open question unless the thread
-        has it (when Slack will not say, post it: a question twice beats none)."""
-        prompt = self.service.prompt(review)
-        if not review.is_open or prompt is None or not review.channel_id:
-            return
-        if prompt.edition == review.posted_question and self._in_thread(client, review, prompt):
-            return
-        self.post_question(client, review)
-
-    def _in_thread(self, client: WebClient, review: Review, prompt: Prompt) -> bool:
-        """Whether a message in the review's thread holds the question's buttons (a question asked again,
-        after `back`, has the same ones: then its first post is found; renumbered options make new ones)."""
-        wanted = question_block_id(review, prompt)
-        try:
-            replies = client.conversations_replies(
-                channel=review.channel_id or "", ts=review.thread_ts or "", limit=1000
-            )
-            for page in islice(replies, THREAD_PAGES):  # slack_sdk fetches the next page as it is reached
-                for message in page.get("messages") or []:
-                    if any(block.get("block_id") == wanted for block in message.get("blocks") or []):
-                        return True
-        except SlackApiError as exc:
-            log.warning("conversations.replies failed error=%s", slack_error(exc))
-        return False
-
-    def post_question(self, client: WebClient, review: Review, note: str | None = None) -> bool:
-        """Post the open question in the review's thread; once every part is posted, remember it in the
-        review. False when Slack refused a part (the next interaction tries again)."""
+    def post_question(self, mail: Mail, review: Review, note: str | None = None) -> bool:
+        """Post the open question in the review's thread; the save that writes it marks it as posted."""
         prompt = self.service.prompt(review)
         if prompt is None or not review.channel_id:
             return False
-        first: str | None = None
         for message in question_messages(review, prompt, note=note):
-            posted = self.request(
-                client.chat_postMessage,
-                channel=review.channel_id,
-                thread_ts=review.thread_ts,
-                unfurl_links=False,
-                unfurl_media=False,
+            mail.post(
+                review.channel_id,
+                effect=f"{POSTED}:{prompt.edition}",
+                question=prompt.edition,
                 **message.as_kwargs(),
             )
-            if posted is None:
-                return False
-            first = first or posted.get("ts")
-        if review.id is not None:
-            self.service.mark_posted(review.id, prompt.edition, seen=review, posted_at=slack_time(first))
         return True
 
-    def post_report(self, client: WebClient, review: Review, user: str | None = None) -> bool:
-        """Post the shortlist to the channel and upload the full report as Markdown; False when not ready."""
+    def post_report(self, mail: Mail, review: Review) -> bool:
+        """The shortlist in the channel, then the chart and the full report as a Markdown file (drawn when
+        they are delivered); False when the report is not ready."""
         try:
             report = self.service.full_report(review)
         except ValueError:
             return False
+        if not review.channel_id:
+            return False
         for message in report_messages(review, report):
-            if not self.call(
-                client.chat_postMessage, channel=review.channel_id, unfurl_links=False, **message.as_kwargs()
-            ):
-                return True
-        # The files take a chart drawing and three calls each: they follow after Slack has its answer.
-        self.uploads.submit(self._upload_report_files, client, review, report)
+            mail.post(review.channel_id, in_thread=False, **message.as_kwargs())
+        if report.shortlist:
+            mail.add(
+                REPORT_CHART, {"channel": review.channel_id}, pace=f"{review.team_id}:{review.channel_id}"
+            )
+        self.upload(mail, review, "md")
         return True
 
-    def _upload_report_files(self, client: WebClient, review: Review, report: Report) -> None:
-        try:
-            if report.shortlist:
-                self.upload_chart(client, review, report)
-            self.upload(client, review, "md", report)
-        except Exception:
-            log.exception("the report files could not be uploaded")
-
-    def upload_chart(self, client: WebClient, review: Review, report: Report | None = None) -> bool:
-        """The priority chart (PNG) in the channel, with the shortlist; a chart that fails to draw is logged."""
-        try:
-            report = report or self.service.full_report(review)
-            png = priority_chart(report)
-        except ValueError:
-            raise  # not ready: the caller says so
-        except Exception:
-            log.exception("the priority chart could not be drawn")
-            return False
-        return self.call(
-            client.files_upload_v2,
-            channel=review.channel_id,
-            file=png,
-            filename=f"{_slug(review)}-priority.png",
-            title=f"Priority chart: {review.title or 'review'}",
-            alt_txt=priority_alt_text(report),
-            initial_comment="Benefits against risk for the shortlist: bigger points score higher, "
-            "orange ranks are fragile (see *How stable is this ranking?*).",
-        )
-
-    def upload(self, client: WebClient, review: Review, fmt: str, report: Report | None = None) -> bool:
-        report = report or self.service.full_report(review)
-        content = RENDERERS[fmt](report)
-        return self.call(
-            client.files_upload_v2,
-            channel=review.channel_id,
-            thread_ts=review.thread_ts,
-            content=content,
-            filename=f"{_slug(review)}.{fmt}",
-            title=f"Outsource review: {review.title or 'report'} ({fmt})",
-            initial_comment=f"The full report for *{escape(review.title or 'this review')}*.",
-        )
+    def upload(self, mail: Mail, review: Review, fmt: str) -> None:
+        """The report as a file in the review's thread (`fmt`: a flows.render format, or "png" the chart)."""
+        if not review.channel_id:
+            return
+        pace = f"{review.team_id}:{review.channel_id}"
+        if fmt == "png":
+            mail.add(REPORT_CHART, {"channel": review.channel_id}, pace=pace)
+        else:
+            mail.add(
+                REPORT_FILE, {"channel": review.channel_id, "thread_ts": IN_THREAD, "fmt": fmt}, pace=pace
+            )
 
     def nudge(self, client: WebClient, *, review_id: str, team_id: str, user: str) -> None:
         """The facilitator reminds, in the thread, everyone taking part who has not rated the open task."""
@@ -391,56 +317,28 @@ class Presenter:
             review = self.service.load(review_id, team_id)
         except ReviewNotFound:
             return
-        if user != review.facilitator:
-            self.whisper(client, review, user, "Only the facilitator can nudge people.")
-            return
+        mail = Mail.for_review(review)
         waiting = [p for p in self.service.waiting_for(review) if p != user]
         prompt = self.service.prompt(review)
-        if not waiting or prompt is None:
-            self.whisper(client, review, user, "Everyone taking part so far has rated this one.")
-            return
-        people = ", ".join(mention(p) for p in waiting)
-        self.announce(
-            client, review, f"{people}: your ratings of “{escape(prompt.subject or '')}” are still missing."
-        )
+        if user != review.facilitator:
+            self.whisper(mail, review, user, "Only the facilitator can nudge people.")
+        elif not waiting or prompt is None:
+            self.whisper(mail, review, user, "Everyone taking part so far has rated this one.")
+        else:
+            people = ", ".join(mention(p) for p in waiting)
+            self.announce(
+                mail, review, f"{people}: your ratings of “{escape(prompt.subject or '')}” are still missing."
+            )
+        self.send(mail)
 
-    def announce(self, client: WebClient, review: Review, text: str) -> None:
+    def announce(self, mail: Mail, review: Review, text: str) -> None:
         """A short note in the review's thread; `text` is mrkdwn the caller has escaped."""
         if review.channel_id:
-            self.call(
-                client.chat_postMessage, channel=review.channel_id, thread_ts=review.thread_ts, text=text
-            )
+            mail.post(review.channel_id, text=text)
 
-    def whisper(self, client: WebClient, review: Review, user: str, text: str) -> None:
-        if not review.channel_id:
-            return
-        self.call(
-            client.chat_postEphemeral,
-            channel=review.channel_id,
-            user=user,
-            thread_ts=review.thread_ts,
-            text=escape(text),
-        )
-
-    def call(self, method: Any, **kwargs: Any) -> bool:
-        """One Web API call; Slack's refusals and unreachable servers are logged, never raised: the answer
-        is saved already, and the next interaction posts what is missing (`ensure_posted`)."""
-        return self.request(method, **kwargs) is not None
-
-    def request(self, method: Any, **kwargs: Any) -> Any:
-        """`call`, answering the call's response, or None when it failed."""
-        name = getattr(method, "__name__", "?")
-        try:
-            return method(**kwargs)
-        except SlackApiError as exc:
-            error = slack_error(exc)
-        except (SlackClientError, OSError) as exc:
-            error = type(exc).__name__
-        level = logging.ERROR if error in AUTH_PROBLEMS else logging.WARNING
-        fix = FIXES.get(error, "the next interaction tries again")
-        log.log(level, "slack call failed method=%s error=%s: %s", name, error, fix)
-        note(slack_error=error)
-        return None
+    def whisper(self, mail: Mail, review: Review, user: str, text: str) -> None:
+        if review.channel_id:
+            mail.ephemeral(review.channel_id, user, escape(text))
 
 
 def _kickoff_of(review: Review, progress: Progress) -> tuple[object, ...]:
@@ -456,8 +354,3 @@ def _outcome(turn: Turn) -> str:
     if turn.recorded:
         return "answered"
     return "not_applied" if turn.error else "shown"
-
-
-def _slug(review: Review) -> str:
-    """A file name from the review's title."""
-    return slug(review.title or "review", 40, "review")

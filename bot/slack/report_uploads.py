@@ -2,6 +2,7 @@
 
     Outgoing(REPORT_CHART, {"channel": C}, ...)                              the priority chart (PNG)
     Outgoing(REPORT_FILE, {"channel": C, "thread_ts": THREAD, "fmt": "md"}, ...)  the report as a file
+    Outgoing(CHECKIN_CHART, {"channel": C, "thread_ts": THREAD, "process": P, "metric": M})  a metric by month
 
 `upload_for` draws the file from the review as it is at delivery and answers files_upload_v2's arguments.
 """
@@ -12,9 +13,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.charts import priority_alt_text, priority_chart  # matplotlib itself loads with the first chart
+from bot.charts import (  # matplotlib itself loads with the first chart
+    metrics_chart,
+    priority_alt_text,
+    priority_chart,
+)
 from bot.slack.failures import DeliveryError
-from bot.slack.text import escape, slug
+from bot.slack.text import escape, shorten, slug
+from flows.checkin import series, tracked_metrics
 from flows.render import RENDERERS
 from flows.service import ReviewNotFound, ReviewService
 
@@ -22,7 +28,8 @@ log = logging.getLogger("bot.slack.delivery")
 
 REPORT_CHART = "report.chart"
 REPORT_FILE = "report.file"
-UPLOADS = (REPORT_CHART, REPORT_FILE)
+CHECKIN_CHART = "checkin.chart"
+UPLOADS = (REPORT_CHART, REPORT_FILE, CHECKIN_CHART)
 CHART_COMMENT = (
     "Benefits against risk for the shortlist: bigger points score higher, "
     "orange ranks are fragile (see *How stable is this ranking?*)."
@@ -34,9 +41,11 @@ def upload_for(
 ) -> dict[str, Any]:
     """files_upload_v2's arguments for a REPORT_CHART or REPORT_FILE row; DeliveryError when there is nothing
     to upload (no such review, no report yet, an unknown format, a chart that cannot be drawn)."""
+    if method == CHECKIN_CHART:
+        return _checkin_chart(service, review_id, args)
     try:
         review = service.load(review_id or "")
-        if not service.has_report(review):
+        if not service.report_ready(review):
             raise ValueError("no report yet")
         report = service.full_report(review)
     except (ReviewNotFound, ValueError):
@@ -66,4 +75,36 @@ def upload_for(
         "filename": f"{name}.{fmt}",
         "title": f"Outsource review: {review.title or 'report'} ({fmt})",
         "initial_comment": f"The full report for *{escape(review.title or 'this review')}*.",
+    }
+
+
+def _checkin_chart(service: ReviewService, review_id: str | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    """A checked-in metric's values by month, with its baseline, target and warning level."""
+    try:
+        review = service.load(review_id or "")
+    except ReviewNotFound:
+        raise DeliveryError("review_not_found", permanent=True) from None
+    process, metric = str(args.get("process") or ""), str(args.get("metric") or "")
+    item = next((t for t in tracked_metrics(review) if (t.process, t.metric.name) == (process, metric)), None)
+    if item is None:
+        raise DeliveryError("metric_not_found", permanent=True)
+    values = series(review, process, metric)
+    try:
+        png = metrics_chart(
+            process,
+            metric,
+            item.metric.baseline,
+            item.metric.target,
+            item.metric.warn_at,
+            [(r.period, r.value) for r in values],
+        )
+    except Exception:
+        log.exception("the metric chart could not be drawn review=%s", review_id)
+        raise DeliveryError("chart_not_drawn", permanent=True) from None
+    return {
+        **{k: args[k] for k in ("channel", "thread_ts") if args.get(k)},
+        "content": png,
+        "filename": f"{slug(f'{process}-{metric}', 60, 'metric')}.png",
+        "title": shorten(f"{process}: {metric}", 250),
+        "alt_txt": shorten(f"Chart of {metric} for {process} by month", 1000),
     }

@@ -39,7 +39,6 @@ from bot.slack.manifest import EVENTS_PATH
 from bot.slack.requestlog import RequestLog, redact_logs
 from bot.wiring import open_service
 from flows.model import utcnow
-from flows.service import ReviewService
 from storage.outbox import Backlog
 
 log = logging.getLogger("bot.slack.run")
@@ -316,12 +315,15 @@ def check_reachable(api_url: str, timeout: float = 10.0) -> None:
         ) from None
 
 
-def _build(settings: Settings, socket_mode: bool = False) -> tuple[App, ReviewService]:
+def _build(settings: Settings, socket_mode: bool = False) -> tuple[App, Delivery]:
+    """The app and its delivery threads (started): what the app's requests write, they send."""
     _prepare(settings, socket_mode)
     service = open_service(settings.database_url)
+    delivery = start_delivery(settings, service)
     try:
-        return create_app(settings, service, socket_mode=socket_mode), service
+        return create_app(settings, service, socket_mode=socket_mode, wake=delivery.wake), delivery
     except BoltError as exc:
+        delivery.stop(1.0)
         refusal = exc.__context__  # Bolt raises its error while handling auth.test's SlackApiError
         if not isinstance(refusal, SlackApiError):
             raise
@@ -342,8 +344,7 @@ def _on_stop(stop: Callable[[], None]) -> None:
 def serve(settings: Settings, port: int | None = None) -> None:
     import waitress
 
-    app, service = _build(settings)
-    delivery = start_delivery(settings, service)
+    app, delivery = _build(settings)
     port = port or settings.port
     gate = Gate()
     server = waitress.create_server(
@@ -373,18 +374,18 @@ def serve(settings: Settings, port: int | None = None) -> None:
 
 def socket(settings: Settings) -> None:
     (app_token,) = settings.require("SLACK_APP_TOKEN")
-    app, service = _build(settings, socket_mode=True)
+    app, delivery = _build(settings, socket_mode=True)
     handler = SocketModeHandler(app, app_token)
     stopping = threading.Event()
     _on_stop(stopping.set)
     try:
         handler.connect()
     except SlackApiError as exc:
+        delivery.stop(1.0)
         raise SlackSettingsError(
             f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}); create an app-level token with "
             "connections:write under Basic Information, App-Level Tokens"
         ) from None
-    delivery = start_delivery(settings, service)
     print("Outsource Review is connected over Socket Mode. Ctrl-C stops it.", flush=True)
     stopping.wait()
     # close() disconnects, then waits for the listeners running; a stuck one must not hold the exit up.

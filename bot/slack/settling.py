@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.slack.effects import apply_failure
 from bot.slack.failures import (
     AUTH_PROBLEMS,
     MAX_ATTEMPTS,
@@ -56,6 +57,7 @@ async def _failed(
         log.info("rate limited method=%s pace=%s retry_after=%s", row.method, row.pace, failure.retry_after)
     elif failure.permanent or row.attempts >= MAX_ATTEMPTS:
         await sender.blocking(sender.outbox.fail, row, failure.error)
+        await sender.blocking(apply_failure, sender.service, row.review_id, row.effect)
         level = logging.ERROR if failure.error in AUTH_PROBLEMS else logging.WARNING
         log.log(
             level,

@@ -3,21 +3,19 @@ requests into the real app in-process (`Ours`), and one real `serve` killed whil
 
 from __future__ import annotations
 
-import contextlib
 import signal
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from bot.slack.listeners.commands import HALF_STARTED
+from bot.slack.listeners.commands import HALF_STARTED, KICKOFF_GRACE
 from flows.interview import current_prompt
-from flows.model import Review
+from flows.model import Review, utcnow
 from tests.support import FakeSlack
 from tests.support import payloads as p
-from tests.support.bots import start_bot, stop_bot
+from tests.support.bots import start_bot, stop_bot, wait_delivered
 from tests.support.conversation import new_channel
 from tests.support.fake_slack import Call
 from tests.support.harness import (
@@ -41,8 +39,10 @@ def fake() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture(scope="module")
-def ours(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Ours:
-    return Ours.start(fake, f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'bot.db'}", count_sql=False)
+def ours(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ours]:
+    app = Ours.start(fake, f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'bot.db'}", count_sql=False)
+    yield app
+    app.stop()
 
 
 def command(ours: Ours, text: str, channel: str) -> tuple[int, str]:
@@ -121,11 +121,19 @@ def test_the_first_kickoff_message_has_no_bidi_or_control_characters(ours: Ours)
 
 
 def _half_started(ours: Ours, channel: str) -> tuple[Review, str]:
-    """What a process killed while posting the kickoff leaves: the review saved without its thread, and
-    the kickoff message in the channel."""
-    turn = ours.service.start(title="Q3 review", facilitator=p.USER_ID, team_id=p.TEAM_ID, channel_id=channel)
+    """A review whose kickoff has not reached its thread for longer than a kickoff may wait in the outbox
+    (a review started before the outbox, or one whose kickoff is stuck): saved without its thread ten minutes
+    ago, and a message of the bot's in the channel that is no review's kickoff."""
+    started = Review(
+        title="Q3 review",
+        facilitator=p.USER_ID,
+        team_id=p.TEAM_ID,
+        channel_id=channel,
+        created_at=utcnow() - KICKOFF_GRACE * 2,
+    )
+    review = ours.service.store.create(started)
     kickoff = ours.fake.client().chat_postMessage(channel=channel, text="Starting an outsource review: Q3")
-    return turn.review, str(kickoff["ts"])
+    return review, str(kickoff["ts"])
 
 
 def test_a_reply_under_a_kickoff_without_a_review_is_answered(ours: Ours) -> None:
@@ -169,37 +177,31 @@ def test_a_kickoff_slack_refuses_leaves_no_review_behind(ours: Ours) -> None:
 
 @pytest.mark.slow
 def test_killed_while_posting_the_kickoff(tmp_path: Path) -> None:
-    """A real `serve`, SIGKILLed while Slack is answering its kickoff post; started again on the same
-    database, it explains the half-started review to `status` and to replies in the kickoff's thread."""
+    """A real `serve`, SIGKILLed after Slack has its kickoff post but before its answer arrives: started again
+    on the same database, it finds that post (by the row's key in the message's metadata) instead of posting
+    a second kickoff, and the first question follows in its thread, once."""
     channel = new_channel()
     database_url = f"sqlite:///{tmp_path / 'bot.db'}"
     with FakeSlack() as fake:
+        fake.latency.methods["chat.postMessage"] = 30.0  # Slack has the post; its answer is on its way
         bot = start_bot(fake, tmp_path, database_url, "first")
-        posted: list[str] = []
-
-        def kill_then_answer(call: Call) -> dict[str, Any]:
-            posted.append("1700000000.000100")
-            bot.process.send_signal(signal.SIGKILL)
-            bot.process.wait(10)
-            return {"channel": call["channel"], "ts": posted[-1], "message": {"text": call.text}}
-
-        fake.on("chat.postMessage", kill_then_answer)
-        with contextlib.suppress(OSError):  # the connection dies with the process
-            bot.slack.slash_command("Q3 review", channel_id=channel)
-        bot.process.wait(10)
-        assert posted
-        fake.reset()
+        bot.slack.settle = None  # the kickoff is not going to be delivered by this process
+        answered = bot.slack.slash_command("Q3 review", channel_id=channel)
+        assert answered.status == 200 and answered.text.startswith("Starting *Q3 review*")
+        fake.wait_until(lambda: len(fake.messages(channel)) == 1, timeout=20)
+        stop_bot(bot, kill=True)
+        fake.latency.methods["chat.postMessage"] = 0.0
         again = start_bot(fake, tmp_path, database_url, "second")
         try:
+            fake.wait_until(lambda: len(fake.messages(channel)) == 2, timeout=30)
+            wait_delivered(again.slack)
+            kickoff, question = fake.messages(channel)
+            assert "Q3 review" in kickoff.text and question.thread_ts == kickoff.ts
             status = again.slack.slash_command("status", channel_id=channel)
-            assert "did not start properly" in status.text, status
-            event = p.message_event("SEO audits", channel=channel, thread_ts=posted[0])
-            assert again.slack.event(event).status == 200
-            told = fake.wait_for("chat.postEphemeral")
-            assert told.text == HALF_STARTED and told["thread_ts"] == posted[0]
+            assert "Getting started" in status.text and "did not start" not in status.text, status
+            assert fake.calls("conversations.history")  # it looked before posting the kickoff again
         finally:
             stop_bot(again)
-            stop_bot(bot)
 
 
 # ---------------------------------------------------------------- 10. Slack Connect members

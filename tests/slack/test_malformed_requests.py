@@ -71,9 +71,11 @@ def _encoded(body: dict[str, Any], form: bool) -> tuple[bytes, str]:
 @pytest.fixture(scope="module")
 def ours(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ours]:
     with FakeSlack() as fake:
-        yield Ours.start(
+        app = Ours.start(
             fake, f"sqlite:///{tmp_path_factory.mktemp('malformed') / 'bot.db'}", count_sql=False
         )
+        yield app
+        app.stop()
 
 
 def _dispatch(ours: Ours, raw: bytes, content_type: str, signed: bool) -> int:

@@ -32,7 +32,9 @@ CHANNEL = "C0RENUMBR"
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Ours]:
     with FakeSlack() as fake:
-        yield Ours.start(fake, f"sqlite:///{tmp_path / 'bot.db'}", count_sql=False)
+        app = Ours.start(fake, f"sqlite:///{tmp_path / 'bot.db'}", count_sql=False)
+        yield app
+        app.stop()
 
 
 def seated_at_candidates(app: Ours) -> tuple[Review, Call]:

@@ -104,7 +104,7 @@ def test_the_kickoff_message_is_updated_in_place(slack: Slack) -> None:
 
     # The channel itself gets the kickoff and the shortlist; everything else is in the thread.
     top = [c for c in calls if c.method == "chat.postMessage" and not c.get("thread_ts")]
-    assert top[0].text.startswith("Starting an outsource review")
+    assert top[0].text.startswith("Outsource review: Kickoff")
     assert [c.text for c in top[1:]] == ["Shortlist: Kickoff"]
     assert not failed(calls)
 

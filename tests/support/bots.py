@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from bot.config import Settings
 from bot.slack.app import create_app
+from bot.slack.delivery import start_delivery
 from bot.slack.requestlog import Redact
 from bot.slack.run import build_wsgi
 from bot.wiring import open_service
@@ -72,6 +73,10 @@ def bot_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         DATABASE_URL=database_url,
         LOG_LEVEL="INFO",
+        # Most tests are about something else than Slack's one post a second per channel; a row cut short
+        # by a kill is taken again after 2 s instead of 30.
+        OUTBOX_PACE="0",
+        OUTBOX_LEASE="2",
     )
     env.update(extra)
     return env
@@ -95,6 +100,7 @@ def start_bot(fake: FakeSlack, workdir: Path, database_url: str, name: str = "bo
         )
     url = f"http://127.0.0.1:{port}"
     client = SignedClient(url, SIGNING_SECRET, response_url=fake.response_url)
+    client.settle = lambda: wait_delivered(client)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -107,6 +113,23 @@ def start_bot(fake: FakeSlack, workdir: Path, database_url: str, name: str = "bo
             raise RuntimeError(f"the bot did not start:\n{log.read_text(errors='replace')}")
         time.sleep(0.05)
     return Bot(url, process, client, database_url, log)
+
+
+SETTLE_SECONDS = 10.0
+
+
+def wait_delivered(client: SignedClient, timeout: float = SETTLE_SECONDS) -> None:
+    """Until the served bot's /healthz says its outbox is empty (rows waiting for a retry count: after
+    `timeout` seconds the test goes on and its own assertions say what is missing)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            health = client.get("/healthz")
+            if health.status == 200 and (health.json().get("outbox") or {}).get("backlog") == 0:
+                return
+        except (OSError, ValueError):
+            return  # the bot is gone (a test that kills it)
+        time.sleep(0.02)
 
 
 def stop_bot(bot: Bot, kill: bool = False) -> None:
@@ -197,7 +220,8 @@ def start_app(fake: FakeSlack, workdir: Path, database_url: str, name: str = "bo
     masked) in `workdir/<name>.log`. Stop it with `stop_bot`."""
     settings = settings_from(bot_env(fake, database_url, **extra))
     service = open_service(settings.database_url)
-    app = create_app(settings, service)
+    delivery = start_delivery(settings, service)
+    app = create_app(settings, service, wake=delivery.wake)
     log = workdir / f"{name}.log"
     handler = logging.FileHandler(log, encoding="utf-8")
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
@@ -210,6 +234,7 @@ def start_app(fake: FakeSlack, workdir: Path, database_url: str, name: str = "bo
     root.addHandler(handler)
 
     def stop() -> None:
+        delivery.stop(2.0)
         root.removeHandler(handler)
         ours.setLevel(level_before)
         handler.close()
@@ -217,6 +242,9 @@ def start_app(fake: FakeSlack, workdir: Path, database_url: str, name: str = "bo
         if engine is not None:
             engine.dispose()
 
-    client = InProcessClient(build_wsgi(app, settings.slack_signing_secret), SIGNING_SECRET)
+    client = InProcessClient(
+        build_wsgi(app, settings.slack_signing_secret, delivery.outbox.backlog), SIGNING_SECRET
+    )
     client.response_url = fake.response_url
+    client.settle = lambda: delivery.drain(SETTLE_SECONDS)
     return Bot(IN_PROCESS_URL, None, client, database_url, log, stop)

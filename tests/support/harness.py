@@ -24,6 +24,7 @@ from sqlalchemy import Engine, event
 
 from bot.config import Settings
 from bot.slack.app import create_app
+from bot.slack.delivery import Delivery, start_delivery
 from bot.slack.run import build_wsgi
 from flows.interview import (
     K_CANDIDATES,
@@ -145,13 +146,14 @@ def finished_review(n: int, raters: int = 10, metrics: int = 1) -> Review:
 
 @dataclass
 class SqlCounter:
-    """Counts (and keeps) the SQL statements an engine executes while `counting` is on, and its connection
-    checkouts (on PostgreSQL each costs a `SELECT 1` round trip too: the engine pings before use, outside
-    the execution events)."""
+    """Counts (and keeps) the SQL statements an engine executes in the thread that turned `counting` on, and
+    its connection checkouts (on PostgreSQL each costs a `SELECT 1` round trip too: the engine pings before
+    use, outside the execution events). The delivery threads' statements are not the request's."""
 
     statements: list[str] = field(default_factory=list)
     checkouts: int = 0
     on: bool = False
+    thread: int | None = None
 
     def attach(self, engine: Engine) -> SqlCounter:
         event.listen(engine, "before_cursor_execute", self._seen)
@@ -159,18 +161,18 @@ class SqlCounter:
         return self
 
     def _seen(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if self.on:
+        if self.on and threading.get_ident() == self.thread:
             self.statements.append(" ".join(statement.split())[:120])
 
     def _checkout(self, *args: Any) -> None:
-        if self.on:
+        if self.on and threading.get_ident() == self.thread:
             self.checkouts += 1
 
     @contextmanager
     def counting(self) -> Iterator[list[str]]:
         self.statements = []
         self.checkouts = 0
-        self.on = True
+        self.on, self.thread = True, threading.get_ident()
         try:
             yield self.statements
         finally:
@@ -222,16 +224,22 @@ def thread_reply(text: str, channel: str, thread_ts: str, user: str = FACILITATO
 
 @dataclass
 class Ours:
-    """The real app (`create_app` + `build_wsgi`) on a SQLite file, against `fake`."""
+    """The real app (`create_app` + `build_wsgi`) on a SQLite file, against `fake`, with its delivery threads.
+
+    `wsgi` answers each request and then, with `settle`, waits until what it wrote to the outbox is delivered
+    (tests read the fake's calls afterwards); `answer_only` is the app alone, as Slack's HTTP request sees it.
+    """
 
     fake: FakeSlack
     service: ReviewService
     wsgi: Callable[..., Iterable[bytes]]
     counter: SqlCounter
     engine: Engine
+    delivery: Delivery
+    answer_only: Callable[..., Iterable[bytes]]
 
     @classmethod
-    def start(cls, fake: FakeSlack, database_url: str, count_sql: bool = True) -> Ours:
+    def start(cls, fake: FakeSlack, database_url: str, count_sql: bool = True, settle: bool = True) -> Ours:
         """`count_sql`: attach the SQL counter (figure 2). Off where the app is timed: its listeners run on
         every statement and connection, which the app in production does not carry."""
         settings = Settings(
@@ -240,6 +248,8 @@ class Ours:
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake.api_url,
             database_url=database_url,
+            outbox_pace=0,
+            outbox_lease=2,
         )
         from bot.wiring import open_service
 
@@ -248,8 +258,13 @@ class Ours:
         counter = SqlCounter()
         if count_sql:
             counter.attach(engine)
-        app = create_app(settings, service)
-        return cls(fake, service, build_wsgi(app, SIGNING_SECRET), counter, engine)
+        delivery = start_delivery(settings, service)
+        app = build_wsgi(create_app(settings, service, wake=delivery.wake), SIGNING_SECRET)
+        wsgi = _settled(app, delivery) if settle else app
+        return cls(fake, service, wsgi, counter, engine, delivery, app)
+
+    def stop(self) -> None:
+        self.delivery.stop(2.0)
 
     def seat(self, template: Review, channel: str) -> Review:
         """A copy of `template` saved as a new review in `channel`, its kickoff and open question posted
@@ -269,11 +284,23 @@ class Ours:
         )
         return self.service.store.create(review)
 
-    def answer(self, review: Review, text: str = RATING, user: str = FACILITATOR) -> int:
+    def answer(self, review: Review, text: str = RATING, user: str = FACILITATOR, settle: bool = True) -> int:
+        """A reply in the review's thread; `settle`: wait until what it wrote to the outbox is delivered."""
         assert review.channel_id and review.thread_ts
         body, headers = signed_event(thread_reply(text, review.channel_id, review.thread_ts, user))
-        status, _ = call_wsgi(self.wsgi, body, headers)
+        status, _ = call_wsgi(self.wsgi if settle else self.answer_only, body, headers)
         return status
+
+
+def _settled(app: Callable[..., Iterable[bytes]], delivery: Delivery) -> Callable[..., Iterable[bytes]]:
+    """`app`, answering each request whole, then waiting until the outbox is delivered."""
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = b"".join(app(environ, start_response))
+        delivery.drain(10)
+        return [body]
+
+    return wsgi
 
 
 # ---------------------------------------------------------------- the floor: a bare Bolt app

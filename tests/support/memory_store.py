@@ -107,6 +107,9 @@ class MemoryStore:
     def shortlist_counts(self, team_id: str) -> dict[str, int]:
         return {}
 
+    def enqueue(self, outbox: Sequence[Outgoing]) -> None:
+        self.outbox.extend(outbox)
+
     def claim_receipt(self, team_id: str, key: str, outbox: Sequence[Outgoing] = ()) -> bool:
         if (team_id, key) in self.receipts:
             return False

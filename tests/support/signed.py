@@ -105,6 +105,9 @@ class SignedClient:
         self.path = path
         self.timeout = timeout
         self.response_url = response_url
+        # Called after every signed request: waits until what the request wrote to the outbox is delivered
+        # (`tests.support.bots`), so tests wait on delivery instead of sleeping.
+        self.settle: Callable[[], None] | None = None
         self._scheme = parts.scheme
         self._host = parts.hostname
         self._port = parts.port
@@ -158,7 +161,10 @@ class SignedClient:
         if signing is Signing.TAMPERED:
             raw = tamper(raw) if tamper is not None else _tamper(raw, content_type)
         all_headers.update(headers or {})
-        return self.request("POST", path or self.path, raw, all_headers)
+        reply = self.request("POST", path or self.path, raw, all_headers)
+        if self.settle is not None:
+            self.settle()
+        return reply
 
     def post_form(self, fields: Mapping[str, Any], **options: Any) -> Reply:
         return self.post(urlencode(dict(fields)), "application/x-www-form-urlencoded", **options)

@@ -29,7 +29,7 @@ class Message:
     def of(cls, text: str, blocks: Iterable[Block | dict[str, Any]]) -> Message:
         return cls(text, as_dicts(blocks))
 
-    def as_kwargs(self) -> dict[str, object]:
+    def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
 
     @property

@@ -13,9 +13,16 @@ from bot.slack import ids
 from bot.slack.access import workspace
 from bot.slack.blocks.modals import list_modal, ratings_modal, view_metadata, weights_modal
 from bot.slack.listeners.middleware import checked_review, review_of
+from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
+from bot.slack.views import open_view
 from flows.prompts import Kind
+
+FORM_FAILED = (
+    "Slack didn't open the form in time. Click the button again, or type your answer in the thread "
+    "(`help` there says how)."
+)
 
 
 def parse_value(value: str | None) -> tuple[str, str, str] | None:
@@ -102,9 +109,11 @@ def register(app: App, presenter: Presenter) -> None:
         user = str(body["user"]["id"])
         prompt = presenter.service.prompt(review)
         if prompt is None or presenter.expected_key(review, token) != prompt.edition:
+            mail = Mail.for_review(review)
             presenter.whisper(
-                client, review, user, "That question has been answered already; see the newest one."
+                mail, review, user, "That question has been answered already; see the newest one."
             )
+            presenter.send(mail)
             return
         channel = _channel(body) or review.channel_id
         metadata = view_metadata(review, prompt, channel, review.thread_ts)
@@ -114,7 +123,10 @@ def register(app: App, presenter: Presenter) -> None:
             view = weights_modal(metadata)
         else:
             view = list_modal(prompt, metadata)
-        presenter.call(client.views_open, trigger_id=body["trigger_id"], view=view.to_dict())
+        if not open_view(client, body["trigger_id"], view.to_dict()):
+            mail = Mail.for_review(review)
+            presenter.whisper(mail, review, user, FORM_FAILED)
+            presenter.send(mail)
 
     @app.action(ids.NUDGE)
     def nudge(

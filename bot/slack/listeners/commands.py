@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack import checkin, reminders
 from bot.slack.access import workspace
 from bot.slack.blocks.home import HELP_TEXT
-from bot.slack.presenter import CHANNEL_PROBLEMS, Presenter
-from bot.slack.requestlog import slack_error
+from bot.slack.outgoing import Mail
+from bot.slack.presenter import Presenter
 from bot.slack.subcommands import split_command
 from bot.slack.text import escape, mention, shorten
-from flows.method import Stage
-from flows.model import Review
+from bot.slack.views import quick
+from flows.model import Review, utcnow
+from flows.ports import Outgoing
 from flows.prompts import clean_text
 from flows.render import RENDERERS
-from flows.service import NotPermitted, ReviewService
+from flows.service import NotPermitted, ReviewService, Turn
 
 COMMAND = "/outsource-review"
 NO_REVIEW = "There is no review in this channel yet. Start one with `/outsource-review Q3 review`."
@@ -38,18 +40,19 @@ def channel_review(presenter: Presenter, team_id: str, channel_id: str) -> Revie
 
 
 def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+    """Asked while Slack waits for the answer: with a short timeout (`quick`); no answer counts as no."""
     try:
-        user = client.users_info(user=user_id).get("user") or {}
-    except SlackApiError:
+        user = quick(client).users_info(user=user_id).get("user") or {}
+    except (SlackApiError, SlackClientError, OSError):
         return False
     return bool(user.get("is_admin") or user.get("is_owner"))
 
 
 def register(app: App, presenter: Presenter) -> None:
     @app.command(COMMAND)
-    def outsource_review(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
+    def outsource_review(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """Every answer is the command's HTTP response (`ack(text=...)`, seen only by whoever typed it);
+        what the channel sees goes through the outbox."""
         sub, rest = split_command(command.get("text") or "")
         team_id, channel_id, user = workspace(context), command["channel_id"], command["user_id"]
         if sub == "help":
@@ -62,36 +65,41 @@ def register(app: App, presenter: Presenter) -> None:
             ack(text="Reviews run in a channel so the whole team can answer. Type the command in a channel.")
             return
         if sub == "checkin":
-            ack()  # the form opens at once; the trigger_id is only good for 3 seconds
+            # The form opens at once (the trigger_id is good for 3 seconds); the answer follows.
             problem = checkin.open_form(presenter, client, team_id, channel_id, command["trigger_id"])
             if problem:
-                respond(text=problem, response_type="ephemeral")
+                ack(text=problem)
+            else:
+                ack()
             return
         review = channel_review(presenter, team_id, channel_id)
         if sub == "start":
-            ack()
-            _start(presenter, client, respond, command, team_id, rest)
+            ack(text=_start(presenter, command, team_id, rest))
             return
-        if review is not None and half_started(review):
-            ack(text=HALF_STARTED if review.is_open else NO_REVIEW)
+        if review is not None and review.channel_id and not review.thread_ts:  # its kickoff is not posted
+            if not review.is_open:
+                ack(text=NO_REVIEW)  # Slack refused the kickoff (the person was told why)
+            else:
+                ack(text=HALF_STARTED if half_started(review) else STARTING)
             return
         if review is None:
             ack(text=NO_REVIEW)
             return
         handlers: dict[str, Callable[[], str | None]] = {
             "status": lambda: _status_text(presenter, review),
-            "report": lambda: _report(presenter, client, review),
-            "export": lambda: _export(presenter, client, review, rest),
+            "report": lambda: _report(presenter, review),
+            "export": lambda: _export(presenter, review, rest),
             "cancel": lambda: _lifecycle(presenter, client, review, user, "cancel"),
             "reopen": lambda: _lifecycle(presenter, client, review, user, "reopen"),
             "answers": lambda: _answers_text(presenter.service, review),
             "rerun": lambda: _rerun(presenter, client, review, user),
             "diff": lambda: _diff_text(presenter, review),
         }
-        ack()
         reply = handlers[sub]()
         if reply:
-            respond(text=reply, response_type="ephemeral")
+            ack(text=reply)
+        else:
+            ack()
 
 
 HALF_STARTED = (
@@ -100,53 +108,45 @@ HALF_STARTED = (
 )
 
 
-def half_started(review: Review) -> bool:
-    """A review saved by `_start` whose kickoff message was never attached: the process stopped (or Slack
-    refused the post) between the save and the end of the post."""
-    return bool(review.channel_id) and not review.thread_ts
+STARTING = "That review is starting: its first message is on its way to the channel."
+KICKOFF_GRACE = timedelta(minutes=5)  # how long a kickoff may wait in the outbox (Slack slow, or paced)
 
 
-def _start(
-    presenter: Presenter,
-    client: WebClient,
-    respond: Respond,
-    command: dict[str, Any],
-    team_id: str,
-    title: str,
-) -> None:
-    """Save the review, post its kickoff, attach the kickoff's thread, ask the first question.
+def half_started(review: Review, now: datetime | None = None) -> bool:
+    """A review saved by `_start` whose kickoff message has not been posted for a while: Slack refused it
+    (the person was told) or it is stuck in the outbox."""
+    if not review.channel_id or review.thread_ts:
+        return False
+    return (now or utcnow()) - review.created_at > KICKOFF_GRACE
 
-    The review is saved before the kickoff is posted, so a process that stops on the way leaves a review
-    without a thread (`half_started`) that `status` and replies under the bot's messages can explain,
-    rather than a kickoff message nobody knows about."""
-    channel_id = command["channel_id"]
+
+def _start(presenter: Presenter, command: dict[str, Any], team_id: str, title: str) -> str:
+    """Save the review with its kickoff and first question as outbox rows; the answer to the command.
+
+    The kickoff's ts becomes the review's thread when it is delivered (effect `thread`); the question waits
+    for it. If the kickoff cannot be posted (the bot is not in the channel), its row fails, the person is
+    told through the command's response_url, and the review stays without a thread (`half_started`)."""
+    channel_id, user = command["channel_id"], command["user_id"]
     title = " ".join(clean_text(title).split())[:150] or "Outsource review"
-    turn = presenter.service.start(
+
+    def plan(turn: Turn) -> list[Outgoing]:
+        mail = Mail.for_review(turn.review)
+        presenter.post_kickoff(mail, turn.review, command.get("response_url"))
+        presenter.post_question(
+            mail, turn.review, note=f"{mention(user)} started this review. Answer here in the thread."
+        )
+        return mail.rows
+
+    presenter.service.start(
         title=title,
-        facilitator=command["user_id"],
+        facilitator=user,
         team_id=team_id,
         channel_id=channel_id,
         enterprise_id=command.get("enterprise_id") or None,
+        plan=plan,
     )
-    try:
-        kickoff = client.chat_postMessage(
-            channel=channel_id, text=f"Starting an outsource review: {escape(title)}"
-        )
-    except SlackApiError as exc:
-        presenter.service.cancel(turn.review.id or "", command["user_id"], team_id=team_id)
-        error = slack_error(exc)
-        respond(
-            text=CHANNEL_PROBLEMS.get(error, f"I couldn't post in this channel ({error})."),
-            response_type="ephemeral",
-        )
-        return
-    review = presenter.service.attach_thread(turn.review, channel_id, kickoff["ts"])
-    presenter.refresh_kickoff(client, review)
-    presenter.post_question(
-        client,
-        review,
-        note=f"{mention(command['user_id'])} started this review. Answer here in the thread.",
-    )
+    presenter.wake()
+    return f"Starting *{escape(title)}*: the first question follows in a thread here in a moment."
 
 
 def _status_text(presenter: Presenter, review: Review) -> str:
@@ -156,8 +156,8 @@ def _status_text(presenter: Presenter, review: Review) -> str:
 
 
 def _list_text(presenter: Presenter, team_id: str) -> str:
-    # A review whose kickoff was never attached has no thread to go to (`status` in its channel explains).
-    reviews = [r for r in presenter.service.list_reviews(team_id, 20) if not half_started(r)]
+    # A review whose kickoff is not posted has no thread to go to (`status` in its channel explains).
+    reviews = [r for r in presenter.service.list_reviews(team_id, 20) if r.thread_ts or not r.channel_id]
     if not reviews:
         return "No reviews yet. Start one in a channel with `/outsource-review Q3 review`."
     lines = [
@@ -168,64 +168,60 @@ def _list_text(presenter: Presenter, team_id: str) -> str:
 
 
 NOT_READY = "The shortlist is not ready yet: every remaining candidate needs ratings first (step 6)."
-# A report exists from step 7 on. Before, a review with no process listed yet would give an empty "report".
-REPORT_STAGES = (Stage.METRICS, Stage.REPORT, Stage.DONE)
 
 
-def report_ready(presenter: Presenter, review: Review) -> bool:
-    return review.state in REPORT_STAGES or (
-        review.state is Stage.CANCELLED and presenter.service.has_report(review)
-    )
-
-
-def _report(presenter: Presenter, client: WebClient, review: Review) -> str | None:
-    if report_ready(presenter, review) and presenter.post_report(client, review):
+def _report(presenter: Presenter, review: Review) -> str | None:
+    mail = Mail.for_review(review)
+    if presenter.service.report_ready(review) and presenter.post_report(mail, review):
+        presenter.send(mail)
         return None
     return NOT_READY
 
 
-def _export(presenter: Presenter, client: WebClient, review: Review, rest: str) -> str | None:
+def _export(presenter: Presenter, review: Review, rest: str) -> str | None:
     fmt = (rest.split() or ["md"])[0].lower().lstrip(".")
     fmt = {"markdown": "md"}.get(fmt, fmt)
     if fmt not in (*RENDERERS, "png"):
         return f"I can export as {', '.join(RENDERERS)}; for example `/outsource-review export csv`."
-    if not report_ready(presenter, review):
+    if not presenter.service.report_ready(review):
         return "There is nothing to export yet: every remaining candidate needs ratings first (step 6)."
-    try:
-        if fmt == "png":
-            presenter.upload_chart(client, review)
-        else:
-            presenter.upload(client, review, fmt)
-    except ValueError:
-        return "There is nothing to export yet: every remaining candidate needs ratings first (step 6)."
+    mail = Mail.for_review(review)
+    presenter.upload(mail, review, fmt)
+    presenter.send(mail)
     return None
 
 
 def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: str, action: str) -> str | None:
     admin = user != review.facilitator and is_workspace_admin(client, user)
-    try:
+    withdrawn: list[bool] = []
+
+    def plan(turn: Turn) -> list[Outgoing]:
+        mail = Mail.for_review(turn.review)
+        presenter.refresh_kickoff(mail, turn.review, before=turn.before)
+        # No check-ins on a review not finished: its scheduled reminder is taken back.
+        withdrawn[:] = [reminders.withdraw_reminder(mail, turn.review)]
         if action == "cancel":
-            turn = presenter.service.cancel(review.id or "", user, team_id=review.team_id, is_admin=admin)
+            presenter.announce(mail, turn.review, f"{mention(user)} cancelled this review.")
         else:
-            turn = presenter.service.reopen(review.id or "", user, team_id=review.team_id, is_admin=admin)
+            presenter.announce(
+                mail,
+                turn.review,
+                f"{mention(user)} reopened this review. `change N` reopens answer N "
+                "(`/outsource-review answers` lists them), `reconsider NAME` brings back an excluded process, "
+                "`done` finishes.",
+            )
+        return mail.rows
+
+    change = presenter.service.cancel if action == "cancel" else presenter.service.reopen
+    try:
+        turn = change(review.id or "", user, team_id=review.team_id, is_admin=admin, plan=plan)
     except NotPermitted:
         return f"Only the facilitator ({mention(review.facilitator)}) or a workspace admin can {action} this review."
     if turn.error:
         return turn.error
-    presenter.refresh_kickoff(client, turn.review)
-    reminders.withdraw_reminder(
-        presenter.service, client, turn.review
-    )  # no check-ins on a review not finished
-    if action == "cancel":
-        presenter.announce(client, turn.review, f"{mention(user)} cancelled this review.")
-    else:
-        presenter.announce(
-            client,
-            turn.review,
-            f"{mention(user)} reopened this review. `change N` reopens answer N "
-            "(`/outsource-review answers` lists them), `reconsider NAME` brings back an excluded process, "
-            "`done` finishes.",
-        )
+    presenter.wake()
+    if any(withdrawn):
+        presenter.service.forget_reminder(review.id or "")
     return None
 
 
@@ -246,27 +242,26 @@ def _diff_text(presenter: Presenter, review: Review) -> str:
 
 def _rerun(presenter: Presenter, client: WebClient, review: Review, user: str) -> str | None:
     admin = user != review.facilitator and is_workspace_admin(client, user)
+
+    def plan(turn: Turn) -> list[Outgoing]:
+        mail = Mail.for_review(turn.review)
+        presenter.post_kickoff(mail, turn.review)
+        presenter.announce(
+            mail,
+            turn.review,
+            f"{mention(user)} started a new version with every answer of the last one. Change what changed "
+            "(`change N`, `reconsider NAME`, `weights ...`), then reply `done`; `/outsource-review diff` "
+            "shows what moved.",
+        )
+        return mail.rows
+
     try:
-        turn = presenter.service.rerun(review.id or "", user, team_id=review.team_id, is_admin=admin)
+        turn = presenter.service.rerun(
+            review.id or "", user, team_id=review.team_id, is_admin=admin, plan=plan
+        )
     except NotPermitted as exc:
         return str(exc)
     if turn.error or not review.channel_id:
         return turn.error
-    try:
-        kickoff = client.chat_postMessage(
-            channel=review.channel_id, text=f"New version: {escape(turn.review.title)}"
-        )
-    except SlackApiError as exc:
-        return CHANNEL_PROBLEMS.get(
-            slack_error(exc), f"I couldn't post in this channel ({slack_error(exc)})."
-        )
-    new = presenter.service.attach_thread(turn.review, review.channel_id, kickoff["ts"])
-    presenter.refresh_kickoff(client, new)
-    presenter.announce(
-        client,
-        new,
-        f"{mention(user)} started a new version with every answer of the last one. Change what changed "
-        "(`change N`, `reconsider NAME`, `weights ...`), then reply `done`; `/outsource-review diff` shows "
-        "what moved.",
-    )
+    presenter.wake()
     return None

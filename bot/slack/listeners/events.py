@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.slack.access import enterprise_of, workspace
 from bot.slack.blocks.home import home_view
 from bot.slack.listeners.commands import HALF_STARTED, half_started
+from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
 
@@ -46,7 +47,7 @@ def register(app: App, presenter: Presenter) -> None:
         review = presenter.service.store.find_by_thread(team_id, event["channel"], event["thread_ts"])
         if review is None or review.id is None:
             if event.get("parent_user_id") and event.get("parent_user_id") == context.bot_user_id:
-                explain_half_started(presenter, client, team_id, event)
+                explain_half_started(presenter, team_id, event)
             return  # a thread that is not a review
         presenter.answer(
             client,
@@ -63,42 +64,48 @@ def register(app: App, presenter: Presenter) -> None:
         )
 
     @app.event("app_mention")
-    def mentioned(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def mentioned(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         thread_ts = event.get("thread_ts")
         team_id = workspace(context)  # the workspace the event is delivered for, as for thread replies
         if not event.get("channel"):
             return
         if thread_ts and presenter.service.store.find_by_thread(team_id, event["channel"], thread_ts):
             return  # the `message` event for the same reply carries the answer
-        presenter.call(
-            client.chat_postMessage,
-            channel=event["channel"],
+        mail = Mail.for_person(team_id, str(event.get("user") or ""), enterprise_of(body))
+        mail.post(
+            event["channel"],
             thread_ts=event.get("thread_ts") or event.get("ts"),
             text="Hi! Type `/outsource-review Q3 review` to start a review here, or `/outsource-review help`.",
         )
+        presenter.send(mail)
 
     @app.event("app_home_opened")
-    def home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def home(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        reviews = [r for r in presenter.service.list_reviews(workspace(context), 80) if not half_started(r)]
+        team_id = workspace(context)
+        reviews = [r for r in presenter.service.list_reviews(team_id, 80) if r.thread_ts or not r.channel_id]
         view = home_view(reviews, presenter.service.progress)
-        presenter.call(client.views_publish, user_id=event["user"], view=view.to_dict())
+        mail = Mail.for_person(team_id, event["user"], enterprise_of(body))
+        mail.add("views.publish", {"user_id": event["user"], "view": view.to_dict()})
+        presenter.send(mail)
 
 
-def explain_half_started(
-    presenter: Presenter, client: WebClient, team_id: str, event: dict[str, Any]
-) -> None:
+def explain_half_started(presenter: Presenter, team_id: str, event: dict[str, Any]) -> None:
     """A reply under one of the bot's messages that is no review's kickoff: when a review in this channel was
     saved but never got its kickoff attached (the process stopped while posting it), say so to the replier.
     Only replies under the bot's own messages get here, so the lookup is rare."""
     channel = event["channel"]
     reviews = presenter.service.list_reviews(team_id, 200)
     if any(r.channel_id == channel and r.is_open and half_started(r) for r in reviews):
-        presenter.call(
-            client.chat_postEphemeral,
-            channel=channel,
-            user=event["user"],
-            thread_ts=event["thread_ts"],
-            text=HALF_STARTED,
+        mail = Mail.for_person(team_id, event["user"])
+        mail.add(
+            "chat.postEphemeral",
+            {
+                "channel": channel,
+                "user": event["user"],
+                "thread_ts": event["thread_ts"],
+                "text": HALF_STARTED,
+            },
         )
+        presenter.send(mail)

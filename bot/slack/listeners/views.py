@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.slack import ids
 from bot.slack.listeners.middleware import checked_review, review_of
 from bot.slack.presenter import Presenter
+from bot.slack.receipts import receipt_key
 from flows.method import FACTOR_IDS
 from flows.prompts import ReplyError, parse_weights
 
@@ -58,7 +59,14 @@ def register(app: App, presenter: Presenter) -> None:
         data, review = _metadata(body["view"]), review_of(context)
         if data is None or review is None:
             return
-        presenter.apply(client, review, user=body["user"]["id"], text=text, token=str(data["q"]))
+        presenter.apply(
+            client,
+            review,
+            user=body["user"]["id"],
+            text=text,
+            token=str(data["q"]),
+            receipt=receipt_key(body),  # a form submitted again is applied once
+        )
 
     @app.view(ids.RATINGS_VIEW, middleware=checked)
     def ratings(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
