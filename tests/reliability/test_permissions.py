@@ -86,12 +86,12 @@ def test_cancel_and_reopen_only_by_the_facilitator_or_an_admin(bot: Bot, fake_sl
     fake_slack.set_user(ADMIN, "ada", is_admin=True)
     chat = Chat(bot, fake_slack)
     chat.start()
-    _, calls = chat.command("cancel", BOB)
-    assert "Only the facilitator" in said(calls) and chat.review().is_open
+    reply, _ = chat.command("cancel", BOB)  # the command's answer, seen only by Bob
+    assert "Only the facilitator" in reply.text and chat.review().is_open
     chat.command("cancel", ADMIN)
     assert chat.review().state is Stage.CANCELLED
-    _, calls = chat.command("reopen", BOB)
-    assert "Only the facilitator" in said(calls) and chat.review().state is Stage.CANCELLED
+    reply, _ = chat.command("reopen", BOB)
+    assert "Only the facilitator" in reply.text and chat.review().state is Stage.CANCELLED
     chat.command("reopen", ALICE)
     assert chat.review().is_open
     cancels = [r for r in chat.history() if r.question.startswith("review.")]

@@ -3,7 +3,6 @@ continues at the same question with every answer kept, and the kickoff message a
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from flows.interview import current_prompt
 from tests.support import FakeSlack
 from tests.support import payloads as p
-from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.bots import Bot, start_bot, stop_bot, wait_delivered
 from tests.support.chat import ALICE, BOB, Chat, last_question
 from tests.support.fake_slack import Call, SlackError
 
@@ -114,57 +113,56 @@ def test_killed_at_each_step_the_review_goes_on_where_it_was(
 
 @pytest.mark.parametrize("reached_slack", [True, False], ids=["post reached Slack", "post lost"])
 def test_killed_while_posting_the_next_question(
-    bot: Bot, fake_slack: FakeSlack, tmp_path: Path, reached_slack: bool
+    fake_slack: FakeSlack, tmp_path: Path, database_url: str, reached_slack: bool
 ) -> None:
-    """The answer is saved (and the next question marked as posted with it) before any Web API call; the
-    process dies while posting that question; Slack retries the delivery it never got a 200 for, and the
-    restarted bot looks in the thread: it posts the question only when the dying process's post never got
-    there."""
-    chat = Chat(bot, fake_slack)
+    """The answer is saved with the next question's outbox row (and the question marked as posted) before any
+    Web API call; the process dies while its delivery thread posts that question. The restarted bot takes the
+    row again when its lease runs out, looks for the row's key in the channel's messages, and posts the
+    question only when the dying process's post never got there: once either way."""
+    chat = Chat(start_bot(fake_slack, tmp_path, database_url, "first", OUTBOX_LEASE="1"), fake_slack)
     chat.start()
-    release = threading.Event()
-    entered = threading.Event()
-    post = fake_slack._api_chat_postMessage  # the fake's own answer, once released
-
-    def slow_post(call: Call) -> Any:
-        entered.set()
-        release.wait(10)
-        if not reached_slack:
-            raise SlackError("internal_error")
-        return post(call)
-
-    fake_slack.on("chat.postMessage", slow_post)
-    mark = fake_slack.mark()
     assert chat.thread
-    said = fake_slack.add_message(chat.channel, "skip", user=ALICE, thread_ts=chat.thread)  # in the thread
-    event = p.message_event("skip", user=ALICE, channel=chat.channel, thread_ts=chat.thread, ts=said.ts)
-    callback = p.event_callback(event, team_id=chat.team, event_id="Ev0SLOWPOST")
-    sender = threading.Thread(target=lambda: _send_quietly(chat, callback))
-    sender.start()
-    assert entered.wait(10)
-    restart(chat, fake_slack, tmp_path, "restarted")
-    release.set()
-    sender.join(10)
-    fake_slack.wait_for("chat.postMessage", since=mark)  # what reached Slack before the process died
-    fake_slack.on("chat.postMessage", post)
-    try:
-        assert [r.text for r in chat.history()] == ["skip"]  # saved before the post
-        assert chat.review().posted_question == "simplify.processes"  # marked with the answer
-        reply, calls = chat.event(callback, retry_num=1, retry_reason="http_timeout")
-        assert reply.status == 200
-        assert [c.method for c in calls if c.method.startswith("conversations.")] == ["conversations.replies"]
-        in_thread = [
+
+    def questions() -> list[Any]:
+        return [
             m
             for m in fake_slack.messages(chat.channel, thread_ts=chat.thread)
             if m.ts != chat.thread and "Step 1 of 7" in m.all_text()  # not the kickoff, which shows the step
         ]
-        assert len(in_thread) == 1  # the question follows the reply once, whoever posted it
-        assert len(chat.questions(calls)) == (0 if reached_slack else 1)
+
+    release, entered = threading.Event(), threading.Event()
+    post = fake_slack._api_chat_postMessage
+
+    def lost_post(call: Call) -> Any:
+        entered.set()
+        release.wait(10)
+        raise SlackError("internal_error")
+
+    if reached_slack:  # Slack keeps the post at once; its answer is on its way when the process dies
+        fake_slack.latency.methods["chat.postMessage"] = 30.0
+    else:
+        fake_slack.on("chat.postMessage", lost_post)
+    chat.bot.slack.settle = None  # this process is not going to deliver it
+    said = fake_slack.add_message(chat.channel, "skip", user=ALICE, thread_ts=chat.thread)  # in the thread
+    event = p.message_event("skip", user=ALICE, channel=chat.channel, thread_ts=chat.thread, ts=said.ts)
+    reply, _ = chat.event(p.event_callback(event, team_id=chat.team, event_id="Ev0SLOWPOST"))
+    assert reply.status == 200  # at once: the question waits in the outbox
+    assert [r.text for r in chat.history()] == ["skip"]
+    assert chat.review().posted_question == "simplify.processes"  # marked with the answer
+    if reached_slack:
+        fake_slack.wait_until(lambda: len(questions()) == 1, timeout=20)
+    else:
+        assert entered.wait(20)
+    stop_bot(chat.bot, kill=True)
+    fake_slack.latency.methods["chat.postMessage"] = 0.0
+    fake_slack.on("chat.postMessage", post)
+    release.set()
+    chat.bot = start_bot(fake_slack, tmp_path, database_url, "restarted", OUTBOX_LEASE="1")
+    try:
+        fake_slack.wait_until(lambda: len(questions()) == 1, timeout=30)
+        wait_delivered(chat.bot.slack)
+        assert len(questions()) == 1  # the question follows the reply once, whoever posted it
+        assert fake_slack.calls("conversations.replies")  # the restarted bot looked before posting again
         assert len(chat.history()) == 1 and chat.review().posted_question == "simplify.processes"
     finally:
         stop_bot(chat.bot)
-
-
-def _send_quietly(chat: Chat, callback: dict[str, Any]) -> None:
-    with contextlib.suppress(OSError):  # the process is killed before it answers
-        chat.bot.slack.event(callback)

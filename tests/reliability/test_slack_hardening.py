@@ -1,28 +1,26 @@
 """What a black-box probe found, each fixed: replies judged against the question open when they were typed,
 a reopened review revised only by its facilitator, and clicks only from members of the review's channel.
 
-The real app runs in this process (`create_app` + `build_wsgi`, a SQLite file, the fake Web API); requests
-are signed and dispatched into it (`tests.support.inprocess`), and it answers once its listener has finished.
+The real app runs in this process (`tests.support.bots.start_app`: a SQLite file, the fake Web API, the
+delivery threads); requests are signed and dispatched into it, and each waits until what it wrote to the
+outbox is delivered.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.slack.app import create_app
-from bot.slack.run import build_wsgi
 from bot.slack.text import question_token
-from bot.wiring import open_service
 from flows.interview import current_prompt
 from flows.method import Stage
 from tests.support import FakeSlack
 from tests.support import payloads as p
-from tests.support.bots import BOT_TOKEN, SIGNING_SECRET, Bot, InProcessClient
+from tests.support.bots import Bot, start_app, stop_bot
 from tests.support.chat import ALICE, BOB, Chat, last_question
 from tests.support.checkin import SESSIONS_LABEL, finished_review, load, values_for
 from tests.support.conversation import ephemerals
@@ -36,19 +34,11 @@ RATING = "2 4 2 3 5 2"
 
 
 @pytest.fixture
-def app(fake_slack: FakeSlack, tmp_path: Path) -> Bot:
-    """The app in this process, dressed as a `Bot` so that the reliability helpers drive it."""
-    database_url = f"sqlite:///{tmp_path / 'bot.db'}"
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.api_url,
-        database_url=database_url,
-    )
-    wsgi = build_wsgi(create_app(settings, open_service(database_url)), SIGNING_SECRET)
-    client = InProcessClient(wsgi, SIGNING_SECRET, response_url=fake_slack.response_url)
-    return Bot("in-process", cast(Any, None), client, database_url, tmp_path / "unused.log")
+def app(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Bot]:
+    """The app in this process (with its delivery threads), as `serve` builds it."""
+    bot = start_app(fake_slack, tmp_path, f"sqlite:///{tmp_path / 'bot.db'}")
+    yield bot
+    stop_bot(bot)
 
 
 def said(calls: list[Any]) -> str:

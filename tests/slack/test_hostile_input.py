@@ -184,14 +184,14 @@ def test_killed_while_posting_the_kickoff(tmp_path: Path) -> None:
     database_url = f"sqlite:///{tmp_path / 'bot.db'}"
     with FakeSlack() as fake:
         fake.latency.methods["chat.postMessage"] = 30.0  # Slack has the post; its answer is on its way
-        bot = start_bot(fake, tmp_path, database_url, "first")
+        bot = start_bot(fake, tmp_path, database_url, "first", OUTBOX_LEASE="2")
         bot.slack.settle = None  # the kickoff is not going to be delivered by this process
         answered = bot.slack.slash_command("Q3 review", channel_id=channel)
         assert answered.status == 200 and answered.text.startswith("Starting *Q3 review*")
         fake.wait_until(lambda: len(fake.messages(channel)) == 1, timeout=20)
         stop_bot(bot, kill=True)
         fake.latency.methods["chat.postMessage"] = 0.0
-        again = start_bot(fake, tmp_path, database_url, "second")
+        again = start_bot(fake, tmp_path, database_url, "second", OUTBOX_LEASE="2")
         try:
             fake.wait_until(lambda: len(fake.messages(channel)) == 2, timeout=30)
             wait_delivered(again.slack)

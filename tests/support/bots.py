@@ -73,10 +73,8 @@ def bot_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         DATABASE_URL=database_url,
         LOG_LEVEL="INFO",
-        # Most tests are about something else than Slack's one post a second per channel; a row cut short
-        # by a kill is taken again after 2 s instead of 30.
+        # Most tests are about something else than Slack's one post a second per channel.
         OUTBOX_PACE="0",
-        OUTBOX_LEASE="2",
     )
     env.update(extra)
     return env
