@@ -18,6 +18,7 @@ from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.blocks.question import kickoff_message, question_messages
 from bot.slack.blocks.report import report_messages
 from bot.slack.effects import POSTED, THREAD, slack_time
+from bot.slack.failures import fix_for
 from bot.slack.outgoing import Mail
 from bot.slack.report_uploads import REPORT_CHART, REPORT_FILE
 from bot.slack.requestlog import note
@@ -27,6 +28,7 @@ from flows.model import Review
 from flows.ports import THREAD as IN_THREAD
 from flows.ports import Outgoing
 from flows.service import Progress, ReviewNotFound, ReviewService, Turn
+from storage.outbox import Problem
 
 log = logging.getLogger("outsource_review.slack")
 
@@ -37,14 +39,24 @@ class Presenter:
         service: ReviewService,
         access: Access | None = None,
         wake: Callable[[], object] | None = None,
+        problems: Callable[[str], Sequence[Problem]] | None = None,
     ):
         self.service = service
         self.access = access or Access()
         self._wake = wake  # tells the delivery threads that rows were written
+        self._problems = problems  # a review's messages Slack refused for good (the outbox's failed rows)
 
     def wake(self) -> None:
         if self._wake is not None:
             self._wake()
+
+    def delivery_note(self, review: Review) -> str | None:
+        """What `status` and App Home say when Slack refused some of the review's messages for good."""
+        failed = self._problems(review.id) if self._problems is not None and review.id else []
+        if not failed:
+            return None
+        count = f"{len(failed)} message{'s' if len(failed) != 1 else ''}"
+        return f"Slack refused {count} of this review ({failed[0].error}): {fix_for(failed[0].error)}."
 
     def send(self, mail: Mail) -> None:
         """Write rows no save causes (a refusal, a help text, a report asked for again), and wake delivery."""

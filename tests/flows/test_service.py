@@ -9,8 +9,8 @@ import pytest
 
 from flows.interview import K_CANDIDATES, K_ORGANISATION, K_PROCESSES, picked
 from flows.method import Stage
-from flows.ports import VersionConflict
-from flows.service import NotPermitted, ReviewNotFound, ReviewService
+from flows.ports import Outgoing, VersionConflict
+from flows.service import NotPermitted, ReviewNotFound, ReviewService, Turn
 from tests.support.memory_store import MemoryStore
 from tests.support.reviews import FACILITATOR
 
@@ -178,37 +178,53 @@ def test_a_current_review_given_and_saved_over_after_the_reply_came_makes_it_lat
 # ---------------------------------------------------------------- the posted mark, saved with the answer
 
 
-def test_a_reply_that_opens_a_question_marks_it_posted_in_the_same_save(
+def _asking(turn: Turn) -> list[Outgoing]:
+    """A transport's plan: a note, and the open question when it is not posted yet (as the Slack app plans)."""
+    rows = [Outgoing("note", {"text": turn.message or turn.error or ""}, "T1", turn.review.id or "")]
+    if turn.prompt is not None and turn.prompt.edition != turn.review.posted_question:
+        rows.append(Outgoing("ask", {}, "T1", turn.review.id or "", question=turn.prompt.edition))
+    return rows
+
+
+def test_a_plans_rows_are_saved_with_the_answer_and_mark_the_question_they_ask(
     service: ReviewService, store: MemoryStore
 ) -> None:
     review_id = _start(service)
     service.mark_posted(review_id, K_ORGANISATION)
-    saves = store.saves
-    turn = service.reply(review_id, FACILITATOR, "skip", posting=True)
-    assert turn.marked and turn.prompt is not None and turn.prompt.key == K_PROCESSES
-    assert store.saves == saves + 1 and service.load(review_id).posted_question == K_PROCESSES
-    # A reply that keeps the same question open (a list item) marks nothing: it is posted already.
-    turn = service.reply(review_id, FACILITATOR, "SEO audits", posting=True)
-    assert not turn.marked and service.load(review_id).posted_question == K_PROCESSES
-    # Without `posting`, the mark is the caller's to write after its post.
-    turn = service.reply(review_id, FACILITATOR, "done")
-    assert not turn.marked and service.load(review_id).posted_question == K_PROCESSES
+    saves, written = store.saves, len(store.outbox)
+    turn = service.reply(review_id, FACILITATOR, "skip", plan=_asking)
+    assert turn.prompt is not None and turn.prompt.key == K_PROCESSES
+    assert store.saves == saves + 1  # the answer, its rows and the mark: one save
+    assert [row.method for row in store.outbox[written:]] == ["note", "ask"]
+    assert service.load(review_id).posted_question == K_PROCESSES
+    # A reply that keeps the same question open (a list item) asks nothing again: it is posted already.
+    written = len(store.outbox)
+    service.reply(review_id, FACILITATOR, "SEO audits", plan=_asking)
+    assert [row.method for row in store.outbox[written:]] == ["note"]
+    # Without a plan, nothing is written and nothing marked.
+    written = len(store.outbox)
+    service.reply(review_id, FACILITATOR, "done")
+    assert len(store.outbox) == written and service.load(review_id).posted_question == K_PROCESSES
 
 
-def test_a_mark_whose_post_failed_is_taken_back_unless_changed_since(
+def test_a_reply_that_saves_nothing_writes_its_rows_once_with_its_receipt(
     service: ReviewService, store: MemoryStore
 ) -> None:
     review_id = _start(service)
     service.mark_posted(review_id, K_ORGANISATION)
-    turn = service.reply(review_id, FACILITATOR, "skip", posting=True)
-    service.unmark_posted(turn)
-    assert service.load(review_id).posted_question == K_ORGANISATION  # the next interaction reposts
-    turn = service.reply(review_id, FACILITATOR, "SEO audits\nNewsletter\nPaid search ads", posting=True)
-    turn = service.reply(review_id, FACILITATOR, "done", posting=True)
-    assert turn.marked
-    service.mark_posted(review_id, "someone else's")  # posted and marked again since
-    service.unmark_posted(turn)
-    assert service.load(review_id).posted_question == "someone else's"
+    written = len(store.outbox)
+    turn = service.reply(review_id, FACILITATOR, "help", receipt="event:E1", plan=_asking)
+    assert not turn.recorded and [row.method for row in store.outbox[written:]] == ["note"]
+    again = service.reply(review_id, FACILITATOR, "help", receipt="event:E1", plan=_asking)
+    assert again.duplicate and len(store.outbox) == written + 1  # the retry shows nothing
+
+
+def test_a_retried_answer_writes_nothing_again(service: ReviewService, store: MemoryStore) -> None:
+    review_id = _start(service)
+    service.reply(review_id, FACILITATOR, "skip", receipt="event:E2", plan=_asking)
+    written = len(store.outbox)
+    again = service.reply(review_id, FACILITATOR, "skip", receipt="event:E2", plan=_asking)
+    assert again.duplicate and len(store.outbox) == written and len(store.history(review_id)) == 1
 
 
 def test_endless_conflicts_give_up_with_version_conflict(store: MemoryStore) -> None:

@@ -111,3 +111,18 @@ def test_a_server_error_is_retried(slack: Slack) -> None:
         "chat.postMessage", lambda c: c.ok and c.get("thread_ts") == thread, since=mark, timeout=10
     )
     assert [c.status for c in slack.fake.calls("chat.postMessage") if c.seq > mark] == [503, 200]
+
+
+def test_status_and_app_home_say_when_slack_refused_a_reviews_messages(slack: Slack) -> None:
+    """A message Slack refuses for good ends its outbox row; the review keeps the problem, and `status` and
+    App Home say what it is and what to do, instead of the question silently never appearing."""
+    talk = slack.talk()
+    talk.start("Archived later")
+    slack.fake.archive(talk.channel)
+    talk.say("skip")  # saved; its question is refused (the channel is archived)
+    _, body, _ = talk.command("status")
+    assert "Slack refused" in body and "is_archived" in body and "unarchive it" in body, body
+    mark = slack.fake.mark()
+    assert talk.bot.slack.event(p.app_home_opened_event("U0HOME")).status == 200
+    home = slack.fake.wait_for("views.publish", since=mark)
+    assert "Slack refused" in home.all_text()

@@ -12,6 +12,7 @@ from flows.answers import load_answers
 from flows.ledger import LedgerEntry
 from flows.method import Stage
 from flows.model import AnswerRecord, Review
+from flows.ports import Outgoing
 from flows.prompts import Prompt
 from flows.render import render_markdown, to_json_dict
 from flows.replay import Answers, drive
@@ -38,9 +39,10 @@ class CountingStore(SqlReviewStore):
         receipt: str | None = None,
         *,
         since: Review | None = None,
+        outbox: Sequence[Outgoing] = (),
     ) -> Review:
         self.saves += 1
-        return super().save(review, records, receipt, since=since)
+        return super().save(review, records, receipt, since=since, outbox=outbox)
 
 
 def typed_one_by_one(service: ReviewService, text: str | None = None, source: str = EXAMPLE.name) -> Review:

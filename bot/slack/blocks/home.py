@@ -13,7 +13,13 @@ from flows.model import Review
 from flows.service import Progress
 
 
-def home_view(reviews: Sequence[Review], progress: Callable[[Review], Progress]) -> View:
+def home_view(
+    reviews: Sequence[Review],
+    progress: Callable[[Review], Progress],
+    problem: Callable[[Review], str | None] = lambda review: None,
+) -> View:
+    """The App Home tab: what the bot does, and the workspace's reviews; `problem` says when Slack refused
+    some of a review's messages."""
     blocks: list[Block] = [
         HeaderBlock(text="Outsource Review"),
         section(
@@ -31,10 +37,12 @@ def home_view(reviews: Sequence[Review], progress: Callable[[Review], Progress])
             blocks.append(context("None yet."))
         for review in group[:40]:
             where = f" in <#{review.channel_id}>" if review.channel_id else ""
+            trouble = problem(review) if review.is_open else None
+            warning = f"\n:warning: {escape(trouble)}" if trouble else ""
             blocks.append(
                 section(
                     f"*{escape(review.title or 'Untitled review')}*{where} · {escape(progress(review).headline)} · "
-                    f"updated {review.updated_at:%Y-%m-%d %H:%M} UTC"
+                    f"updated {review.updated_at:%Y-%m-%d %H:%M} UTC{warning}"
                 )
             )
     return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])

@@ -152,7 +152,9 @@ def _start(presenter: Presenter, command: dict[str, Any], team_id: str, title: s
 def _status_text(presenter: Presenter, review: Review) -> str:
     progress = presenter.service.progress(review)
     facts = ", ".join(progress.facts) or "nothing answered yet"
-    return f"*{escape(review.title)}*: {escape(progress.headline)}. So far: {escape(facts)}."
+    text = f"*{escape(review.title)}*: {escape(progress.headline)}. So far: {escape(facts)}."
+    problem = presenter.delivery_note(review)
+    return f"{text}\n:warning: {escape(problem)}" if problem else text
 
 
 def _list_text(presenter: Presenter, team_id: str) -> str:

@@ -85,7 +85,7 @@ def register(app: App, presenter: Presenter) -> None:
             return
         team_id = workspace(context)
         reviews = [r for r in presenter.service.list_reviews(team_id, 80) if r.thread_ts or not r.channel_id]
-        view = home_view(reviews, presenter.service.progress)
+        view = home_view(reviews, presenter.service.progress, presenter.delivery_note)
         mail = Mail.for_person(team_id, event["user"], enterprise_of(body))
         mail.add("views.publish", {"user_id": event["user"], "view": view.to_dict()})
         presenter.send(mail)
