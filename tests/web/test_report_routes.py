@@ -7,12 +7,14 @@ import base64
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 
 from bot.web.links import report_link
+from bot.web.routes import Charts
 from flows.model import Review, utcnow
 from flows.service import ReviewService
 from tests.support import FakeSlack
@@ -170,3 +172,14 @@ def test_without_a_secret_no_page_opens(fake_slack: FakeSlack, service: ReviewSe
 def test_health_and_slack_still_answer_beside_the_pages(app: App) -> None:
     assert wsgi_get(app, "/healthz").status == 200
     assert wsgi_get(app, "/slack/events", "GET").status == 404
+
+
+def test_a_chart_is_drawn_once_a_version(service: ReviewService, demo: Review, hostile: Review) -> None:
+    charts = Charts(keep=1)
+    report = service.full_report(demo)
+    first = charts.png(demo, report)
+    assert first.startswith(b"\x89PNG") and charts.png(demo, report) is first
+    assert charts.png(replace(demo, version=demo.version + 1), report) is not first
+    other = service.full_report(hostile)
+    assert charts.png(hostile, other) is charts.png(hostile, other)
+    assert charts.png(demo, report) is not first  # only the last one is kept
