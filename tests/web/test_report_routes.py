@@ -10,21 +10,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from bot.web.links import report_link
 from bot.web.routes import Charts
+from bot.wiring import open_service
 from flows.model import Review, utcnow
 from flows.service import ReviewService
 from tests.support import FakeSlack
+from tests.support.bots import SIGNING_SECRET as BOT_SIGNING_SECRET
+from tests.support.bots import start_bot, stop_bot
 from tests.support.report_pages import (
     FACILITATOR,
     HOSTILE,
     HOSTILE_RATER,
     PUBLIC_URL,
     Answer,
+    demo_answers,
     link_settings,
+    saved_review,
     served_app,
     wsgi_get,
 )
@@ -183,3 +189,24 @@ def test_a_chart_is_drawn_once_a_version(service: ReviewService, demo: Review, h
     other = service.full_report(hostile)
     assert charts.png(hostile, other) is charts.png(hostile, other)
     assert charts.png(demo, report) is not first  # only the last one is kept
+
+
+@pytest.mark.slow
+def test_serve_answers_report_links(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """A real `outsource-review serve` process with PUBLIC_URL set serves the page of a review in its
+    database, and the 404 for a tampered link."""
+    database_url = f"sqlite:///{tmp_path / 'served.db'}"
+    service = open_service(database_url)
+    review = saved_review(service, demo_answers(), "Demo")
+    service.store.engine.dispose()  # type: ignore[attr-defined]
+    settings = link_settings(slack_signing_secret=BOT_SIGNING_SECRET)
+    link = report_link(settings, review)
+    assert link is not None
+    served = start_bot(fake_slack, tmp_path, database_url, PUBLIC_URL=PUBLIC_URL)
+    try:
+        page = served.slack.get(link.removeprefix(PUBLIC_URL))
+        assert page.status == 200 and "Outsource first" in page.text
+        assert page.headers["cache-control"] == "no-store"
+        assert served.slack.get(link.removeprefix(PUBLIC_URL)[:-2] + "xy").status == 404
+    finally:
+        stop_bot(served)
