@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -53,10 +54,11 @@ from flows.report import LedgerEntry, RankedTask, Report
 
 
 def _same(text: str) -> str:
+    """Names go into the shared sentences as they are: the template escapes the whole sentence."""
     return text
 
 
-def _names(people: Any) -> str:
+def _names(people: Iterable[str]) -> str:
     return ", ".join(people)
 
 
