@@ -67,8 +67,14 @@ class Settings(BaseSettings):
     outbox_burst: int = Field(default=4, ge=1)
     outbox_lease: float = Field(default=30.0, gt=0)
     delivery_threads: int = Field(default=1, ge=0)
+    # The full report as a web page (bot.web): the bot's public https address, without which no links are made
+    # (the Markdown file stands in); the secret that signs the links (default: derived from the signing
+    # secret); and how many days a link works.
+    public_url: str | None = None
+    report_link_secret: str | None = Field(default=None, repr=False)
+    report_link_days: int = Field(default=30, ge=1, le=3650)
 
-    @field_validator("database_url", mode="before")
+    @field_validator("database_url", "report_link_secret", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -84,6 +90,22 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             value = value.strip() or DEFAULT_SLACK_API_URL
             return value if value.endswith("/") else value + "/"
+        return value
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _public_url(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip().rstrip("/")
+        if not value:
+            return None
+        parts = urlsplit(value)
+        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+            raise ValueError("use the bot's public https address, like https://bot.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("use an address without ? or #, like https://bot.example.com")
         return value
 
     @field_validator("log_level", mode="before")

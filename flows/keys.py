@@ -31,6 +31,7 @@ RATE = "prioritise.rate"
 METRICS = "metrics"
 CHECKIN = "checkin"  # kept beside the interview's answers: a process's check-ins
 REMINDER = "checkin.reminder"  # the next scheduled reminder: {"post_at": epoch seconds, "id": ...}
+REPORT_LINKS = "meta.report_links"  # how many times the facilitator has withdrawn the report's web links
 
 _STAGES = {
     "intake": Stage.INTAKE,
@@ -191,3 +192,4 @@ K_RATE = prefix(RATE)
 K_METRICS = prefix(METRICS)
 K_CHECKIN = prefix(CHECKIN)
 K_REMINDER = REMINDER
+K_REPORT_LINKS = REPORT_LINKS

@@ -12,6 +12,7 @@ from typing import Any
 from flows.advice import (
     KEPT_SHOWN,
     TOP,
+    TaskAdvice,
     advise,
     discuss_words,
     factor_counts,
@@ -22,6 +23,7 @@ from flows.advice import (
     swap_words,
 )
 from flows.method import FACTOR_IDS, FACTORS_BY_ID, REASON_LABELS, STEPS
+from flows.model import Metric
 from flows.report import Disagreement, RankedTask, Report
 
 
@@ -231,6 +233,35 @@ def disagreement_text(d: Disagreement, names: Callable[[Iterable[str]], str]) ->
 # ---------------------------------------------------------------- Markdown
 
 
+NOTHING_RANKED = "Nothing made the shortlist this time."
+NOTHING_CLEAR = "Nothing is clear yet: talk the tasks below through first."
+SWAP_NOTHING = "Only one task is ranked, so nothing can swap."
+PLACES_INTRO = "Each task's place when any one factor counts half as much or half again as much:"
+
+
+def advice_why(task: TaskAdvice, name: Any, names: Callable[[Iterable[str]], str]) -> str:
+    """An advised task's reasons, and for one to discuss first, why: 'big benefits, low risk.' (the task's
+    name and rank go before it, as each report shows them)."""
+    why = f"{reasons_text(task.reasons)}."
+    return f"{why} {sentence_case(discuss_words(task, name, names))}." if task.discuss else why
+
+
+def more_ranked_text(more: int) -> str:
+    return f"{more} more {'task is' if more == 1 else 'tasks are'} ranked below these: see the shortlist."
+
+
+def more_kept_text(more: int) -> str:
+    return f"And {more} more: see Excluded below."
+
+
+def metric_text(metric: Metric, esc: Any) -> str:
+    """'organic sessions: baseline 12000, target 15000, warn at 11000'."""
+    return (
+        f"{esc(metric.name)}: baseline {plain_number(metric.baseline)}, "
+        f"target {plain_number(metric.target)}, warn at {plain_number(metric.warn_at)}"
+    )
+
+
 def advice_lines(
     report: Report, esc: Any, names: Callable[[Iterable[str]], str], top: int = TOP
 ) -> list[str]:
@@ -238,35 +269,29 @@ def advice_lines(
     advice = advise(report, top)
     lines = ["## Advice", ""]
     if not report.shortlist:
-        lines += ["Nothing made the shortlist this time.", ""]
+        lines += [NOTHING_RANKED, ""]
     else:
         lines += ["**Outsource first**", ""]
         if advice.outsource:
             lines += [
-                f"- {esc(t.process)} (rank {t.rank}): {reasons_text(t.reasons)}." for t in advice.outsource
+                f"- {esc(t.process)} (rank {t.rank}): {advice_why(t, esc, names)}" for t in advice.outsource
             ]
         else:
-            lines.append("- Nothing is clear yet: talk the tasks below through first.")
+            lines.append(f"- {NOTHING_CLEAR}")
         lines.append("")
         if advice.discuss:
             lines += ["**Discuss first**", ""]
             lines += [
-                f"- {esc(t.process)} (rank {t.rank}): {reasons_text(t.reasons)}. "
-                f"{sentence_case(discuss_words(t, esc, names))}."
-                for t in advice.discuss
+                f"- {esc(t.process)} (rank {t.rank}): {advice_why(t, esc, names)}" for t in advice.discuss
             ]
             lines.append("")
         if advice.more_ranked:
-            more = advice.more_ranked
-            lines += [
-                f"{more} more {'task is' if more == 1 else 'tasks are'} ranked below these: see the shortlist.",
-                "",
-            ]
+            lines += [more_ranked_text(advice.more_ranked), ""]
     if advice.kept:
         lines += ["**Kept in-house**", ""]
         lines += [f"- {esc(e.process)}: {kept_words(e)}." for e in advice.kept[:KEPT_SHOWN]]
         if len(advice.kept) > KEPT_SHOWN:
-            lines.append(f"- And {len(advice.kept) - KEPT_SHOWN} more: see Excluded below.")
+            lines.append(f"- {more_kept_text(len(advice.kept) - KEPT_SHOWN)}")
         lines.append("")
     return lines
 
@@ -279,8 +304,8 @@ def stability_lines(report: Report, esc: Any) -> list[str]:
     if report.sensitivity:
         lines += [f"- {swap_words(p, esc)}." for p in report.sensitivity]
     else:
-        lines.append("Only one task is ranked, so nothing can swap.")
-    lines += ["", "Each task's place when any one factor counts half as much or half again as much:", ""]
+        lines.append(SWAP_NOTHING)
+    lines += ["", PLACES_INTRO, ""]
     for t in report.shortlist:
         if t.stability is not None:
             lines.append(
@@ -290,6 +315,9 @@ def stability_lines(report: Report, esc: Any) -> list[str]:
     return lines
 
 
+SCORES_INTRO = (
+    "Each score, factor by factor: the median rating (+ or -, ×weight = what it adds before the average)."
+)
 STABILITY_INTRO = (
     "Each line is the smallest change to one weight, the others kept as they are, that would swap two "
     "neighbours on the shortlist (worked out exactly, not by trying values)."
@@ -311,10 +339,7 @@ def details_lines(report: Report, esc: Any) -> list[str]:
     lines.append("")
     if not report.shortlist:
         return lines
-    lines += [
-        "Each score, factor by factor: the median rating (+ or -, ×weight = what it adds before the average).",
-        "",
-    ]
+    lines += [SCORES_INTRO, ""]
     lines += [f"- {esc(t.process)} ({shown_score(t)}): {factor_line(t, report)}" for t in report.shortlist]
     lines.append("")
     if report.sensitivity:
@@ -358,10 +383,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
             if t.service_level:
                 lines.append(f"- Service level today: {esc(t.service_level)}")
             for m in t.metrics:
-                lines.append(
-                    f"- Metric: {esc(m.name)}: baseline {plain_number(m.baseline)}, "
-                    f"target {plain_number(m.target)}, warn at {plain_number(m.warn_at)}"
-                )
+                lines.append(f"- Metric: {metric_text(m, esc)}")
             lines.append("")
         lines += stability_lines(report, esc)
     if report.excluded:

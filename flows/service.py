@@ -39,7 +39,15 @@ from flows.interview import (
     reopen,
 )
 from flows.interview.outcome import MAX_RECORDED_TEXT
-from flows.keys import CANDIDATES, CHECKIN, K_REMINDER, K_WEIGHTS, QuestionKey, key_for
+from flows.keys import (
+    CANDIDATES,
+    CHECKIN,
+    K_REMINDER,
+    K_REPORT_LINKS,
+    K_WEIGHTS,
+    QuestionKey,
+    key_for,
+)
 from flows.ledger import build_ledger, reconsiderations
 from flows.method import Stage
 from flows.model import AnswerRecord, Review, ReviewInput, utcnow
@@ -523,6 +531,21 @@ class ReviewService:
 
         return self._until_saved(review_id, forget)
 
+    def withdraw_report_links(
+        self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
+    ) -> Review:
+        """Every web link to the report made so far stops working (links made after work again): the links
+        carry the review's link generation (`link_generation`), and this moves it on."""
+
+        def withdraw(_attempt: int) -> Review:
+            loaded = self.load(review_id, team_id)
+            if not (is_admin or author == loaded.facilitator):
+                raise NotPermitted("Only the facilitator can withdraw the links to this review's report.")
+            answers = {**loaded.answers, K_REPORT_LINKS: link_generation(loaded) + 1}
+            return self.store.save(replace(loaded, answers=answers), since=loaded)
+
+        return self._until_saved(review_id, withdraw)
+
     # ------------------------------------------------------------ reading
 
     def report(self, review: Review) -> Report:
@@ -628,6 +651,11 @@ class ReviewService:
 
     def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
         return self.store.list_reviews(team_id, limit)
+
+
+def link_generation(review: Review) -> int:
+    """How many times the review's report links were withdrawn: a link made at another generation is void."""
+    return int(review.answers.get(K_REPORT_LINKS) or 0)
 
 
 def report_of(review: Review) -> Report:

@@ -37,6 +37,7 @@ from bot.slack.app import create_app
 from bot.slack.delivery import Delivery, start_delivery
 from bot.slack.manifest import EVENTS_PATH
 from bot.slack.requestlog import RequestLog, redact_logs
+from bot.web.routes import is_report_path, report_pages
 from bot.wiring import open_service
 from flows.model import utcnow
 from storage.outbox import Backlog
@@ -72,11 +73,15 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def build_wsgi(
-    app: App, signing_secret: str | None = None, backlog: Callable[[], Backlog] | None = None
+    app: App,
+    signing_secret: str | None = None,
+    backlog: Callable[[], Backlog] | None = None,
+    reports: WSGIApp | None = None,
 ) -> WSGIApp:
     """`POST /slack/events` (and the OAuth pages when configured) go to Bolt; `GET /healthz` answers 200 with
     `{"ok": true}`, and with `backlog` (the outbox's) how many messages wait and how long the oldest has:
-    `{"ok": true, "outbox": {"backlog": 3, "oldest_seconds": 1.2}}`.
+    `{"ok": true, "outbox": {"backlog": 3, "oldest_seconds": 1.2}}`; paths under `/report/` go to `reports`
+    (the full report pages, `bot.web.routes`) when given.
 
     A body Bolt could not read (not UTF-8, not JSON where JSON belongs, nested too deeply, not an object, too
     large, or not of the shape its kind has: `well_formed`) is answered here with one log line: 401 when its
@@ -93,6 +98,8 @@ def build_wsgi(
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return _json(start_response, health(backlog))
+        if reports is not None and is_report_path(str(path or "")):
+            return reports(environ, start_response)
         if path == EVENTS_PATH and method == "POST":
             refusal = _unreadable(environ, signing_secret)
             if refusal is not None:
@@ -348,7 +355,11 @@ def serve(settings: Settings, port: int | None = None) -> None:
     port = port or settings.port
     gate = Gate()
     server = waitress.create_server(
-        gate.wrap(build_wsgi(app, settings.slack_signing_secret, delivery.outbox.backlog)),
+        gate.wrap(
+            build_wsgi(
+                app, settings.slack_signing_secret, delivery.outbox.backlog, report_pages(settings, service)
+            )
+        ),
         host=settings.host,
         port=port,
         **SERVER_OPTIONS,
