@@ -116,9 +116,28 @@ def test_a_reply_that_does_not_parse_is_corrected_privately(bot: Bot, fake_slack
     talk.say("done")
     calls = talk.say("maybe 7")
     assert ephemerals(calls) == [
-        "“maybe” is not an option number. Reply with option numbers such as `1 3`, or `all` or `none`. Also `skip`, `back`, `help`."
+        "“maybe 7” is not an option number or name. Reply with option numbers such as `1 3`, or names separated "
+        "by commas, or `all` or `none`. Also `skip`, `back`, `help`."
     ]
     assert not [c for c in calls if c.method == "chat.postMessage"]
+
+
+def test_natural_replies_in_the_thread(bot: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot, fake_slack)
+    talk.start()
+    talk.say("Online shop")  # the organisation, by its name
+    talk.say("Blog writing\nNewsletter\nBlog editing")
+    talk.say("done")
+    calls = talk.say("Newsletter and blog")  # "blog" could be two of them: refused, nothing recorded
+    (said,) = ephemerals(calls)
+    assert "“blog” could be “Blog writing” (1) or “Blog editing” (3)" in said
+    calls = talk.say("newsletter, blog writing")
+    assert "Step 3 of 7" in last_question(calls).all_text()
+    talk.say("None of these")
+    store, review = stored_review(bot, talk.thread_ts or "")
+    assert review.answers["intake.organisation"] == "ecommerce"
+    assert review.answers["candidates"]["picked"] == ["Newsletter", "Blog writing"]
+    assert review.answers["keep_inhouse:competitive_advantage"]["picked"] == []
 
 
 def test_buttons_and_forms(bot_either_way: Bot, fake_slack: FakeSlack) -> None:
