@@ -70,6 +70,22 @@ def weights_text(review: Review) -> str:
     )
 
 
+def duplicates_text(repeats: list[tuple[str, int]], shown: int = 5) -> str:
+    """'“Newsletter” was listed twice: kept once.'; several in one sentence. '' when nothing was repeated."""
+    if not repeats:
+        return ""
+    if len(repeats) == 1:
+        name, count = repeats[0]
+        times = "twice" if count == 2 else f"{count} times"
+        return f"“{cut(name, 60)}” was listed {times}: kept once."
+    names = [f"“{cut(name, 60)}”" for name, _ in repeats[:shown]]
+    rest = len(repeats) - len(names)
+    listed = (
+        ", ".join(names[:-1]) + f" and {names[-1]}" if not rest else ", ".join(names) + f" and {rest} more"
+    )
+    return f"{listed} were listed more than once: each kept once."
+
+
 def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -126,7 +126,8 @@ def test_natural_replies_in_the_thread(bot: Bot, fake_slack: FakeSlack) -> None:
     talk = Conversation(bot, fake_slack)
     talk.start()
     talk.say("Online shop")  # the organisation, by its name
-    talk.say("Blog writing\nNewsletter\nBlog editing")
+    calls = talk.say("Blog writing\nNewsletter\nBlog editing\nnewsletter")
+    assert "Added 3 (3 so far). “Newsletter” was listed twice: kept once." in " ".join(ephemerals(calls))
     talk.say("done")
     calls = talk.say("Newsletter and blog")  # "blog" could be two of them: refused, nothing recorded
     (said,) = ephemerals(calls)
@@ -134,7 +135,7 @@ def test_natural_replies_in_the_thread(bot: Bot, fake_slack: FakeSlack) -> None:
     calls = talk.say("newsletter, blog writing")
     assert "Step 3 of 7" in last_question(calls).all_text()
     talk.say("None of these")
-    store, review = stored_review(bot, talk.thread_ts or "")
+    _, review = stored_review(bot, talk.thread_ts or "")
     assert review.answers["intake.organisation"] == "ecommerce"
     assert review.answers["candidates"]["picked"] == ["Newsletter", "Blog writing"]
     assert review.answers["keep_inhouse:competitive_advantage"]["picked"] == []
