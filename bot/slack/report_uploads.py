@@ -3,7 +3,8 @@
     Outgoing(REPORT_CHART, {"channel": C}, ...)                              the priority chart (PNG)
     Outgoing(REPORT_FILE, {"channel": C, "thread_ts": THREAD, "fmt": "md"}, ...)  the report as a file
 
-`upload_for` draws the file from the review as it is at delivery and answers files_upload_v2's arguments.
+`upload_for` draws the file from the review as it is at delivery and answers files_upload_v2's arguments; the
+Markdown refers to people (`flows.people`), whom the sender names as Slack does (`bot.slack.people.with_names`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from bot.charts import priority_alt_text, priority_chart  # matplotlib itself loads with the first chart
 from bot.slack.failures import DeliveryError
 from bot.slack.text import escape, slug
-from flows.render import RENDERERS
+from flows.people import person
+from flows.render import RENDERERS, render_markdown
 from flows.service import ReviewNotFound, ReviewService
 
 log = logging.getLogger("bot.slack.delivery")
@@ -62,7 +64,7 @@ def upload_for(
         raise DeliveryError("unknown_format", permanent=True)
     return {
         **where,
-        "content": RENDERERS[fmt](report),
+        "content": render_markdown(report, name=person) if fmt == "md" else RENDERERS[fmt](report),
         "filename": f"{name}.{fmt}",
         "title": f"Outsource review: {review.title or 'report'} ({fmt})",
         "initial_comment": f"The full report for *{escape(review.title or 'this review')}*.",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from flows.people import render_people
+
 SECTION_LIMIT = 3000
 MESSAGE_TEXT_LIMIT = 12000  # Slack has refused messages with about 13k characters of block text
 
@@ -18,6 +20,11 @@ def mention(user_id: str) -> str:
     if user_id[:1] in ("U", "W") and user_id.isalnum():
         return f"<@{user_id}>"
     return escape(user_id)
+
+
+def slack_text(text: str) -> str:
+    """A message from flows (an outcome's message or error) as mrkdwn: escaped, each person a mention."""
+    return render_people(text, mention, escape)
 
 
 def shorten(text: str, limit: int) -> str:

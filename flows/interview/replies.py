@@ -14,6 +14,7 @@ from flows.interview.wording import describe, duplicates_text, was
 from flows.keys import CANDIDATES, TITLE, QuestionKey, question_of
 from flows.method import Stage
 from flows.model import Review
+from flows.people import person
 from flows.prompts import (
     FREE_TEXT,
     GLOBAL_COMMAND,
@@ -186,7 +187,7 @@ def _apply(
             commit(review, key, draft, known)
             return Outcome(prompt=None, changed=True, value=value, message="Thanks, the round is complete.")
         return Outcome(
-            prompt=None, changed=True, value=value, message=f"Thanks {author}, your ratings are in."
+            prompt=None, changed=True, value=value, message=f"Thanks {person(author)}, your ratings are in."
         )
     if prompt.kind is Kind.WEIGHTS:
         stored = {"weights": value.weights, "source": value.source, "directions": value.directions}

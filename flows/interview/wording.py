@@ -21,6 +21,7 @@ from flows.keys import (
 )
 from flows.method import FACTORS, REASON_LABELS, Stage
 from flows.model import Review
+from flows.people import people
 
 _NAMES = {
     TITLE: "the title",
@@ -94,8 +95,8 @@ def was(key: str, value: Any) -> str:
     """What a reopened question's answer was, for the person about to change it."""
     name = QuestionKey.parse(key).name
     if name == RATE:
-        raters = ", ".join(value) if isinstance(value, dict) else ""
-        return f"Rated so far by: {raters or 'no one'}; they are kept until the round closes again."
+        raters = people(value) if isinstance(value, dict) else "no one"
+        return f"Rated so far by: {raters}; they are kept until the round closes again."
     if key == PROCESSES or name == METRICS:
         return (
             f"You answered: {cut(answer_text(value), 300)}. It is kept: send more, or reply `done` to "

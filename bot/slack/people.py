@@ -1,0 +1,57 @@
+"""People by the names Slack shows for them, where a mention cannot be used (a file's Markdown).
+
+Flows marks people in what it writes (`flows.people`); in messages Slack mentions them (`bot.slack.text.
+slack_text`), and in a file each is replaced by their display name from `users.info`. Whoever Slack will not
+describe keeps their id: the file is still uploaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.requestlog import slack_error
+from flows.people import people_in, render_people
+
+log = logging.getLogger("bot.slack.people")
+
+
+def display_name(user: Mapping[str, Any]) -> str | None:
+    """The name Slack shows for a `users.info` user: the display name, else the real name, else the handle."""
+    profile = user.get("profile") if isinstance(user.get("profile"), Mapping) else {}
+    for name in (
+        (profile or {}).get("display_name"),
+        (profile or {}).get("real_name"),
+        user.get("real_name"),
+        user.get("name"),
+    ):
+        if isinstance(name, str) and name.strip():
+            return " ".join(name.split())
+    return None
+
+
+async def _name_of(client: AsyncWebClient, user: str) -> str:
+    try:
+        answer = await client.users_info(user=user)
+    except SlackApiError as exc:
+        log.warning("users.info failed error=%s: the id stands in for the name", slack_error(exc))
+        return user
+    except (SlackClientError, OSError) as exc:
+        log.warning("users.info failed error=%s: the id stands in for the name", type(exc).__name__)
+        return user
+    found = answer.get("user")
+    return (display_name(found) if isinstance(found, Mapping) else None) or user
+
+
+async def with_names(client: AsyncWebClient, text: str) -> str:
+    """`text` with each person it refers to by their Slack display name (one `users.info` each, at once)."""
+    ids = people_in(text)
+    if not ids:
+        return text
+    names = dict(zip(ids, await asyncio.gather(*(_name_of(client, i) for i in ids)), strict=True))
+    return render_people(text, lambda who: names.get(who, who))
