@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -35,17 +36,32 @@ def display_name(user: Mapping[str, Any]) -> str | None:
     return None
 
 
-async def _name_of(client: AsyncWebClient, user: str) -> str:
-    try:
-        answer = await client.users_info(user=user)
-    except SlackApiError as exc:
-        log.warning("users.info failed error=%s: the id stands in for the name", slack_error(exc))
-        return user
-    except (SlackClientError, OSError) as exc:
-        log.warning("users.info failed error=%s: the id stands in for the name", type(exc).__name__)
-        return user
+def _named(answer: Any, user: str) -> str:
     found = answer.get("user")
     return (display_name(found) if isinstance(found, Mapping) else None) or user
+
+
+def _unnamed(user: str, error: str) -> str:
+    log.warning("users.info failed error=%s: the id stands in for the name", error)
+    return user
+
+
+async def _name_of(client: AsyncWebClient, user: str) -> str:
+    try:
+        return _named(await client.users_info(user=user), user)
+    except SlackApiError as exc:
+        return _unnamed(user, slack_error(exc))
+    except (SlackClientError, OSError) as exc:
+        return _unnamed(user, type(exc).__name__)
+
+
+def _name_now(client: WebClient, user: str) -> str:
+    try:
+        return _named(client.users_info(user=user), user)
+    except SlackApiError as exc:
+        return _unnamed(user, slack_error(exc))
+    except (SlackClientError, OSError) as exc:
+        return _unnamed(user, type(exc).__name__)
 
 
 async def with_names(client: AsyncWebClient, text: str) -> str:
@@ -54,4 +70,13 @@ async def with_names(client: AsyncWebClient, text: str) -> str:
     if not ids:
         return text
     names = dict(zip(ids, await asyncio.gather(*(_name_of(client, i) for i in ids)), strict=True))
+    return render_people(text, lambda who: names.get(who, who))
+
+
+def with_names_now(client: WebClient, text: str) -> str:
+    """`with_names` for a request's synchronous client (an export the command uploads itself)."""
+    ids = people_in(text)
+    if not ids:
+        return text
+    names = {who: _name_now(client, who) for who in ids}
     return render_people(text, lambda who: names.get(who, who))
