@@ -2,7 +2,7 @@
 
 Flows marks people in what it writes (`flows.people`); in messages Slack mentions them (`bot.slack.text.
 slack_text`), and in a file each is replaced by their display name from `users.info`. Whoever Slack will not
-describe keeps their id: the file is still uploaded.
+describe keeps their id (a name from an answers file is not looked up): the file is still uploaded.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.requestlog import slack_error
+from bot.slack.text import is_user_id
 from flows.people import people_in, render_people
 
 log = logging.getLogger("bot.slack.people")
@@ -66,17 +67,12 @@ def _name_now(client: WebClient, user: str) -> str:
 
 async def with_names(client: AsyncWebClient, text: str) -> str:
     """`text` with each person it refers to by their Slack display name (one `users.info` each, at once)."""
-    ids = people_in(text)
-    if not ids:
-        return text
+    ids = [who for who in people_in(text) if is_user_id(who)]
     names = dict(zip(ids, await asyncio.gather(*(_name_of(client, i) for i in ids)), strict=True))
     return render_people(text, lambda who: names.get(who, who))
 
 
 def with_names_now(client: WebClient, text: str) -> str:
     """`with_names` for a request's synchronous client (an export the command uploads itself)."""
-    ids = people_in(text)
-    if not ids:
-        return text
-    names = {who: _name_now(client, who) for who in ids}
+    names = {who: _name_now(client, who) for who in people_in(text) if is_user_id(who)}
     return render_people(text, lambda who: names.get(who, who))

@@ -15,9 +15,14 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def is_user_id(text: str) -> bool:
+    """Whether `text` looks like a Slack user id (U… or W…, letters and digits)."""
+    return text[:1] in ("U", "W") and text.isalnum()
+
+
 def mention(user_id: str) -> str:
     """A user mention, only for ids that look like Slack user ids; anything else is shown as text."""
-    if user_id[:1] in ("U", "W") and user_id.isalnum():
+    if is_user_id(user_id):
         return f"<@{user_id}>"
     return escape(user_id)
 

@@ -24,7 +24,13 @@ def test_each_person_is_looked_up_once_and_an_unknown_one_keeps_the_id(fake_slac
     text = f"Rated by {people(['U0ALICE', 'not-a-slack-user'])}; thanks {person('U0ALICE')}."
     named = with_names_now(fake_slack.client(), text)
     assert named == "Rated by alice.m and not-a-slack-user; thanks alice.m."
-    assert [c["user"] for c in fake_slack.calls("users.info")] == ["U0ALICE", "not-a-slack-user"]
+    assert [c["user"] for c in fake_slack.calls("users.info")] == ["U0ALICE"]  # not the name, nor twice
+
+
+def test_someone_slack_does_not_know_keeps_the_id(fake_slack: FakeSlack) -> None:
+    named = with_names_now(fake_slack.client(), f"Rated by {person('Ugone')}.")  # not a well-formed id
+    assert named == "Rated by Ugone."
+    assert len(fake_slack.calls("users.info")) == 1
 
 
 def test_text_without_people_asks_nothing(fake_slack: FakeSlack) -> None:
