@@ -108,7 +108,7 @@ def pick_many(options: Sequence[Labelled], raw: str) -> list[int]:
     numbers = _numbers(names, raw)
     if numbers is not None:
         return numbers
-    meant = names.exact.get(name_key(raw))
+    meant = names.exact.get(name_key(raw), names.exact.get(word))
     if word in NONE_WORDS or word in ALL_WORDS:
         keyword = "none of these" if word in NONE_WORDS else "all of them"
         if meant is None:
@@ -257,7 +257,7 @@ def _close_spellings(names: _Names, text: str) -> list[tuple[int, float]]:
 
 def _ambiguous(names: _Names, text: str, indexes: list[int]) -> ChoiceError:
     shown = _listing(names, indexes[:SHOWN], joiner="or")
-    more = f" (and {len(indexes) - SHOWN} more)" if len(indexes) > SHOWN else ""
+    more = " (or others)" if len(indexes) > SHOWN else ""
     return ChoiceError(f"“{_cut(text)}” could be {shown}{more}: reply with the number you mean.", hint=False)
 
 

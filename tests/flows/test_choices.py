@@ -123,6 +123,7 @@ def test_a_process_called_no_makes_no_ambiguous() -> None:
     labels = ("Blog writing", "No", "Newsletter")
     message = refusal("no", *labels)
     assert "could mean none of these or the option “No”" in message
+    assert "could mean none of these" in refusal("No.", *labels)
     assert "`none`" in message and "`2`" in message
     assert picks("none", *labels) == []  # `none` is what the button sends: it keeps its meaning
     assert picks("2", *labels) == ["No"]
@@ -178,7 +179,12 @@ def test_pick_one_refuses_two_or_an_ambiguous_name() -> None:
 def test_a_thousand_options_and_a_typo() -> None:
     labels = (*(f"Task number {i}" for i in range(1, 1000)), "Quarterly newsletter")
     assert picks("Quarterly newsleter", *labels) == ["Quarterly newsletter"]
-    assert "“Task number 12” (12)" in refusal("Task number 1x", *labels)
+    message = refusal("Task number 1x", *labels)
+    assert (
+        "“Task number 12” (12)" in message
+        and message.count("“Task number") == 1 + 4
+        and "(or others)" in message
+    )
 
 
 # ---------------------------------------------------------------- in the interview
