@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flows.method import Stage
 from flows.model import Review, ReviewInput
+from flows.people import plain
 from flows.prompts import COMMANDS, Kind, Prompt
 from flows.render import render_markdown
 from flows.service import REOPENED_HINT, ReviewService, Turn, report_of
@@ -68,6 +69,12 @@ def resume_hint(review: Review) -> str:
     return f"Saved. Resume with: outsource-review chat --resume {review.id}"
 
 
+def shown(text: str) -> str:
+    """A message from flows as the terminal shows it: people by name (here their ids are the names typed),
+    without the backticks that mark typed words for chat apps."""
+    return plain(text).replace("`", "")
+
+
 def show_prompt(prompt: Prompt, console: Console) -> None:
     def out(text: str) -> None:
         console.write(text.replace("`", ""))  # flows marks typed words with backticks, for chat apps
@@ -110,7 +117,7 @@ def chat(
         if weights is not None and service.weights_set(review) and prompt.kind not in (Kind.LIST, Kind.TEXT):
             changed = service.reply(review_id, me, f"weights {weights}", is_admin=True)
             said = changed.error or changed.message or "done"
-            console.write(f"--weights {weights}: {said}".replace("`", ""))
+            console.write(shown(f"--weights {weights}: {said}"))
             weights, review, prompt, show = None, changed.review, changed.prompt, True
             continue
         now = service.progress(review).headline
@@ -134,9 +141,9 @@ def chat(
         # Judged against the question as shown: options renumbered since (by a merge) refuse the reply.
         turn: Turn = service.reply(review_id, author, text, is_admin=True, expect_key=prompt.edition)
         if turn.error:
-            console.write(turn.error.replace("`", ""))
+            console.write(shown(turn.error))
         elif turn.message:
-            console.write(turn.message.replace("`", ""))
+            console.write(shown(turn.message))
         show = bool(turn.error) or turn.prompt is None or turn.prompt.edition != prompt.edition
         show = show or (turn.prompt is not None and turn.prompt.awaiting != prompt.awaiting)
         review, prompt = turn.review, turn.prompt
@@ -154,7 +161,7 @@ def _reopened(service: ReviewService, review: Review, me: str, console: Console)
             console.write("\n".join(f"{n}. {text}" for n, _, text in service.answered(review)))
             continue
         turn = service.reply(review.id or "", me, line.strip() or "help", is_admin=True)
-        console.write((turn.error or turn.message or "").replace("`", ""))
+        console.write(shown(turn.error or turn.message or ""))
         review = turn.review
     return review
 

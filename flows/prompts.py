@@ -15,6 +15,7 @@ from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
+from flows.choices import ChoiceError, pick_many, pick_one
 from flows.keys import edition, is_edition_of
 from flows.method import FACTOR_IDS, FACTORS, FACTORS_BY_ID, RATING_MAX, RATING_MIN, Stage, factor_names
 from flows.model import Metric
@@ -109,9 +110,12 @@ class Prompt:
             case Kind.YES_NO:
                 return f"Reply `yes` or `no`. Also {extra}."
             case Kind.PICK:
-                return f"Reply with option numbers such as `1 3`, or `all` or `none`. Also {extra}."
+                return (
+                    "Reply with option numbers such as `1 3`, or names separated by commas, or `all` or `none`. "
+                    f"Also {extra}."
+                )
             case Kind.PICK_ONE:
-                return f"Reply with one option number. Also {extra}."
+                return f"Reply with one option number, or its name. Also {extra}."
             case Kind.RATINGS:
                 return (
                     f"Reply with six ratings from 1 to 5 in this order: {FACTOR_NAMES} (for example "
@@ -160,7 +164,6 @@ class WeightsAnswer:
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
-_NUMBER_TOKEN = re.compile(r"^(\d{1,6})(?:-(\d{1,6}))?$")  # bounded: int() refuses 4,300+ digits
 
 
 # `(?<!\s)`: a run of spaces is tried from its start only (from each of its places, the search took a time
@@ -307,49 +310,55 @@ def _parse_list(prompt: Prompt, raw: str) -> list[str]:
     return items
 
 
+YES_WORDS = frozenset(
+    {
+        "yes",
+        "y",
+        "yep",
+        "yeah",
+        "yup",
+        "ya",
+        "sure",
+        "ok",
+        "okay",
+        "of course",
+        "correct",
+        "right",
+        "true",
+        "agreed",
+    }
+)
+NO_WORDS = frozenset({"no", "n", "nope", "nah", "not really", "no way", "false", "never", "not at all"})
+_YES_NO_SPLIT = re.compile(r"[\s,;:.!]+")
+
+
 def _parse_yes_no(prompt: Prompt, raw: str) -> bool:
-    word = raw.casefold().strip(" .!")
-    if word in ("yes", "y", "yep", "sure", "ok"):
+    """`yes`, `no`, and the usual words for them; "yes, merge them" or "no thanks" too, when nothing after the
+    first word says the opposite."""
+    word = " ".join(raw.casefold().strip(" .!`").split())
+    if word in YES_WORDS:
         return True
-    if word in ("no", "n", "nope"):
+    if word in NO_WORDS:
         return False
+    words = [w for w in _YES_NO_SPLIT.split(word) if w]
+    said = {w in YES_WORDS for w in words if w in YES_WORDS or w in NO_WORDS}
+    if words and (words[0] in YES_WORDS or words[0] in NO_WORDS) and len(said) == 1:
+        return words[0] in YES_WORDS
     raise ReplyError("Please reply `yes` or `no`.")
 
 
-def _option_numbers(prompt: Prompt, raw: str) -> list[int]:
-    tokens = [t for t in re.split(r"[\s,;]+", raw) if t]
-    numbers: list[int] = []
-    for token in tokens:
-        match = _NUMBER_TOKEN.match(token)
-        if not match:
-            raise ReplyError(f"“{token[:40]}” is not an option number. " + prompt.accepts)
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
-        for n in range(min(first, last), max(first, last) + 1):
-            if not 1 <= n <= len(prompt.options):
-                raise ReplyError(f"There is no option {n}; pick from 1 to {len(prompt.options)}.")
-            if n not in numbers:
-                numbers.append(n)
-    return numbers
-
-
 def _parse_pick(prompt: Prompt, raw: str) -> list[str]:
-    word = raw.casefold().strip(" .!")
-    if word == "none":
-        return []
-    if word == "all":
-        return [o.value for o in prompt.options]
-    return [prompt.options[n - 1].value for n in _option_numbers(prompt, raw)]
+    try:
+        return [prompt.options[i].value for i in pick_many(prompt.options, raw)]
+    except ChoiceError as exc:
+        raise ReplyError(f"{exc} {prompt.accepts}" if exc.hint else str(exc)) from None
 
 
 def _parse_pick_one(prompt: Prompt, raw: str) -> str:
-    for option in prompt.options:
-        if raw.casefold() in (option.value.casefold(), option.label.casefold()):
-            return option.value
-    numbers = _option_numbers(prompt, raw)
-    if len(numbers) != 1:
-        raise ReplyError("Pick just one option. " + prompt.accepts)
-    return prompt.options[numbers[0] - 1].value
+    try:
+        return prompt.options[pick_one(prompt.options, raw)].value
+    except ChoiceError as exc:
+        raise ReplyError(f"{exc} {prompt.accepts}" if exc.hint else str(exc)) from None
 
 
 def parse_ratings(raw: str) -> dict[str, int]:

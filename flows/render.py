@@ -354,13 +354,16 @@ def details_lines(report: Report, esc: Any) -> list[str]:
     return lines
 
 
-def render_markdown(report: Report, escape: Any = None) -> str:
+def render_markdown(report: Report, escape: Any = None, name: Callable[[str], str] | None = None) -> str:
     """Markdown for files and terminals: the advice, the shortlist in words, what was left off, then the
-    details; `escape` is applied to every user-typed string."""
+    details; `escape` is applied to every user-typed string. `name` shows a person (a rater, whoever excluded
+    or checked in): by default their id, escaped; a transport whose ids are not names passes `flows.people.person`
+    and renders the references (`flows.people.render_people`)."""
     esc = escape or (lambda s: s)
+    who = name or esc
 
     def names(people: Iterable[str]) -> str:
-        return ", ".join(people if escape is None else map(escape, people))
+        return ", ".join(map(who, people))
 
     lines = [f"# {esc(report.review) or 'Outsource review'}", ""]
     lines += advice_lines(report, esc, names)
@@ -399,8 +402,8 @@ def render_markdown(report: Report, escape: Any = None) -> str:
         for merge in report.merged:
             lines.append(f"- {', '.join(esc(s) for s in merge.sources)} → {esc(merge.into)}")
         lines.append("")
-    lines += _ledger_lines(report, esc)
-    lines += _checkin_lines(report, esc)
+    lines += _ledger_lines(report, esc, who)
+    lines += _checkin_lines(report, esc, who)
     if report.merge_suggestions:
         lines += ["## Possible duplicates to check", ""]
         for s in report.merge_suggestions:
@@ -410,7 +413,7 @@ def render_markdown(report: Report, escape: Any = None) -> str:
     return "\n".join(lines)
 
 
-def _ledger_lines(report: Report, esc: Any) -> list[str]:
+def _ledger_lines(report: Report, esc: Any, who: Callable[[str], str]) -> list[str]:
     """Who excluded or merged what, when and why; and what was reconsidered since."""
     lines: list[str] = []
     if report.ledger:
@@ -425,7 +428,7 @@ def _ledger_lines(report: Report, esc: Any) -> list[str]:
             when = f"{e.at:%Y-%m-%d %H:%M} UTC" if e.at else ""
             why = esc("; ".join(e.comments))
             lines.append(
-                f"| {esc(e.process)} | {e.step} | {decision} | {esc(', '.join(e.by))} | {when} | {why} |"
+                f"| {esc(e.process)} | {e.step} | {decision} | {', '.join(map(who, e.by))} | {when} | {why} |"
             )
         lines.append("")
     if report.reconsidered:
@@ -433,20 +436,20 @@ def _ledger_lines(report: Report, esc: Any) -> list[str]:
         for r in report.reconsidered:
             was = f"excluded at step {r.was_step}: {reason_text(r.was_reasons)}" if r.was_step else "excluded"
             lines.append(
-                f"- {esc(r.process)} (was {was}) was reconsidered by {esc(r.by)} on {r.at:%Y-%m-%d}; now {r.now}."
+                f"- {esc(r.process)} (was {was}) was reconsidered by {who(r.by)} on {r.at:%Y-%m-%d}; now {r.now}."
             )
         lines.append("")
     return lines
 
 
-def _checkin_lines(report: Report, esc: Any) -> list[str]:
+def _checkin_lines(report: Report, esc: Any, who: Callable[[str], str]) -> list[str]:
     """Actual metric values since the review, and the early warnings they raise."""
     if not report.checkins:
         return []
     lines = ["## Check-ins", "", "| task | metric | period | value | by |", "|---|---|---|---:|---|"]
     for r in report.checkins:
         lines.append(
-            f"| {esc(r.process)} | {esc(r.metric)} | {r.period} | {plain_number(r.value)} | {esc(r.author)} |"
+            f"| {esc(r.process)} | {esc(r.metric)} | {r.period} | {plain_number(r.value)} | {who(r.author)} |"
         )
     lines.append("")
     for w in report.warnings:

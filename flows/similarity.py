@@ -39,6 +39,18 @@ def dedupe(names: list[str]) -> list[str]:
     return list(seen.values())
 
 
+def repeated(names: list[str]) -> list[tuple[str, int]]:
+    """The names `dedupe` merges: each as kept (its first spelling) with how often it was listed."""
+    kept: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for raw in names:
+        name = clean_name(raw)
+        if name:
+            kept.setdefault(name_key(name), name)
+            counts[name_key(name)] = counts.get(name_key(name), 0) + 1
+    return [(kept[key], count) for key, count in counts.items() if count > 1]
+
+
 def _core_words(name: str) -> str:
     words = [w for w in re.findall(r"\w+", name.casefold()) if w not in _FILLER]
     return " ".join(words) or name.casefold()

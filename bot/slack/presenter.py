@@ -22,7 +22,7 @@ from bot.slack.failures import fix_for
 from bot.slack.outgoing import Mail
 from bot.slack.report_uploads import REPORT_CHART, REPORT_FILE
 from bot.slack.requestlog import note
-from bot.slack.text import escape, mention, question_ref, question_token
+from bot.slack.text import escape, mention, question_ref, question_token, slack_text
 from bot.slack.views import quick
 from flows.model import Review
 from flows.ports import THREAD as IN_THREAD
@@ -234,7 +234,7 @@ class Presenter:
             return
         moved_on = turn.prompt is not None and turn.prompt.key != turn.question
         if moved_on:
-            message = escape(turn.message) if turn.message else None
+            message = slack_text(turn.message) if turn.message else None
             if not self.ensure_posted(mail, review, note=message) and message:
                 self.announce(mail, review, message)  # a command left the open question as it was posted
         else:
@@ -350,7 +350,7 @@ class Presenter:
 
     def whisper(self, mail: Mail, review: Review, user: str, text: str) -> None:
         if review.channel_id:
-            mail.ephemeral(review.channel_id, user, escape(text))
+            mail.ephemeral(review.channel_id, user, slack_text(text))
 
 
 def _kickoff_of(review: Review, progress: Progress) -> tuple[object, ...]:

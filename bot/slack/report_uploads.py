@@ -4,7 +4,8 @@
     Outgoing(REPORT_FILE, {"channel": C, "thread_ts": THREAD, "fmt": "md"}, ...)  the report as a file
     Outgoing(CHECKIN_CHART, {"channel": C, "thread_ts": THREAD, "process": P, "metric": M})  a metric by month
 
-`upload_for` draws the file from the review as it is at delivery and answers files_upload_v2's arguments.
+`upload_for` draws the file from the review as it is at delivery and answers files_upload_v2's arguments; the
+Markdown refers to people (`flows.people`), whom the sender names as Slack does (`bot.slack.people.with_names`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from bot.charts import (  # matplotlib itself loads with the first chart
 from bot.slack.failures import DeliveryError
 from bot.slack.text import escape, shorten, slug
 from flows.checkin import series, tracked_metrics
-from flows.render import RENDERERS
+from flows.people import person
+from flows.render import RENDERERS, render_markdown
 from flows.service import ReviewNotFound, ReviewService
 
 log = logging.getLogger("bot.slack.delivery")
@@ -71,7 +73,7 @@ def upload_for(
         raise DeliveryError("unknown_format", permanent=True)
     return {
         **where,
-        "content": RENDERERS[fmt](report),
+        "content": render_markdown(report, name=person) if fmt == "md" else RENDERERS[fmt](report),
         "filename": f"{name}.{fmt}",
         "title": f"Outsource review: {review.title or 'report'} ({fmt})",
         "initial_comment": f"The full report for *{escape(review.title or 'this review')}*.",

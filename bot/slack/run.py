@@ -357,7 +357,10 @@ def serve(settings: Settings, port: int | None = None) -> None:
     server = waitress.create_server(
         gate.wrap(
             build_wsgi(
-                app, settings.slack_signing_secret, delivery.outbox.backlog, report_pages(settings, service)
+                app,
+                settings.slack_signing_secret,
+                delivery.outbox.backlog,
+                report_pages(settings, delivery.service),
             )
         ),
         host=settings.host,

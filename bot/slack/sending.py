@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.effects import apply_effect
 from bot.slack.failures import DeliveryError
+from bot.slack.people import with_names
 from bot.slack.posted import find_posted, metadata_for
 from bot.slack.report_uploads import UPLOADS, upload_for
 from bot.slack.tokens import Tokens
@@ -96,6 +97,8 @@ class Sender:
 
     async def upload(self, client: AsyncWebClient, row: OutboxRow, args: dict[str, Any]) -> dict[str, Any]:
         kwargs = await self.blocking(upload_for, self.service, row.method, row.review_id, args)
+        if isinstance(kwargs.get("content"), str):  # the Markdown names people as Slack shows them
+            kwargs["content"] = await with_names(client, kwargs["content"])
         answer = await client.files_upload_v2(**kwargs)
         return {"files": [f.get("id") for f in answer.get("files") or []]}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from flows.people import render_people
+
 SECTION_LIMIT = 3000
 MESSAGE_TEXT_LIMIT = 12000  # Slack has refused messages with about 13k characters of block text
 
@@ -13,11 +15,21 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def is_user_id(text: str) -> bool:
+    """Whether `text` looks like a Slack user id (U… or W…, letters and digits)."""
+    return text[:1] in ("U", "W") and text.isalnum()
+
+
 def mention(user_id: str) -> str:
     """A user mention, only for ids that look like Slack user ids; anything else is shown as text."""
-    if user_id[:1] in ("U", "W") and user_id.isalnum():
+    if is_user_id(user_id):
         return f"<@{user_id}>"
     return escape(user_id)
+
+
+def slack_text(text: str) -> str:
+    """A message from flows (an outcome's message or error) as mrkdwn: escaped, each person a mention."""
+    return render_people(text, mention, escape)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -10,10 +10,11 @@ from flows.interview.editing import commit, go_back
 from flows.interview.outcome import Outcome, conclude
 from flows.interview.plans import current_prompt
 from flows.interview.sifting import InPlay, pick_answer
-from flows.interview.wording import describe, was
+from flows.interview.wording import describe, duplicates_text, was
 from flows.keys import CANDIDATES, TITLE, QuestionKey, question_of
 from flows.method import Stage
 from flows.model import Review
+from flows.people import person
 from flows.prompts import (
     FREE_TEXT,
     GLOBAL_COMMAND,
@@ -24,7 +25,7 @@ from flows.prompts import (
     literal,
     parse_reply,
 )
-from flows.similarity import dedupe
+from flows.similarity import dedupe, repeated
 
 MAX_PROCESSES = 1000
 RENUMBERED = (
@@ -156,16 +157,19 @@ def _apply(
     if command == "done":
         return _close(review, prompt, facilitator, known)
     if prompt.kind is Kind.LIST:
-        items = dedupe([*(review.drafts.get(key) or []), *value])
+        listed = [*(review.drafts.get(key) or []), *value]
+        items = dedupe(listed)
         if len(items) > MAX_PROCESSES:
             raise ReplyError(f"A review holds at most {MAX_PROCESSES} processes.")
         added = len(items) - len(review.drafts.get(key) or [])
         review.drafts = {**review.drafts, key: items}
+        twice = duplicates_text(repeated(listed))
         return Outcome(
             prompt=None,
             changed=True,
             value=value,
-            message=f"Added {added} ({len(items)} so far). Send more, or reply `done` when the list is complete.",
+            message=f"Added {added} ({len(items)} so far). {twice + ' ' if twice else ''}"
+            "Send more, or reply `done` when the list is complete.",
         )
     if prompt.kind is Kind.METRICS:
         metrics = [*(review.drafts.get(key) or []), *(m.as_dict() for m in value)]
@@ -183,7 +187,7 @@ def _apply(
             commit(review, key, draft, known)
             return Outcome(prompt=None, changed=True, value=value, message="Thanks, the round is complete.")
         return Outcome(
-            prompt=None, changed=True, value=value, message=f"Thanks {author}, your ratings are in."
+            prompt=None, changed=True, value=value, message=f"Thanks {person(author)}, your ratings are in."
         )
     if prompt.kind is Kind.WEIGHTS:
         stored = {"weights": value.weights, "source": value.source, "directions": value.directions}

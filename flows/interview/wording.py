@@ -21,6 +21,7 @@ from flows.keys import (
 )
 from flows.method import FACTORS, REASON_LABELS, Stage
 from flows.model import Review
+from flows.people import people
 
 _NAMES = {
     TITLE: "the title",
@@ -70,6 +71,22 @@ def weights_text(review: Review) -> str:
     )
 
 
+def duplicates_text(repeats: list[tuple[str, int]], shown: int = 5) -> str:
+    """'“Newsletter” was listed twice: kept once.'; several in one sentence. '' when nothing was repeated."""
+    if not repeats:
+        return ""
+    if len(repeats) == 1:
+        name, count = repeats[0]
+        times = "twice" if count == 2 else f"{count} times"
+        return f"“{cut(name, 60)}” was listed {times}: kept once."
+    names = [f"“{cut(name, 60)}”" for name, _ in repeats[:shown]]
+    rest = len(repeats) - len(names)
+    listed = (
+        ", ".join(names[:-1]) + f" and {names[-1]}" if not rest else ", ".join(names) + f" and {rest} more"
+    )
+    return f"{listed} were listed more than once: each kept once."
+
+
 def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -78,8 +95,8 @@ def was(key: str, value: Any) -> str:
     """What a reopened question's answer was, for the person about to change it."""
     name = QuestionKey.parse(key).name
     if name == RATE:
-        raters = ", ".join(value) if isinstance(value, dict) else ""
-        return f"Rated so far by: {raters or 'no one'}; they are kept until the round closes again."
+        raters = people(value) if isinstance(value, dict) else "no one"
+        return f"Rated so far by: {raters}; they are kept until the round closes again."
     if key == PROCESSES or name == METRICS:
         return (
             f"You answered: {cut(answer_text(value), 300)}. It is kept: send more, or reply `done` to "

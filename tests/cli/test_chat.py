@@ -117,6 +117,8 @@ def test_two_raters_take_turns(cli: Cli) -> None:
     result = chat(cli, [*lines, "2 4 2 2 5 2", "4 4 2 2 3 2", ""], "--title", "Two", "--raters", "maria,tom")
     assert "It is maria's turn to rate." in result.out
     assert "It is tom's turn to rate." in result.out
+    assert "Thanks maria, your ratings are in." in result.out  # a name, with no mark around it
+    assert "\x1e" not in result.out
     assert "Disagreement on risk: maria said 2, tom said 4." in result.out
 
 

@@ -474,10 +474,23 @@ def test_unrelated_names_are_not_offered_as_merges() -> None:
 def test_exact_duplicates_in_the_list_merge_by_themselves() -> None:
     iv = Interview("t")
     run(iv, CONTRACT_PLAN, until=K_PROCESSES)
-    iv.say("SEO audits\n  seo AUDITS \nNewsletter")
-    iv.say("Newsletter")
+    said = iv.say("SEO audits\n  seo AUDITS \nNewsletter").message or ""
+    assert said.startswith("Added 2 (2 so far). “SEO audits” was listed twice: kept once. Send more")
+    said = iv.say("Newsletter").message or ""
+    assert said.startswith("Added 0 (2 so far). “Newsletter” was listed twice: kept once.")
     prompt = iv.prompt
     assert prompt is not None and prompt.collected == ("SEO audits", "Newsletter")
+    said = iv.say("Blog\nblog\nBLOG\nAds\nads").message or ""
+    assert "“Blog” and “Ads” were listed more than once: each kept once." in said
+    said = iv.say("Podcast").message or ""
+    assert "listed" not in said  # nothing repeated, nothing said about it
+
+
+def test_a_name_listed_three_times_says_so() -> None:
+    iv = Interview("t")
+    run(iv, CONTRACT_PLAN, until=K_PROCESSES)
+    said = iv.say("Newsletter\nnewsletter\n NEWSLETTER").message or ""
+    assert "“Newsletter” was listed 3 times: kept once." in said
 
 
 def test_an_empty_list_cannot_be_closed() -> None:

@@ -101,7 +101,19 @@ def test_no(text: str) -> None:
     assert value(Kind.YES_NO, text) is False
 
 
-@pytest.mark.parametrize("text", ["maybe", "yes no", "1", "yess"])
+@pytest.mark.parametrize(
+    "text", ["yeah", "Yup", "okay", "of course", "Yes, merge them", "yes please", "correct", "Sure!"]
+)
+def test_yes_in_other_words(text: str) -> None:
+    assert value(Kind.YES_NO, text) is True
+
+
+@pytest.mark.parametrize("text", ["nah", "No thanks", "no, keep both", "not really", "Never."])
+def test_no_in_other_words(text: str) -> None:
+    assert value(Kind.YES_NO, text) is False
+
+
+@pytest.mark.parametrize("text", ["maybe", "yes no", "1", "yess", "sure, no", "not sure", "no yes"])
 def test_neither_yes_nor_no(text: str) -> None:
     assert "`yes` or `no`" in error(Kind.YES_NO, text)
 
@@ -127,6 +139,7 @@ def test_neither_yes_nor_no(text: str) -> None:
         ("none", []),
         ("None.", []),
         ("1-5", ["p1", "p2", "p3", "p4", "p5"]),
+        ("1 and 3", ["p1", "p3"]),  # "and" between numbers reads as a list, as between names
     ],
 )
 def test_pick(text: str, picked: list[str]) -> None:
@@ -142,7 +155,7 @@ def test_pick(text: str, picked: list[str]) -> None:
         ("1 99999999999999999999", ("not an option number",)),
         ("1 999999", ("no option 999999", "1 to 5")),
         ("blog", ("not an option number",)),
-        ("1 and 3", ("“and” is not an option number",)),
+        ("1 or 3", ("“1 or 3” is not an option number",)),
         ("-1", ("not an option number",)),
         ("1.5", ("not an option number",)),
     ],

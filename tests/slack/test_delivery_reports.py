@@ -54,3 +54,35 @@ def test_a_report_not_ready_fails_its_row(fake_slack: FakeSlack, database_url: s
         assert fake_slack.uploaded_files() == []
     finally:
         outbox.close()
+
+
+TWO_RATERS = CONTRACT_YAML.replace("    alice: {risk: 2,", "    U0ALICE: {risk: 2,").replace(
+    "    alice: {risk: 1, consequences: 3, tech_complexity: 1, importance: 3, benefits: 4, vendor_expertise: 1}",
+    "    U0ALICE: {risk: 1, consequences: 3, tech_complexity: 1, importance: 3, benefits: 4, vendor_expertise: 1}\n"
+    "    U0BOB: {risk: 4, consequences: 3, tech_complexity: 1, importance: 3, benefits: 4, vendor_expertise: 1}\n"
+    "    guest-rater: {risk: 1, consequences: 3, tech_complexity: 1, importance: 3, benefits: 4, "
+    "vendor_expertise: 1}",
+)
+
+
+def test_the_report_file_names_people_as_slack_shows_them(fake_slack: FakeSlack, database_url: str) -> None:
+    fake_slack.set_user("U0ALICE", "alice.m", real_name="Alice Martin")
+    fake_slack.set_user("U0BOB", "bob", real_name="Bob Stone")
+    outbox = Outbox(fake_slack, database_url)
+    try:
+        saved = outbox.service.replay(load_answers(TWO_RATERS), "q3.yml", facilitator="U0ALICE", title="Q3")
+        review = outbox.service.store.save(replace(saved, team_id=TEAM, channel_id=CHANNEL), since=saved)
+        rid = review.id or ""
+        outbox.enqueue(Outgoing(REPORT_FILE, {"channel": CHANNEL, "fmt": "md"}, TEAM, rid, review_id=rid))
+        with outbox.delivering() as delivery:
+            delivery.drain(timeout=60)
+        (report,) = fake_slack.uploaded_files()
+        text = report.content.decode()
+        assert "- Rated by: alice.m, bob, guest-rater" in text  # guest-rater: Slack knows no such user
+        assert "Disagreement on risk: alice.m, guest-rater said 1, bob said 4" in text
+        assert "Raters disagree on risk (alice.m, guest-rater said 1, bob said 4)" in text  # the advice
+        assert "| gives a competitive advantage | alice.m |" in text  # the ledger: who excluded it
+        assert "U0ALICE" not in text and "U0BOB" not in text and "\x1e" not in text
+        assert len(fake_slack.calls("users.info")) == 2  # one look-up per Slack user
+    finally:
+        outbox.close()

@@ -116,9 +116,42 @@ def test_a_reply_that_does_not_parse_is_corrected_privately(bot: Bot, fake_slack
     talk.say("done")
     calls = talk.say("maybe 7")
     assert ephemerals(calls) == [
-        "“maybe” is not an option number. Reply with option numbers such as `1 3`, or `all` or `none`. Also `skip`, `back`, `help`."
+        "“maybe 7” is not an option number or name. Reply with option numbers such as `1 3`, or names separated "
+        "by commas, or `all` or `none`. Also `skip`, `back`, `help`."
     ]
     assert not [c for c in calls if c.method == "chat.postMessage"]
+
+
+def test_natural_replies_in_the_thread(bot: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot, fake_slack)
+    talk.start()
+    talk.say("Online shop")  # the organisation, by its name
+    calls = talk.say("Blog writing\nNewsletter\nBlog editing\nnewsletter")
+    assert "Added 3 (3 so far). “Newsletter” was listed twice: kept once." in " ".join(ephemerals(calls))
+    talk.say("done")
+    calls = talk.say("Newsletter and blog")  # "blog" could be two of them: refused, nothing recorded
+    (said,) = ephemerals(calls)
+    assert "“blog” could be “Blog writing” (1) or “Blog editing” (3)" in said
+    calls = talk.say("newsletter, blog writing")
+    assert "Step 3 of 7" in last_question(calls).all_text()
+    talk.say("None of these")
+    _, review = stored_review(bot, talk.thread_ts or "")
+    assert review.answers["intake.organisation"] == "ecommerce"
+    assert review.answers["candidates"]["picked"] == ["Newsletter", "Blog writing"]
+    assert review.answers["keep_inhouse:competitive_advantage"]["picked"] == []
+
+
+def test_the_thanks_for_ratings_mentions_the_rater(bot: Bot, fake_slack: FakeSlack) -> None:
+    talk = Conversation(bot, fake_slack)
+    talk.start()
+    for text in ["skip", "Blog writing", "done", "all", *["none"] * 12, "ok", "skip"]:
+        calls = talk.say(text)
+    rate = last_question(calls)
+    opened = next(c for c in talk.click(rate, "Rate in a form") if c.method == "views.open")
+    factors = ["risk", "consequences", "tech_complexity", "importance", "benefits", "vendor_expertise"]
+    calls = talk.submit(opened, {f"factor:{f}": {"factor_value": p.select_value("3")} for f in factors})
+    thanks = [text for text in ephemerals(calls) if "your ratings are in" in text]
+    assert thanks == [f"Thanks <@{p.USER_ID}>, your ratings are in."]
 
 
 def test_buttons_and_forms(bot_either_way: Bot, fake_slack: FakeSlack) -> None:
