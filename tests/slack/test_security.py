@@ -99,7 +99,8 @@ def test_mentions_and_links_in_user_text_are_never_live(slack: Slack) -> None:
     questions += talk.say("done")
     # A correction quoting the reply is escaped too.
     corrections = ephemerals(talk.say("<!channel> 9"))
-    assert corrections and "“&lt;!channel&gt;”" in corrections[0], corrections
+    assert corrections and "“&lt;!channel&gt; 9”" in corrections[0], corrections
+    assert "<!channel>" not in corrections[0]
     for text in review_replies(PROCESSES)[3:]:
         talk.answer(text)
     wait_for_file(slack.fake, talk.channel)
