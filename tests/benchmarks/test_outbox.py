@@ -25,7 +25,7 @@ from bot.slack.posted import EVENT_TYPE
 from flows.interview import K_RATE, current_prompt
 from tests.benchmarks import results
 from tests.benchmarks.load import DEFAULT_SECONDS as LOAD_SECONDS
-from tests.benchmarks.load import LoadResult, database, load_in_a_process, postgres_answers
+from tests.benchmarks.load import LoadResult, cpu_seconds, database, load_in_a_process, postgres_answers
 from tests.support import FakeSlack
 from tests.support.delivery import Outbox, keys_in, outbox_rows, post, start_worker
 from tests.support.fake_slack import Call
@@ -186,6 +186,8 @@ def test_throughput_across_fifty_channels(benchmark: Any, tmp_path: Path) -> Non
             "seconds",
             "rows / s",
             "bound rows / s",
+            "workers' CPU ms / row",
+            "fake CPU ms / row",
             "posted twice",
             "out of order",
         ],
@@ -205,10 +207,13 @@ def test_throughput_across_fifty_channels(benchmark: Any, tmp_path: Path) -> Non
                     for c in range(CHANNELS)
                 }
                 total = CHANNELS * ROWS
+                cpu = sum(cpu_seconds(w.pid) for w in running), time.process_time()  # the fake is ours
                 outbox.enqueue(*[row for rows in written.values() for row in rows])
                 started = time.monotonic()
                 fake.wait_until(lambda: len(fake.calls("chat.postMessage")) >= total, timeout=300)
                 took = time.monotonic() - started
+                worker_cpu = sum(cpu_seconds(w.pid) for w in running) - cpu[0]
+                fake_cpu = time.process_time() - cpu[1]
             finally:
                 for worker in running:
                     stop(worker)
@@ -218,7 +223,8 @@ def test_throughput_across_fifty_channels(benchmark: Any, tmp_path: Path) -> Non
             # A channel's own limit: `BURST` rows at once, then one every PACE s; a lane's: one row in flight.
             bound = CHANNELS * ROWS / ((ROWS - BURST) * pace + latency) if pace else CHANNELS / latency
             label = f"{pace:g} s a post per channel, burst {BURST}" if pace else "none (OUTBOX_PACE=0)"
-            table.add(label, workers, total, took, total / took, bound, twice, disorder)
+            table.add(label, workers, total, took, total / took, bound, ms(worker_cpu) / total)
+            table.rows[-1] += [ms(fake_cpu) / total, twice, disorder]
 
     def run() -> None:
         for pace in (PACE, 0.0):
