@@ -2,16 +2,19 @@
 
 It prints its API URL on the first line of stdout and serves until stdin closes (or it is terminated). It
 counts calls per method instead of keeping them: under load the call log would grow by thousands of bodies a
-minute. `GET /bench/counts` answers the counts as JSON.
+minute. `GET /bench/counts` answers the counts as JSON; `GET /bench/latency?seconds=0.5` makes every Web API
+call answer that much later from then on (`--api-latency` sets it from the start).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import threading
 from collections import Counter
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.support.fake_slack import Call, FakeSlack
 
@@ -38,11 +41,19 @@ class LeanFakeSlack(FakeSlack):
                 body = dict(self.counts)
             req.send_answer(200, body, {})
             return
+        if req.path.startswith("/bench/latency"):
+            self.latency.default = float(parse_qs(urlsplit(req.path).query)["seconds"][0])
+            req.send_answer(200, {"latency": self.latency.default}, {})
+            return
         super()._handle(req)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--api-latency", type=float, default=0.0, help="seconds each Web API answer takes")
+    args = parser.parse_args(argv)
     with LeanFakeSlack() as fake:
+        fake.latency.default = args.api_latency
         print(fake.api_url, flush=True)
         sys.stdin.read()  # until the parent closes our stdin
         print(json.dumps(dict(fake.counts)), file=sys.stderr, flush=True)

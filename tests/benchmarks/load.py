@@ -3,6 +3,7 @@
     python -m tests.benchmarks.load                      # SQLite, one process, 60 s at 100 requests a second
     python -m tests.benchmarks.load --db postgres --processes 2
     BENCH_LOAD_SECONDS=10 python -m tests.benchmarks.load  # a quick run
+    python -m tests.benchmarks.load --api-latency 2      # the fake Web API answering each call in 2 s
 
 What runs, each in a process of its own: the fake Web API (`fake_server`), one or more `outsource-review
 serve` (waitress, as in production, logging one line a request), and this load generator. Before the run,
@@ -13,7 +14,9 @@ start + i / rate, whatever happened to earlier ones (a pool of threads sends the
 `--reviews`, from one of 20 people, with ratings drawn at random; with several processes, requests go round
 robin. It measures each request from the moment it was due to its HTTP 200 (the bot answers after its
 listener has finished), and afterwards compares every acknowledged reply with the answer rows in the
-database: an acknowledged reply with no row is an answer lost.
+database: an acknowledged reply with no row is an answer lost. With `--api-latency`, the fake Web API answers
+each call that many seconds late once the reviews are seeded (the serve processes' delivery threads post the
+ephemerals and kickoff updates meanwhile; the HTTP answer does not wait for them).
 
 PostgreSQL runs in a schema of its own, dropped afterwards (server: BENCH_POSTGRES_URL, default
 postgresql://postgres@127.0.0.1:5432/test).
@@ -90,6 +93,7 @@ class LoadResult:
     seconds: float
     rate: float
     reviews: int
+    api_latency: float = 0.0  # seconds the fake Web API took to answer each call
     sent: int = 0
     acknowledged: int = 0
     failed: int = 0
@@ -183,6 +187,11 @@ def fake_slack_process() -> Iterator[tuple[str, int]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+def set_api_latency(api_url: str, seconds: float) -> None:
+    base = api_url.removesuffix("/api/")
+    SignedClient(base, "unused").get(f"/bench/latency?seconds={seconds}")
 
 
 def web_api_counts(api_url: str) -> dict[str, int]:
@@ -365,14 +374,18 @@ def run_load(
     workers: int = 64,
     seed: int = 1,
     workdir: Path | None = None,
+    api_latency: float = 0.0,
 ) -> LoadResult:
-    result = LoadResult(database=db, processes=processes, seconds=seconds, rate=rate, reviews=reviews)
+    result = LoadResult(
+        database=db, processes=processes, seconds=seconds, rate=rate, reviews=reviews, api_latency=api_latency
+    )
     rng = random.Random(seed)
     with contextlib.ExitStack() as stack:
         work = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-load-")))
         api_url, fake_pid = stack.enter_context(fake_slack_process())
         database_url = stack.enter_context(database(db, work))
         seeded = seed_reviews(api_url, database_url, reviews)
+        set_api_latency(api_url, api_latency)  # after seeding: its kickoff posts are not what is measured
         bots = [start_serve(api_url, database_url, work, f"serve{i}") for i in range(processes)]
         for bot in bots:
             stack.callback(stop_serve, bot)
@@ -449,12 +462,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--reviews", type=int, default=50)
+    parser.add_argument("--api-latency", type=float, default=0.0, help="seconds each fake Web API call takes")
     args = parser.parse_args(argv)
     result = run_load(
-        db=args.db, processes=args.processes, seconds=args.seconds, rate=args.rate, reviews=args.reviews
+        db=args.db,
+        processes=args.processes,
+        seconds=args.seconds,
+        rate=args.rate,
+        reviews=args.reviews,
+        api_latency=args.api_latency,
     )
     print(json.dumps({**result.__dict__, "met": result.met}, indent=2))
     return 0 if result.met else 1
+
+
+def load_in_a_process(
+    db: str, processes: int, seconds: float = DEFAULT_SECONDS, api_latency: float = 0.0
+) -> LoadResult:
+    """The load generator in a process of its own, as from the command line: inside pytest's process it
+    shares that process's heap and garbage collector, whose pauses delayed requests it then counted."""
+    command = [sys.executable, "-m", "tests.benchmarks.load", "--db", db, "--processes", str(processes)]
+    command += ["--seconds", str(seconds), "--api-latency", str(api_latency)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=seconds * 5 + 120)
+    if done.returncode not in (0, 1):  # 1: ran, target missed
+        raise RuntimeError(f"the load run failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    figures = json.loads(done.stdout)
+    figures.pop("met")
+    return LoadResult(**figures)
 
 
 def postgres_answers() -> str | None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,26 +13,11 @@ from tests.benchmarks.load import (
     POSTGRES_URL,
     TARGET_P99_MS,
     LoadResult,
+    load_in_a_process,
     postgres_answers,
 )
 
 RUNS = [("sqlite", 1), ("postgres", 2)]
-
-
-def _load_in_a_process(db: str, processes: int) -> LoadResult:
-    """The load generator in a process of its own, as from the command line: inside pytest's process it
-    shares that process's heap and garbage collector, whose pauses delayed requests it then counted."""
-    command = [sys.executable, "-m", "tests.benchmarks.load", "--db", db, "--processes", str(processes)]
-    command += ["--seconds", str(DEFAULT_SECONDS)]
-    repo = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        command, capture_output=True, text=True, cwd=repo, timeout=DEFAULT_SECONDS * 5 + 120
-    )
-    if done.returncode not in (0, 1):  # 1: ran, target missed
-        raise RuntimeError(f"the load run failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    figures = json.loads(done.stdout)
-    figures.pop("met")
-    return LoadResult(**figures)
 
 
 @pytest.mark.slow
@@ -69,7 +50,7 @@ def test_fifty_reviews_answered_at_once(benchmark: Any) -> None:
             if db == "postgres" and (why := postgres_answers()) is not None:
                 table.notes.append(f"PostgreSQL skipped: {POSTGRES_URL} does not answer ({why}).")
                 continue
-            found.append(_load_in_a_process(db, processes))
+            found.append(load_in_a_process(db, processes))
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     for r in found:

@@ -239,16 +239,19 @@ class Ours:
     answer_only: Callable[..., Iterable[bytes]]
 
     @classmethod
-    def start(cls, fake: FakeSlack, database_url: str, count_sql: bool = True, settle: bool = True) -> Ours:
+    def start(
+        cls, fake: FakeSlack, database_url: str, count_sql: bool = True, settle: bool = True, pace: float = 0
+    ) -> Ours:
         """`count_sql`: attach the SQL counter (figure 2). Off where the app is timed: its listeners run on
-        every statement and connection, which the app in production does not carry."""
+        every statement and connection, which the app in production does not carry. `pace`: OUTBOX_PACE
+        (seconds between posts in a channel; 0: none, 1: the default of `serve`)."""
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake.api_url,
             database_url=database_url,
-            outbox_pace=0,
+            outbox_pace=pace,
             outbox_lease=2,
         )
         from bot.wiring import open_service
