@@ -1,4 +1,4 @@
-"""8. Delivery through the outbox (issue 17): the figures with the fake Web API slow, busy or down.
+"""9. Delivery through the outbox (issue 17): the figures with the fake Web API slow, busy or down.
 
 a. The HTTP answer under load (`tests.benchmarks.load`) with the fake answering each call in 0 / 0.5 / 2 s.
 b. A typed reply to its next question posted, in-process app with `serve`'s default pacing.
@@ -64,7 +64,7 @@ def ms(seconds: float) -> float:
 
 def test_http_answer_whatever_the_web_api_latency(benchmark: Any) -> None:
     table = results.table(
-        f"8a. HTTP answer under load: 50 reviews, 100 requests a second for {LOAD_SECONDS:.0f} s, SQLite, "
+        f"9a. HTTP answer under load: 50 reviews, 100 requests a second for {LOAD_SECONDS:.0f} s, SQLite, "
         "one `serve`, the fake Web API answering each call in 0 / 0.5 / 2 s",
         [
             "Web API latency s",
@@ -102,7 +102,7 @@ def test_http_answer_whatever_the_web_api_latency(benchmark: Any) -> None:
 
 def test_reply_to_next_question_posted(benchmark: Any, tmp_path: Path) -> None:
     table = results.table(
-        f"8b. A reply to its next question in Slack: {REPLIES} typed ratings, each in a review of its own "
+        f"9b. A reply to its next question in Slack: {REPLIES} typed ratings, each in a review of its own "
         f"(channel not rate-limited), in-process app, OUTBOX_PACE={PACE:g} (the default)",
         [
             "Web API latency s",
@@ -177,7 +177,7 @@ def stop(worker: subprocess.Popen[bytes]) -> None:
 def test_throughput_across_fifty_channels(benchmark: Any, tmp_path: Path) -> None:
     latency = 0.1
     table = results.table(
-        f"8c. Delivery across {CHANNELS} channels at once: {ROWS} chat.postMessage rows each, written at once, "
+        f"9c. Delivery across {CHANNELS} channels at once: {ROWS} chat.postMessage rows each, written at once, "
         f"`outsource-review worker` processes on PostgreSQL, the fake answering in {latency} s",
         [
             "pacing",
@@ -245,7 +245,7 @@ def test_throughput_across_fifty_channels(benchmark: Any, tmp_path: Path) -> Non
 def test_backlog_after_an_outage(benchmark: Any, tmp_path: Path) -> None:
     reviews_count, every = 20, 0.5
     table = results.table(
-        f"8d. A Slack outage of {OUTAGE:.0f} s (every Web API call answered HTTP 503) while a reply arrives "
+        f"9d. A Slack outage of {OUTAGE:.0f} s (every Web API call answered HTTP 503) while a reply arrives "
         f"every {every} s in one of {reviews_count} reviews; in-process app on SQLite, OUTBOX_PACE={PACE:g}",
         [
             "replies",
