@@ -52,7 +52,7 @@ def upload_for(
         report = service.full_report(review)
     except (ReviewNotFound, ValueError):
         raise DeliveryError("report_not_ready", permanent=True) from None
-    where = {k: args[k] for k in ("channel", "thread_ts") if args.get(k)}
+    where = _where(args)
     name = slug(review.title or "review", 40, "review")
     if method == REPORT_CHART:
         try:
@@ -104,9 +104,14 @@ def _checkin_chart(service: ReviewService, review_id: str | None, args: Mapping[
         log.exception("the metric chart could not be drawn review=%s", review_id)
         raise DeliveryError("chart_not_drawn", permanent=True) from None
     return {
-        **{k: args[k] for k in ("channel", "thread_ts") if args.get(k)},
+        **_where(args),
         "content": png,
         "filename": f"{slug(f'{process}-{metric}', 60, 'metric')}.png",
         "title": shorten(f"{process}: {metric}", 250),
         "alt_txt": shorten(f"Chart of {metric} for {process} by month", 1000),
     }
+
+
+def _where(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Where a row's file goes: its channel, and its thread when it names one."""
+    return {k: args[k] for k in ("channel", "thread_ts") if args.get(k)}
