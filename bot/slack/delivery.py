@@ -68,6 +68,7 @@ class Delivery:
         self._asked = 0  # drain() requests so far
         self._quiet = 0  # the latest request answered by a claim that found nothing, with nothing in hand
         self._in_hand = 0
+        self._claiming = 0  # claims under way, in all loops
         self._settled = 0  # deliveries settled so far
         self._left = 0  # deliveries cut short by stop()
         self._crash: BaseException | None = None
@@ -160,15 +161,21 @@ class Delivery:
         """The rows claimed (a drain waiting learns when there were none); None when the database failed."""
         with self._changed:
             asked, settled = self._asked, self._settled
+            self._claiming += 1
         try:
             rows = await sender.blocking(self.outbox.claim, worker, free) if free > 0 else []
         except Exception as exc:
+            with self._changed:
+                self._claiming -= 1
             log.warning("claiming outbox rows failed error=%s; trying again", type(exc).__name__)
             log.debug("the claim's failure", exc_info=exc)
             return None
         with self._changed:
+            self._claiming -= 1
             self._in_hand += len(rows)
-            if not rows and free > 0 and self._in_hand == 0 and self._settled == settled:
+            # Quiet only when no other loop's claim is under way: it may have taken the rows this one did not see.
+            alone = self._claiming == 0
+            if alone and not rows and free > 0 and self._in_hand == 0 and self._settled == settled:
                 self._quiet = max(self._quiet, asked)
                 self._changed.notify_all()
         return rows
