@@ -258,6 +258,18 @@ class SqlOutbox:
         value = orjson.loads(text)
         return value if isinstance(value, dict) else None
 
+    def results(self, review_id: str, effect: str) -> list[dict[str, Any]]:
+        """The results of the review's delivered rows with exactly `effect`, oldest first."""
+        query = (
+            select(_OUTBOX.c.result)
+            .where(_OUTBOX.c.review_id == review_id, _OUTBOX.c.status == DONE, _OUTBOX.c.effect == effect)
+            .order_by(_OUTBOX.c.id)
+        )
+        with self.engine.connect() as connection:
+            texts = connection.execute(query).scalars().all()
+        values = [orjson.loads(text) for text in texts if text is not None]
+        return [value for value in values if isinstance(value, dict)]
+
     def next_due(self) -> datetime | None:
         """When something may next be claimable: the earliest of the pending lane heads' due times (their
         not_before, pace slot and pauses) and of the leases held. None when nothing is pending or sending.

@@ -17,6 +17,9 @@ from flows.ports import THREAD, Outgoing
 POST = "chat.postMessage"
 EPHEMERAL = "chat.postEphemeral"
 UPDATE = "chat.update"
+# A chat.update's "ts" filled at delivery with the ts of a question's post: "$question:<i>/<n>:<edition>" is
+# message i of the n the question was posted as (`bot.slack.sending`).
+QUESTION_POST = "$question:"
 
 
 class Mail:
@@ -101,6 +104,10 @@ class Mail:
 
     def update(self, channel: str, ts: str, **message: Any) -> Outgoing:
         return self.add(UPDATE, {"channel": channel, "ts": ts, **message})
+
+    def update_question(self, channel: str, edition: str, index: int, count: int, **message: Any) -> Outgoing:
+        """Change message `index` of the `count` a question (its `edition`) was posted as, wherever it is."""
+        return self.update(channel, f"{QUESTION_POST}{index}/{count}:{edition}", **message)
 
     def __bool__(self) -> bool:
         return bool(self.rows)

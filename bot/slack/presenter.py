@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
-from bot.slack.blocks.question import kickoff_message, question_messages
+from bot.slack.blocks.question import closed_question_messages, kickoff_message, question_messages
 from bot.slack.blocks.report import report_messages
 from bot.slack.effects import POSTED, THREAD, slack_time
 from bot.slack.failures import fix_for
@@ -241,6 +241,8 @@ class Presenter:
             if turn.message and turn.prompt is not None:
                 self.whisper(mail, review, user, turn.message)
             self.ensure_posted(mail, review)
+        if moved_on or turn.prompt is None:
+            self.close_question(mail, turn, user)
         if turn.finished:
             self.post_report(mail, review)
             reminders.schedule_reminder(mail, review)  # the monthly check-in, when it has metrics
@@ -292,6 +294,23 @@ class Presenter:
                 **message.as_kwargs(),
             )
         return True
+
+    def close_question(self, mail: Mail, turn: Turn, user: str) -> None:
+        """Take the buttons off the question `turn` moved on from (after the rows that show what comes next:
+        the next question is what people wait for)."""
+        before = turn.before
+        if before is None or not before.channel_id or not before.posted_question:
+            return
+        prompt = self.service.prompt(before)
+        if prompt is None or prompt.edition != before.posted_question:
+            return
+        answered = turn.question == prompt.key and prompt.key in turn.review.answers
+        note = f"✓ Answered by {mention(user)}." if answered else "✓ Closed."
+        messages = closed_question_messages(before, prompt, note)
+        for index, message in enumerate(messages):
+            mail.update_question(
+                before.channel_id, prompt.edition, index, len(messages), **message.as_kwargs()
+            )
 
     def post_report(self, mail: Mail, review: Review) -> bool:
         """The shortlist in the channel, then the chart and the full report as a Markdown file (drawn when

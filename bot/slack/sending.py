@@ -5,6 +5,9 @@
 - chat.postMessage carries the row's key in its metadata; a row tried before looks for it first
   (`bot.slack.posted`) and, found, is done with that message instead of a second one.
 - REPORT_CHART and REPORT_FILE draw the report's files now and upload them (`bot.slack.report_uploads`).
+- "$question:<i>/<n>:<edition>" as a chat.update's ts becomes the ts of that question's post (message i of n):
+  the update of a question answered takes its buttons away. A question never posted, or its message deleted
+  since, leaves nothing to change: the row is done without a word.
 - "response_url" is not Slack's argument: it is where a failure is told (`bot.slack.delivery`).
 
 Whatever fails raises; `bot.slack.failures.classify` says what it means.
@@ -18,10 +21,12 @@ from concurrent.futures import Executor
 from functools import partial
 from typing import Any, TypeVar
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.effects import apply_effect
+from bot.slack.effects import POSTED, apply_effect
 from bot.slack.failures import DeliveryError
+from bot.slack.outgoing import QUESTION_POST, UPDATE
 from bot.slack.people import with_names
 from bot.slack.posted import find_posted, metadata_for
 from bot.slack.report_uploads import UPLOADS, upload_for
@@ -33,6 +38,8 @@ from storage.outbox import OutboxRow, SqlOutbox
 T = TypeVar("T")
 RESPONSE_URL = "response_url"
 POST = "chat.postMessage"
+# What Slack answers a chat.update of a message that is gone, or too old to edit: nothing left to change.
+GONE = ("message_not_found", "cant_update_message", "edit_window_closed")
 # The parts of Slack's answer a done row keeps (`SqlOutbox.result`).
 KEPT = ("channel", "ts", "message_ts", "scheduled_message_id", "post_at")
 
@@ -65,6 +72,8 @@ class Sender:
         args = {k: v for k, v in row.args.items() if k != RESPONSE_URL}
         if THREAD in args.values():
             args = await self.blocking(self.with_thread, row, args)
+        if row.method == UPDATE and str(args.get("ts", "")).startswith(QUESTION_POST):
+            return await self.update_question(client, row, args)
         if row.method in UPLOADS:
             result = await self.upload(client, row, args)
         elif row.method == POST:
@@ -93,6 +102,25 @@ class Sender:
             if found is not None:
                 return found
         answer = await client.api_call(POST, json={**args, "metadata": metadata_for(row.key)})
+        return useful(answer.data)
+
+    async def update_question(
+        self, client: AsyncWebClient, row: OutboxRow, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        where, _, edition = str(args["ts"]).removeprefix(QUESTION_POST).partition(":")
+        index, _, count = where.partition("/")
+        posts = await self.blocking(self.outbox.results, row.review_id or "", f"{POSTED}:{edition}")
+        # A question posted again (its post lost, then found missing) counts its latest posts.
+        latest = posts[-int(count) :] if len(posts) >= int(count) else []
+        ts = latest[int(index)].get("ts") if latest else None
+        if not ts:
+            return {"skipped": "not_posted"}
+        try:
+            answer = await client.api_call(UPDATE, json={**args, "ts": ts})
+        except SlackApiError as exc:
+            if exc.response.get("error") in GONE:
+                return {"skipped": str(exc.response.get("error"))}
+            raise
         return useful(answer.data)
 
     async def upload(self, client: AsyncWebClient, row: OutboxRow, args: dict[str, Any]) -> dict[str, Any]:

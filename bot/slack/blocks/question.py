@@ -109,6 +109,19 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     return messages
 
 
+def closed_question_messages(review: Review, prompt: Prompt, note: str) -> list[Message]:
+    """The question as `question_messages` posted it, without its buttons and menus and how to answer, and
+    `note` (mrkdwn, escaped) at its end: what replaces it once it is answered."""
+    messages = question_messages(review, prompt)
+    how_to_answer = _fixed_context((escape(prompt.accepts),))
+    closed = [
+        Message(m.text, [b for b in m.blocks if b.get("type") != "actions" and b is not how_to_answer])
+        for m in messages
+    ]
+    closed[-1].blocks.append(context_dict(note))
+    return closed
+
+
 def question_block_id(review: Review, prompt: Prompt) -> str:
     """The block id of a question's buttons: which review, which question and numbering (`question_ref`;
     found again in the thread)."""
