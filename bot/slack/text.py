@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from flows.people import render_people
 
@@ -25,6 +26,28 @@ def mention(user_id: str) -> str:
     if is_user_id(user_id):
         return f"<@{user_id}>"
     return escape(user_id)
+
+
+_SLACK_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def _typed(markup: re.Match[str]) -> str:
+    inner = markup.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        return target[1:]  # a person: by their id, as flows knows them
+    if target.startswith("#"):
+        return f"#{label or target[1:]}"
+    if target.startswith("!"):
+        return label or f"@{target[1:].split('^')[0]}"  # <!here>: the words, not a ping
+    return label or target
+
+
+def typed_text(text: str) -> str:
+    """A message as its author typed it, from the text Slack sends: each mention becomes the person's id (as
+    flows knows people), a link its label or address, and `&amp;`, `&lt;`, `&gt;` the characters again."""
+    plain = _SLACK_MARKUP.sub(_typed, text) if "<" in text else text
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def slack_text(text: str) -> str:

@@ -87,11 +87,19 @@ class Conversation:
         assert review is not None, f"no review saved for thread {self.thread_ts} in {self.channel}"
         return review
 
-    def answer(self, text: str, user: str = p.USER_ID) -> None:
-        """Reply in the thread and check the reply was saved (the review's version moved)."""
+    def answer(self, text: str, user: str = p.USER_ID, *, markup: bool = False) -> None:
+        """Reply in the thread and check the reply was saved (the review's version moved). `text` is what the
+        person typed (Slack sends it with `&`, `<`, `>` encoded); with `markup`, Slack's own markup as it is
+        (a mention `<@U123>`)."""
         before = self.review().version
         reply = self.bot.slack.event(
-            p.message_event(text, user=user, channel=self.channel, thread_ts=self.thread_ts, team=self.team)
+            p.message_event(
+                text if markup else as_slack_sends(text),
+                user=user,
+                channel=self.channel,
+                thread_ts=self.thread_ts,
+                team=self.team,
+            )
         )
         assert reply.status == 200, reply
         if self.review().version == before:
@@ -130,10 +138,17 @@ class Conversation:
         self.thread_ts = str(question["thread_ts"])
         return self.thread_ts
 
-    def say(self, text: str, user: str = p.USER_ID) -> list[Call]:
+    def say(self, text: str, user: str = p.USER_ID, *, markup: bool = False) -> list[Call]:
+        """Reply in the thread (`text` as in `answer`); the Web API calls it caused."""
         mark = self.fake.mark()
         reply = self.bot.slack.event(
-            p.message_event(text, user=user, channel=self.channel, thread_ts=self.thread_ts, team=self.team)
+            p.message_event(
+                text if markup else as_slack_sends(text),
+                user=user,
+                channel=self.channel,
+                thread_ts=self.thread_ts,
+                team=self.team,
+            )
         )
         assert reply.status == 200, reply
         return self.settle(mark)
@@ -259,6 +274,11 @@ def ephemerals(calls: list[Call]) -> list[str]:
 def responses(calls: list[Call]) -> list[dict[str, Any]]:
     """What the bot posted to response_urls (`respond()`), as JSON bodies."""
     return [c.args for c in calls if c.method == "response_url"]
+
+
+def as_slack_sends(typed: str) -> str:
+    """A message's text as Slack sends it in events: `&`, `<` and `>` encoded (its markup is not)."""
+    return typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def in_channel(calls: list[Call], channel: str) -> list[Call]:
