@@ -27,7 +27,7 @@ FACTOR_NAMES = ", ".join(f.label for f in FACTORS)  # the six in order, as peopl
 # `\s++` and the look-ahead keep `merge` linear: `\s+(.+\s+into\s+.+)` took minutes on `merge` and 2,000 spaces.
 GLOBAL_COMMAND = re.compile(
     r"^\s*(?:(change)\s+(\d+)|(reconsider)\s+(.+)|(weights)\b\s*(.*)|(merge)\s++(?=.*?\S\s+into\s)(.+)"
-    r"|(answers)())\s*$",
+    r"|(answers)()|(raters)\b\s*(.*))\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 QUOTE_HINT = 'To send it as text instead, put it in quotes: "{}".'

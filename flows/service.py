@@ -585,10 +585,12 @@ class ReviewService:
         return list(dict.fromkeys(people))
 
     def waiting_for(self, review: Review) -> list[str]:
-        """On a rating question: the participants who have not rated yet."""
+        """On a rating question: the named raters who have not rated yet (none named: the participants)."""
         prompt = current_prompt(review)
         if prompt is None or prompt.kind is not Kind.RATINGS:
             return []
+        if review.raters:
+            return list(prompt.awaiting)
         return [p for p in self.participants(review) if p not in prompt.collected]
 
     def rerun(

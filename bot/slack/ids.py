@@ -7,6 +7,7 @@ OPEN_RATINGS = "open_ratings"  # opens the six-factor rating modal
 OPEN_LIST = "open_list"  # opens the modal for entering many lines at once
 OPEN_WEIGHTS = "open_weights"
 NUDGE = "nudge"  # reminds the participants who have not rated yet
+RATERS = "raters"  # the kickoff's people picker: who rates in step 6 (its block id: "<review id>:raters")
 HOME_OPEN_REVIEW = "home_open_review"  # link button on App Home (acked, nothing else)
 
 RATINGS_VIEW = "ratings_view"
@@ -25,5 +26,15 @@ CHECKIN_INPUT = "checkin_value"
 CHECKIN_PERIOD_BLOCK = "checkin_period"
 CHECKIN_PERIOD_INPUT = "checkin_period_value"
 
-ACTION_IDS = (REPLY, PICK_MANY, PICK_ONE, OPEN_RATINGS, OPEN_LIST, OPEN_WEIGHTS, NUDGE, HOME_OPEN_REVIEW)
+ACTION_IDS = (
+    REPLY,
+    PICK_MANY,
+    PICK_ONE,
+    OPEN_RATINGS,
+    OPEN_LIST,
+    OPEN_WEIGHTS,
+    NUDGE,
+    RATERS,
+    HOME_OPEN_REVIEW,
+)
 VIEW_IDS = (RATINGS_VIEW, LIST_VIEW, WEIGHTS_VIEW, CHECKIN_VIEW)

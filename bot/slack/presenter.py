@@ -15,7 +15,12 @@ from slack_sdk import WebClient
 
 from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
-from bot.slack.blocks.question import closed_question_messages, kickoff_message, question_messages
+from bot.slack.blocks.question import (
+    closed_question_messages,
+    collected_line,
+    kickoff_message,
+    question_messages,
+)
 from bot.slack.blocks.report import report_messages
 from bot.slack.effects import POSTED, THREAD, slack_time
 from bot.slack.failures import fix_for
@@ -25,8 +30,10 @@ from bot.slack.requestlog import note
 from bot.slack.text import escape, mention, question_ref, question_token, slack_text
 from bot.slack.views import quick
 from flows.model import Review
+from flows.people import people
 from flows.ports import THREAD as IN_THREAD
 from flows.ports import Outgoing
+from flows.prompts import Kind, Prompt
 from flows.service import Progress, ReviewNotFound, ReviewService, Turn
 from storage.outbox import Problem
 
@@ -240,7 +247,8 @@ class Presenter:
         else:
             if turn.message and turn.prompt is not None:
                 self.whisper(mail, review, user, turn.message)
-            self.ensure_posted(mail, review)
+            if not self.ensure_posted(mail, review) and turn.prompt is not None:
+                self.refresh_round(mail, review, turn.prompt)
         if moved_on or turn.prompt is None:
             self.close_question(mail, turn, user)
         if turn.finished:
@@ -295,6 +303,20 @@ class Presenter:
             )
         return True
 
+    def refresh_round(self, mail: Mail, review: Review, prompt: Prompt) -> None:
+        """A rating round's question shows who has rated and who is still missing: updated in place."""
+        if (
+            prompt.kind is not Kind.RATINGS
+            or prompt.edition != review.posted_question
+            or not review.channel_id
+        ):
+            return
+        messages = question_messages(review, prompt)
+        for index, message in enumerate(messages):
+            mail.update_question(
+                review.channel_id, prompt.edition, index, len(messages), **message.as_kwargs()
+            )
+
     def close_question(self, mail: Mail, turn: Turn, user: str) -> None:
         """Take the buttons off the question `turn` moved on from (after the rows that show what comes next:
         the next question is what people wait for)."""
@@ -304,6 +326,8 @@ class Presenter:
         prompt = self.service.prompt(before)
         if prompt is None or prompt.edition != before.posted_question:
             return
+        if turn.prompt is not None and turn.prompt.edition == prompt.edition:
+            return  # still open (a command changed something else)
         answered = turn.question == prompt.key and prompt.key in turn.review.answers
         note = f"✓ Answered by {mention(user)}." if answered else "✓ Closed."
         messages = closed_question_messages(before, prompt, note)
@@ -342,8 +366,16 @@ class Presenter:
                 REPORT_FILE, {"channel": review.channel_id, "thread_ts": IN_THREAD, "fmt": fmt}, pace=pace
             )
 
+    def round_status(self, review: Review) -> str | None:
+        """At a rating round, who has rated it and who is still missing (for `status` and App Home)."""
+        prompt = self.service.prompt(review) if review.is_open else None
+        if prompt is None or prompt.kind is not Kind.RATINGS:
+            return None
+        return f"Rating “{escape(prompt.subject or '')}”: {collected_line(prompt)}"
+
     def nudge(self, client: WebClient, *, review_id: str, team_id: str, user: str) -> None:
-        """The facilitator reminds, in the thread, everyone taking part who has not rated the open task."""
+        """The facilitator reminds each rater still missing at the open round, privately (a direct message),
+        and is told who was reminded."""
         try:
             review = self.service.load(review_id, team_id)
         except ReviewNotFound:
@@ -356,10 +388,15 @@ class Presenter:
         elif not waiting or prompt is None:
             self.whisper(mail, review, user, "Everyone taking part so far has rated this one.")
         else:
-            people = ", ".join(mention(p) for p in waiting)
-            self.announce(
-                mail, review, f"{people}: your ratings of “{escape(prompt.subject or '')}” are still missing."
-            )
+            where = f" in <#{review.channel_id}>" if review.channel_id else ""
+            for person in waiting:
+                mail.message_to(
+                    person,
+                    f"A reminder from {mention(user)}: your ratings of “{escape(prompt.subject or '')}” in "
+                    f"*{escape(review.title)}*{where} are still missing. Use *Rate in a form* under the question "
+                    "in the review's thread.",
+                )
+            self.whisper(mail, review, user, f"Reminded privately: {people(waiting)}.")
         self.send(mail)
 
     def announce(self, mail: Mail, review: Review, text: str) -> None:
@@ -374,7 +411,7 @@ class Presenter:
 
 def _kickoff_of(review: Review, progress: Progress) -> tuple[object, ...]:
     """What the kickoff message shows (`kickoff_message`)."""
-    return (review.title, review.facilitator, progress)
+    return (review.title, review.facilitator, tuple(review.raters), progress)
 
 
 def _outcome(turn: Turn) -> str:

@@ -1,5 +1,5 @@
 """The commands that work at every question: `answers`, `weights`, `change N`, `merge A into B`,
-`reconsider NAME`."""
+`reconsider NAME`, `raters A B`."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from flows.interview.machine import rewind
 from flows.interview.outcome import Outcome, conclude
 from flows.interview.plans import current_prompt
 from flows.interview.sifting import InPlay
-from flows.interview.wording import answers_text, describe, was, weights_text
+from flows.interview.wording import answers_text, describe, raters_text, was, weights_text
 from flows.keys import WEIGHTS
 from flows.model import Review
-from flows.prompts import ReplyError, parse_weights
+from flows.people import people
+from flows.prompts import Kind, ReplyError, parse_weights
 from flows.versions import is_revision
 
-FACILITATOR_ONLY = ("reconsider", "weights")
+FACILITATOR_ONLY = ("reconsider", "weights", "raters")
+NO_ONE = ("none", "no one", "nobody", "-")
 REVISION_FACILITATOR_ONLY = ("change", "merge")  # on a reopened review (or a new version) too
 
 
@@ -29,6 +31,8 @@ def apply_command(
         return Outcome(prompt=current_prompt(review, known), message=answers_text(review))
     if verb == "weights" and not argument:
         return Outcome(prompt=current_prompt(review, known), message=weights_text(review))
+    if verb == "raters" and not argument:
+        return Outcome(prompt=current_prompt(review, known), message=raters_text(review))
     if verb in FACILITATOR_ONLY and not facilitator():
         return Outcome(prompt=current_prompt(review, known), error=f"Only the facilitator can use `{verb}`.")
     if verb in REVISION_FACILITATOR_ONLY and is_revision(review) and not facilitator():
@@ -45,6 +49,8 @@ def apply_command(
             source, into = merge_explicitly(review, argument)
             message = f"Merged “{source}” into “{into}”."
             value = {"merge": source, "into": into}
+        elif verb == "raters":
+            return _name_raters(review, argument, known)
         elif verb == "reconsider":
             process, step, reasons = reconsider(review, argument)
             message = f"“{process}” is back in the review from step {step}."
@@ -59,3 +65,29 @@ def apply_command(
     rewind(review, known)
     outcome = Outcome(prompt=None, changed=True, message=message, value=value)
     return conclude(review, outcome, f"review.{verb}", known)
+
+
+def _name_raters(review: Review, argument: str, known: InPlay) -> Outcome:
+    """Who rates in step 6: each round closes by itself once they all have rated (the open one too, when
+    they have already). `argument`: ids or names, separated by commas or spaces, or `none`."""
+    named = [] if argument.casefold() in NO_ONE else parse_people(argument)
+    review.raters = named
+    prompt = current_prompt(review, known)
+    closed = ""
+    if prompt is not None and prompt.kind is Kind.RATINGS and named:
+        draft = review.drafts.get(prompt.key) or {}
+        if all(r in draft for r in named):
+            commit(review, prompt.key, draft, known)
+            closed = f" Everyone named has rated “{prompt.subject}”: that round is closed."
+    if named:
+        message = f"Raters: {people(named)}. Each round closes by itself once they all have rated.{closed}"
+    else:
+        message = "No raters named: the facilitator closes each rating round with `done`."
+    outcome = Outcome(prompt=None, changed=True, message=message, value={"raters": named})
+    return conclude(review, outcome, "review.raters", known)
+
+
+def parse_people(text: str) -> list[str]:
+    """'@ana, @ben and carl' as ['ana', 'ben', 'carl']: each once, in order."""
+    names = (word.strip().lstrip("@") for word in text.replace(",", " ").split())
+    return list(dict.fromkeys(name for name in names if name and name.casefold() not in ("and", "&")))

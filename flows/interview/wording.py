@@ -71,6 +71,19 @@ def weights_text(review: Review) -> str:
     )
 
 
+def raters_text(review: Review) -> str:
+    """`raters` alone: who rates now, and how to change that (nothing changes)."""
+    if not review.raters:
+        return (
+            "No raters are named: the facilitator closes each rating round with `done`. Name them with "
+            "`raters @ana @ben`, and each round closes by itself once they all have rated."
+        )
+    return (
+        f"The raters: {people(review.raters)}. Each round closes by itself once they all have rated. "
+        "Change them with `raters @ana @ben`, or `raters none`."
+    )
+
+
 def duplicates_text(repeats: list[tuple[str, int]], shown: int = 5) -> str:
     """'“Newsletter” was listed twice: kept once.'; several in one sentence. '' when nothing was repeated."""
     if not repeats:

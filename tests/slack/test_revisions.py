@@ -76,7 +76,7 @@ def test_a_new_version_and_what_changed(bot: Bot, fake_slack: FakeSlack) -> None
     assert "Weights changed: risk 2 → 4." in body + said(calls)
 
 
-def test_nudge_names_whoever_has_not_rated(bot: Bot, fake_slack: FakeSlack) -> None:
+def test_nudge_reminds_whoever_has_not_rated_privately(bot: Bot, fake_slack: FakeSlack) -> None:
     talk = Conversation(bot, fake_slack, channel="C0NUDGE")
     talk.start("Nudges")
     rate = to_the_first_rating(talk)
@@ -84,8 +84,11 @@ def test_nudge_names_whoever_has_not_rated(bot: Bot, fake_slack: FakeSlack) -> N
     calls = talk.click(rate, "Nudge who hasn't rated", user=BOB)
     assert "Only the facilitator can nudge" in said(calls)
     calls = talk.click(rate, "Nudge who hasn't rated")
-    nudges = [c for c in calls if c.method == "chat.postMessage" and c.get("thread_ts")]
-    assert nudges and f"<@{BOB}>" in nudges[0].text and f"<@{p.USER_ID}>" not in nudges[0].text
+    # Nothing in the thread: Bob gets a direct message, and the facilitator a word that it went.
+    assert not [c for c in calls if c.method == "chat.postMessage" and c.get("thread_ts")]
+    (nudge,) = [c for c in calls if c.method == "chat.postMessage"]
+    assert nudge["channel"] == BOB and "your ratings of" in nudge.text and "*Nudges*" in nudge.text
+    assert f"Reminded privately: <@{BOB}>." in said(calls)
 
 
 def test_step_two_shows_what_this_workspace_shortlisted_before(bot: Bot, fake_slack: FakeSlack) -> None:

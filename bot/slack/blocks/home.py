@@ -17,9 +17,10 @@ def home_view(
     reviews: Sequence[Review],
     progress: Callable[[Review], Progress],
     problem: Callable[[Review], str | None] = lambda review: None,
+    rating: Callable[[Review], str | None] = lambda review: None,
 ) -> View:
     """The App Home tab: what the bot does, and the workspace's reviews; `problem` says when Slack refused
-    some of a review's messages."""
+    some of a review's messages, `rating` who has rated the open round (mrkdwn)."""
     blocks: list[Block] = [
         HeaderBlock(text="Outsource Review"),
         section(
@@ -39,6 +40,8 @@ def home_view(
             where = f" in <#{review.channel_id}>" if review.channel_id else ""
             trouble = problem(review) if review.is_open else None
             warning = f"\n:warning: {escape(trouble)}" if trouble else ""
+            round_now = rating(review) if review.is_open else None
+            warning = f"\n{round_now}{warning}" if round_now else warning
             blocks.append(
                 section(
                     f"*{escape(review.title or 'Untitled review')}*{where} · {escape(progress(review).headline)} · "
@@ -61,5 +64,6 @@ HELP_TEXT = (
     "• `/outsource-review rerun` / `diff`: a new version of a finished review, and what changed\n"
     "In the thread, reply to each question as it says; `back`, `skip` and `help` always work. "
     "The facilitator can also write `reconsider NAME` (bring back an excluded process) and "
-    "`weights risk 2` or `weights rank benefits risk ...`."
+    "`weights risk 2` or `weights rank benefits risk ...`, and `raters @ana @ben` (who rates: each round then "
+    "closes by itself once they all have)."
 )

@@ -14,9 +14,12 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     HeaderBlock,
+    MarkdownTextObject,
     Option,
+    SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
+    UserMultiSelectElement,
 )
 
 from bot.slack import ids
@@ -32,7 +35,7 @@ from bot.slack.blocks.parts import (
     section,
     section_dict,
 )
-from bot.slack.text import MESSAGE_TEXT_LIMIT, escape, mention, question_ref, shorten
+from bot.slack.text import MESSAGE_TEXT_LIMIT, escape, is_user_id, mention, question_ref, shorten
 from flows.model import Review
 from flows.prompts import Kind, Prompt
 from flows.render import step_title
@@ -49,12 +52,30 @@ def kickoff_message(review: Review, progress: Progress) -> Message:
             f"{_progress_bar(progress)}\n"
             f"Facilitator: {mention(review.facilitator)} · So far: {escape(facts)}"
         ),
+        _raters_picker(review),
         context(
             "Answer in this message's thread: anyone in the channel can. "
             "`/outsource-review help` shows the commands."
         ),
     ]
     return Message.of(f"Outsource review: {escape(title)} ({escape(progress.headline)})", blocks)
+
+
+def _raters_picker(review: Review) -> SectionBlock:
+    """Who rates in step 6, chosen by the facilitator here (or with `raters @ana @ben` in the thread)."""
+    if review.raters:
+        named = ", ".join(mention(r) for r in review.raters)
+        text = f"*Raters:* {named}. Each rating round closes by itself once they all have rated."
+    else:
+        text = "*Who rates in step 6?* The facilitator picks them here; each round then closes by itself."
+    picker = UserMultiSelectElement(
+        placeholder="Choose the raters",
+        action_id=ids.RATERS,
+        initial_users=[r for r in review.raters if is_user_id(r)] or None,
+    )
+    return SectionBlock(
+        text=MarkdownTextObject(text=text), accessory=picker, block_id=f"{review.id or ''}:{ids.RATERS}"
+    )
 
 
 def _progress_bar(progress: Progress) -> str:
@@ -86,7 +107,7 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
         blocks.append(_fixed_context((escape(prompt.help),)))
     option_lines = [f"{i}. {escape(o.label)}" for i, o in enumerate(prompt.options, start=1)]
     option_sections = [section_dict(chunk) for chunk in chunk_lines(option_lines)]
-    status = _collected_line(prompt)
+    status = collected_line(prompt)
     if status:
         blocks.append(context_dict(status))
     tail = [
@@ -135,7 +156,8 @@ def _fixed_context(lines: tuple[str, ...]) -> dict[str, Any]:
     return context(*lines).to_dict()
 
 
-def _collected_line(prompt: Prompt) -> str:
+def collected_line(prompt: Prompt) -> str:
+    """What a list or a rating round has gathered so far (a round: who has rated, who is still missing)."""
     if prompt.kind is Kind.RATINGS:
         rated = ", ".join(mention(r) for r in prompt.collected) or "no one yet"
         waiting = ", ".join(mention(r) for r in prompt.awaiting)

@@ -97,6 +97,17 @@ def register(app: App, presenter: Presenter) -> None:
             return
         presenter.apply(client, review, text=str(chosen), token=where[1], **_who(body))
 
+    @app.action(ids.RATERS, middleware=by_block)
+    def raters(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        review = review_of(context)
+        if review is None:
+            return
+        chosen = " ".join(str(u) for u in action.get("selected_users") or []) or "none"
+        presenter.apply(client, review, text=f"raters {chosen}", **_who(body))
+
     @app.action(re.compile(f"^({ids.OPEN_RATINGS}|{ids.OPEN_LIST}|{ids.OPEN_WEIGHTS})$"), middleware=by_value)
     def open_form(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext

@@ -153,6 +153,9 @@ def _status_text(presenter: Presenter, review: Review) -> str:
     progress = presenter.service.progress(review)
     facts = ", ".join(progress.facts) or "nothing answered yet"
     text = f"*{escape(review.title)}*: {escape(progress.headline)}. So far: {escape(facts)}."
+    rating = presenter.round_status(review)
+    if rating:
+        text += f"\n{rating}"
     problem = presenter.delivery_note(review)
     return f"{text}\n:warning: {escape(problem)}" if problem else text
 

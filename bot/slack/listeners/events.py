@@ -14,6 +14,7 @@ from bot.slack.listeners.commands import HALF_STARTED, half_started
 from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
+from bot.slack.text import typed_text
 
 log = logging.getLogger("outsource_review.slack")
 # Message subtypes that are people writing; edits, joins, bot posts and the like are not answers.
@@ -55,7 +56,7 @@ def register(app: App, presenter: Presenter) -> None:
             team_id=review.team_id,
             enterprise_id=enterprise_of(body),
             user=event["user"],
-            text=event.get("text") or "",
+            text=typed_text(event.get("text") or ""),
             channel=event["channel"],
             receipt=receipt_key(body),
             loaded=review,
@@ -85,7 +86,7 @@ def register(app: App, presenter: Presenter) -> None:
             return
         team_id = workspace(context)
         reviews = [r for r in presenter.service.list_reviews(team_id, 80) if r.thread_ts or not r.channel_id]
-        view = home_view(reviews, presenter.service.progress, presenter.delivery_note)
+        view = home_view(reviews, presenter.service.progress, presenter.delivery_note, presenter.round_status)
         mail = Mail.for_person(team_id, event["user"], enterprise_of(body))
         mail.add("views.publish", {"user_id": event["user"], "view": view.to_dict()})
         presenter.send(mail)
