@@ -10,6 +10,7 @@ import pytest
 from tests.support import Reply, Signing
 from tests.support import payloads as p
 from tests.support.conversation import (
+    Conversation,
     Slack,
     ephemerals,
     mrkdwn_texts,
@@ -139,3 +140,21 @@ def test_the_bot_never_notifies_the_whole_channel(slack: Slack) -> None:
             for special in SPECIAL:
                 assert special not in text, (special, call)
         assert str(call.get("link_names", "")).lower() not in ("1", "true"), call
+
+
+def test_slack_markup_in_a_reply_is_kept_as_plain_words(slack: Slack) -> None:
+    """Typed "@here" or a link arrives as Slack markup (`<!here>`, `<https://…|…>`): it is kept as the words
+    the author saw, and shown as such, never live."""
+    talk = slack.talk()
+    talk.start("Markup")
+    talk.say("skip")
+    talk.say("<!here> blast\nVisit <https://evil.example|our site>", markup=True)
+    calls = talk.say("done")
+    question = "\n".join(t for c in calls for t in mrkdwn_texts(c))
+    assert "@here blast" in question and "Visit our site" in question
+    assert "<!here" not in question and "<https" not in question
+    assert listed_processes_of(talk) == ["@here blast", "Visit our site"]
+
+
+def listed_processes_of(talk: Conversation) -> list[str]:
+    return list(talk.review().answers["simplify.processes"])
