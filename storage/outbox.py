@@ -9,6 +9,8 @@ The claim rules:
 - A row is claimable when it is `pending` and due (`not_before <= now`), or `sending` with its lease run out
   (the worker holding it died or hung): then it is taken again and its `attempts` go up once more, so the
   deliverer knows an earlier try may have reached Slack (and looks for the row's key before sending again).
+- A worker renews the lease of the rows it holds (`extend`, every third of the lease) while it delivers them,
+  so only a worker that died or hung loses them, never one whose delivery is merely slow.
 - Only a lane's head: a row waits while an earlier row of its lane (a review) is pending or sending, so a
   lane's rows are sent one at a time, in the order written (the id). Done and failed rows do not hold a lane.
 - Pacing (GCRA, per `pace` key, e.g. a channel): a key allows a row when `next_at - now <= (burst - 1) *
@@ -185,6 +187,17 @@ class SqlOutbox:
                 if pace.changed:
                     connection.execute(_PACE_NEXT, {"w_key": key, "v_next": pace.next_at})
         return claimed
+
+    def extend(self, rows: Sequence[OutboxRow], now: datetime | None = None) -> int:
+        """Renew the lease of `rows` (still in hand: a delivery slower than the lease, such as a big upload or a
+        long wait inside one call) to `now + lease`, so that no other worker takes them again meanwhile. Only
+        rows still as claimed (sending, same attempts) are renewed; how many were."""
+        if not rows:
+            return 0
+        now = as_utc(now) if now is not None else utcnow()
+        values = [{"w_id": row.id, "w_attempts": row.attempts, "v_lease": now + self.lease} for row in rows]
+        with self.engine.begin() as connection:
+            return sum(int(connection.execute(_EXTEND, value).rowcount or 0) for value in values)
 
     def done(self, row: OutboxRow, result: Mapping[str, Any] | None = None) -> bool:
         """Delivered: `result` (the useful bits of Slack's answer) is kept. False when the claim was lost."""
@@ -452,6 +465,16 @@ _TAKE: Any = (
         claimed_by=bindparam("v_worker"),
         attempts=_OUTBOX.c.attempts + 1,
     )
+)
+# A lease renewed: only a row still as claimed.
+_EXTEND: Any = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("w_id"),
+        _OUTBOX.c.status == SENDING,
+        _OUTBOX.c.attempts == bindparam("w_attempts"),
+    )
+    .values(lease_until=bindparam("v_lease", type_=_OUTBOX.c.lease_until.type))
 )
 _PACE_NEXT: Any = (
     update(_PACE)

@@ -186,6 +186,19 @@ def test_an_expired_lease_is_claimed_again_with_the_attempt_counted(outbox: SqlO
     assert texts(outbox.claim("w2", 10, now=now + timedelta(seconds=31))) == ["0/1"]
 
 
+def test_a_renewed_lease_holds_the_row_until_its_new_end_and_only_for_its_holder(outbox: SqlOutbox) -> None:
+    outbox.enqueue([message("L", "one")])
+    now = utcnow()
+    [row] = outbox.claim("w1", 10, now=now)
+    assert outbox.extend([row], now=now + timedelta(seconds=25)) == 1
+    assert outbox.claim("w2", 10, now=now + timedelta(seconds=31)) == []  # the first lease's end is past
+    [again] = outbox.claim("w2", 10, now=now + timedelta(seconds=56))
+    assert outbox.extend([row], now=now + timedelta(seconds=56)) == 0  # w1 lost it: nothing renewed
+    assert outbox.extend([again], now=now + timedelta(seconds=56)) == 1
+    assert outbox.done(again)
+    assert outbox.extend([again]) == 0  # a row ended has no lease
+
+
 def test_postpone_puts_a_row_back_without_counting_the_attempt(outbox: SqlOutbox) -> None:
     outbox.enqueue([message("L", "one")])
     [row] = outbox.claim("w1", 10)
