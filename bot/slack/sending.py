@@ -5,6 +5,8 @@
 - chat.postMessage carries the row's key in its metadata; a row tried before looks for it first
   (`bot.slack.posted`) and, found, is done with that message instead of a second one.
 - REPORT_CHART and REPORT_FILE draw the report's files now and upload them (`bot.slack.report_uploads`).
+- chat.deleteScheduledMessage answered `invalid_scheduled_message_id` is done: the reminder it withdraws has
+  fired or been deleted already, which is what the row wanted (`GONE_ALREADY`).
 - "response_url" is not Slack's argument: it is where a failure is told (`bot.slack.delivery`).
 
 Whatever fails raises; `bot.slack.failures.classify` says what it means.
@@ -18,6 +20,7 @@ from concurrent.futures import Executor
 from functools import partial
 from typing import Any, TypeVar
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.effects import apply_effect
@@ -35,6 +38,8 @@ RESPONSE_URL = "response_url"
 POST = "chat.postMessage"
 # The parts of Slack's answer a done row keeps (`SqlOutbox.result`).
 KEPT = ("channel", "ts", "message_ts", "scheduled_message_id", "post_at")
+# Refusals that mean what the row asked for is so already: (method, Slack's error).
+GONE_ALREADY = frozenset({("chat.deleteScheduledMessage", "invalid_scheduled_message_id")})
 
 
 class Sender:
@@ -70,9 +75,19 @@ class Sender:
         elif row.method == POST:
             result = await self.post(client, row, args)
         else:
-            result = useful((await client.api_call(row.method, json=args)).data)
+            result = await self.call(client, row.method, args)
         await self.blocking(apply_effect, self.service, row.review_id, row.effect, result)
         return result
+
+    async def call(self, client: AsyncWebClient, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return useful((await client.api_call(method, json=args)).data)
+        except SlackApiError as exc:
+            data = exc.response.data if exc.response is not None else None
+            error = data.get("error") if isinstance(data, dict) else None
+            if (method, error) in GONE_ALREADY:
+                return {"gone": error}
+            raise
 
     def with_thread(self, row: OutboxRow, args: Mapping[str, Any]) -> dict[str, Any]:
         try:
