@@ -20,7 +20,7 @@ from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
 from bot.slack.report_uploads import CHECKIN_CHART
 from bot.slack.text import escape, mention
-from bot.slack.views import open_view, quick
+from bot.slack.views import checking, open_view
 from flows.checkin import (
     CheckinError,
     CheckinResult,
@@ -118,7 +118,7 @@ def record(presenter: Presenter, client: WebClient, submission: Submission, team
     except ReviewNotFound:
         log.info("check-in refused: review not found for this team")
         return
-    problem = presenter.access.problem(quick(client), review, user, None, None)
+    problem = presenter.access.problem(checking(client), review, user, None, None)
     if problem is not None:
         presenter.refuse(team_id, review.enterprise_id, user, None, problem, "not_permitted")
         return

@@ -23,7 +23,7 @@ from bot.slack.outgoing import Mail
 from bot.slack.report_uploads import REPORT_CHART, REPORT_FILE
 from bot.slack.requestlog import note
 from bot.slack.text import escape, mention, question_ref, question_token, slack_text
-from bot.slack.views import quick
+from bot.slack.views import checking
 from flows.model import Review
 from flows.ports import THREAD as IN_THREAD
 from flows.ports import Outgoing
@@ -147,7 +147,7 @@ class Presenter:
         if review is None or other_enterprise(review, enterprise_id):
             self.refuse(team_id, enterprise_id, user, channel, OTHER_WORKSPACE, "other_workspace")
             return None
-        problem = self.access.problem(quick(client), review, user, channel, enterprise_id, posted=posted)
+        problem = self.access.problem(checking(client), review, user, channel, enterprise_id, posted=posted)
         if problem is not None:
             self.refuse(team_id, enterprise_id, user, channel, problem, "not_permitted")
             return None
@@ -185,7 +185,7 @@ class Presenter:
             team_id=team_id,
             expect_key=self.expected_key(review, token),
             receipt=receipt,
-            is_admin=lambda: self.access.is_admin(quick(client), team_id, user),
+            is_admin=lambda: self.access.is_admin(checking(client), team_id, user),
             loaded=review,
             typed_at=slack_time(typed_ts),
             plan=plan,
