@@ -7,6 +7,8 @@
 - REPORT_CHART and REPORT_FILE draw the report's files now and upload them (`bot.slack.report_uploads`).
 - chat.deleteScheduledMessage answered `invalid_scheduled_message_id` is done: the reminder it withdraws has
   fired or been deleted already, which is what the row wanted (`GONE_ALREADY`).
+- A question (effect `posted:<edition>`) the review has moved past is not posted (`overtaken`): the row is
+  done, its result `{"skipped": "overtaken"}`.
 - "response_url" is not Slack's argument: it is where a failure is told (`bot.slack.delivery`).
 
 Whatever fails raises; `bot.slack.failures.classify` says what it means.
@@ -15,6 +17,7 @@ Whatever fails raises; `bot.slack.failures.classify` says what it means.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from functools import partial
@@ -23,16 +26,18 @@ from typing import Any, TypeVar
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.effects import apply_effect
+from bot.slack.effects import POSTED, apply_effect
 from bot.slack.failures import DeliveryError
 from bot.slack.people import with_names
 from bot.slack.posted import find_posted, metadata_for
 from bot.slack.report_uploads import UPLOADS, upload_for
 from bot.slack.tokens import Tokens
+from flows.model import Review
 from flows.ports import THREAD
 from flows.service import ReviewNotFound, ReviewService
 from storage.outbox import OutboxRow, SqlOutbox
 
+log = logging.getLogger("bot.slack.delivery")
 T = TypeVar("T")
 RESPONSE_URL = "response_url"
 POST = "chat.postMessage"
@@ -68,8 +73,14 @@ class Sender:
             raise DeliveryError("no_token", permanent=True)
         client = self.client_for(token)
         args = {k: v for k, v in row.args.items() if k != RESPONSE_URL}
+        review = None
+        if THREAD in args.values() or asks(row):
+            review = await self.blocking(self.review_of, row)
+        if review is not None and overtaken(row, review):
+            log.info("question overtaken, not posted review=%s effect=%s", row.review_id, row.effect)
+            return {"skipped": "overtaken"}
         if THREAD in args.values():
-            args = await self.blocking(self.with_thread, row, args)
+            args = await self.blocking(self.with_thread, row, args, review)
         if row.method in UPLOADS:
             result = await self.upload(client, row, args)
         elif row.method == POST:
@@ -89,11 +100,16 @@ class Sender:
                 return {"gone": error}
             raise
 
-    def with_thread(self, row: OutboxRow, args: Mapping[str, Any]) -> dict[str, Any]:
+    def review_of(self, row: OutboxRow) -> Review:
         try:
-            review = self.service.load(row.review_id or "")
+            return self.service.load(row.review_id or "")
         except ReviewNotFound:
             raise DeliveryError("review_not_found", permanent=True) from None
+
+    def with_thread(
+        self, row: OutboxRow, args: Mapping[str, Any], review: Review | None = None
+    ) -> dict[str, Any]:
+        review = review or self.review_of(row)
         if review.thread_ts:
             return {k: review.thread_ts if v == THREAD else v for k, v in args.items()}
         if self.outbox.problems(row.review_id or ""):
@@ -116,6 +132,21 @@ class Sender:
             kwargs["content"] = await with_names(client, kwargs["content"])
         answer = await client.files_upload_v2(**kwargs)
         return {"files": [f.get("id") for f in answer.get("files") or []]}
+
+
+def asks(row: OutboxRow) -> bool:
+    """Whether `row` posts a question (its effect is `posted:<edition>`)."""
+    return bool(row.review_id and row.effect and row.effect.startswith(f"{POSTED}:"))
+
+
+def overtaken(row: OutboxRow, review: Review) -> bool:
+    """Whether `row` asks a question the review has moved past: a later save marked another question as the
+    one posted (its row follows in the lane), or the review is no longer open. Such a row is done without
+    being sent: after an outage, only the question still open appears, not every one answered meanwhile."""
+    if not asks(row):
+        return False
+    edition = (row.effect or "").partition(":")[2]
+    return not review.is_open or review.posted_question != edition
 
 
 def useful(answer: Any) -> dict[str, Any]:
