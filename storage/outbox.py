@@ -251,6 +251,25 @@ class SqlOutbox:
                 for row in connection.execute(query)
             ]
 
+    def problems_of(self, review_ids: Sequence[str]) -> dict[str, list[Problem]]:
+        """`problems` of each of `review_ids` that has some, in one query (App Home lists many reviews)."""
+        ids = sorted(set(review_ids))
+        if not ids:
+            return {}
+        query = (
+            select(_OUTBOX.c.method, _OUTBOX.c.error, _OUTBOX.c.finished_at, _OUTBOX.c.review_id)
+            .where(_OUTBOX.c.review_id.in_(ids), _OUTBOX.c.status == FAILED)
+            .order_by(_OUTBOX.c.finished_at.desc(), _OUTBOX.c.id.desc())
+        )
+        found: dict[str, list[Problem]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                problem = Problem(
+                    method=row.method, error=row.error or "", at=row.finished_at, review_id=row.review_id
+                )
+                found.setdefault(row.review_id, []).append(problem)
+        return found
+
     def result(self, review_id: str, effect_prefix: str) -> dict[str, Any] | None:
         """The result of the review's newest delivered row whose effect starts with `effect_prefix`; None
         when there is none (or it kept no result)."""

@@ -9,7 +9,7 @@ has its HTTP answer. Nothing here calls the Web API but the access checks' reads
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from slack_sdk import WebClient
 
@@ -40,11 +40,13 @@ class Presenter:
         access: Access | None = None,
         wake: Callable[[], object] | None = None,
         problems: Callable[[str], Sequence[Problem]] | None = None,
+        problems_of: Callable[[Sequence[str]], Mapping[str, Sequence[Problem]]] | None = None,
     ):
         self.service = service
         self.access = access or Access()
         self._wake = wake  # tells the delivery threads that rows were written
         self._problems = problems  # a review's messages Slack refused for good (the outbox's failed rows)
+        self._problems_of = problems_of  # the same for many reviews, in one query
 
     def wake(self) -> None:
         if self._wake is not None:
@@ -53,10 +55,13 @@ class Presenter:
     def delivery_note(self, review: Review) -> str | None:
         """What `status` and App Home say when Slack refused some of the review's messages for good."""
         failed = self._problems(review.id) if self._problems is not None and review.id else []
-        if not failed:
-            return None
-        count = f"{len(failed)} message{'s' if len(failed) != 1 else ''}"
-        return f"Slack refused {count} of this review ({failed[0].error}): {fix_for(failed[0].error)}."
+        return _note(failed)
+
+    def delivery_notes(self, reviews: Sequence[Review]) -> Callable[[Review], str | None]:
+        """`delivery_note` of each of `reviews`, their problems read at once (App Home)."""
+        ids = [review.id for review in reviews if review.id]
+        found = self._problems_of(ids) if self._problems_of is not None and ids else {}
+        return lambda review: _note(found.get(review.id or "") or [])
 
     def send(self, mail: Mail) -> None:
         """Write rows no save causes (a refusal, a help text, a report asked for again), and wake delivery."""
@@ -366,3 +371,11 @@ def _outcome(turn: Turn) -> str:
     if turn.recorded:
         return "answered"
     return "not_applied" if turn.error else "shown"
+
+
+def _note(failed: Sequence[Problem]) -> str | None:
+    """A review's delivery note from its failed rows (None without any)."""
+    if not failed:
+        return None
+    count = f"{len(failed)} message{'s' if len(failed) != 1 else ''}"
+    return f"Slack refused {count} of this review ({failed[0].error}): {fix_for(failed[0].error)}."

@@ -312,6 +312,12 @@ def test_problems_are_the_reviews_failed_rows_newest_first(outbox: SqlOutbox) ->
     outbox.fail(c1, "invalid_auth")
     assert [problem.error for problem in outbox.problems("R1")] == ["not_in_channel", "is_archived"]
     assert outbox.problems("R3") == []
+    found = outbox.problems_of(["R1", "R2", "R3"])
+    assert {rid: [problem.error for problem in problems] for rid, problems in found.items()} == {
+        "R1": ["not_in_channel", "is_archived"],
+        "R2": ["invalid_auth"],
+    }
+    assert outbox.problems_of([]) == {}
 
 
 def test_result_is_the_newest_delivered_rows_with_that_effect(outbox: SqlOutbox) -> None:
