@@ -189,9 +189,15 @@ class Access:
             return cached[1], False
         found: set[str] = set()
         try:
-            # Iterating the response, slack_sdk fetches every further page (next_cursor) in turn.
-            for page in client.conversations_members(channel=channel_id, limit=1000):
+            # Page by page, each call with what is left of the request's time (`checking`).
+            cursor = ""
+            while True:
+                more = {"cursor": cursor} if cursor else {}
+                page = client.conversations_members(channel=channel_id, limit=1000, **more)
                 found.update(page.get("members") or [])
+                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    break
         except (SlackApiError, SlackClientError, OSError) as exc:  # OSError: no answer in time
             log.warning("conversations.members failed error=%s", failure(exc))
             note(slack_error=failure(exc))
