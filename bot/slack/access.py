@@ -44,6 +44,10 @@ CANNOT_CHECK = (
     "I couldn't check that you are in the review's channel, so I did nothing. Try again in a moment."
 )
 MISSING = "That request came without its {what}, so I did nothing."
+CANNOT_CHECK_ADMIN = (
+    "Only the facilitator or a workspace admin can do that, and I couldn't check with Slack that you are an "
+    "admin, so I did nothing. Try again in a moment."
+)
 CACHE_SECONDS = 300.0
 # The context key of the workspace whose reviews a request may see (`team_of`). Not Bolt's own `team_id`:
 # Bolt prefers the installing team of a modal or the event's first authorization, which names the token to
@@ -210,6 +214,10 @@ class Access:
     def is_admin(self, client: Reads, team_id: str, user: str) -> bool:
         """A workspace admin or owner (False when Slack would not say, or not in time: never a yes unless
         Slack said so; a no for want of an answer is not kept)."""
+        return bool(self.admin(client, team_id, user))
+
+    def admin(self, client: Reads, team_id: str, user: str) -> bool | None:
+        """`is_admin`, None when Slack would not say (or not in time): the caller may say so."""
         key = (team_id, user)
         with self._lock:
             cached = self._admins.get(key)
@@ -220,7 +228,7 @@ class Access:
         except (SlackApiError, SlackClientError, OSError) as exc:  # OSError: no answer in time
             log.warning("users.info failed error=%s: not taken for an admin", failure(exc))
             note(slack_error=failure(exc))
-            return False
+            return None
         admin = bool(info.get("is_admin") or info.get("is_owner"))
         with self._lock:
             self._admins[key] = (self.clock(), admin)

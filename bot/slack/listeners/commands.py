@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import checkin, reminders
-from bot.slack.access import workspace
+from bot.slack.access import CANNOT_CHECK_ADMIN, workspace
 from bot.slack.blocks.home import HELP_TEXT
 from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
@@ -38,10 +38,10 @@ def channel_review(presenter: Presenter, team_id: str, channel_id: str) -> Revie
     return reviews[0] if reviews else None
 
 
-def is_workspace_admin(presenter: Presenter, client: WebClient, team_id: str, user_id: str) -> bool:
+def is_workspace_admin(presenter: Presenter, client: WebClient, team_id: str, user_id: str) -> bool | None:
     """Asked while Slack waits for the answer, within the request's time for checks, and kept a few minutes
-    (`Access.is_admin`); no answer counts as no."""
-    return presenter.access.is_admin(checking(client), team_id, user_id)
+    (`Access.admin`); None when Slack did not say in time (never taken for a yes)."""
+    return presenter.access.admin(checking(client), team_id, user_id)
 
 
 def register(app: App, presenter: Presenter) -> None:
@@ -191,6 +191,8 @@ def _export(presenter: Presenter, review: Review, rest: str) -> str | None:
 
 def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: str, action: str) -> str | None:
     admin = user != review.facilitator and is_workspace_admin(presenter, client, review.team_id, user)
+    if admin is None:
+        return CANNOT_CHECK_ADMIN
     withdrawn: list[bool] = []
 
     def plan(turn: Turn) -> list[Outgoing]:
@@ -240,6 +242,8 @@ def _diff_text(presenter: Presenter, review: Review) -> str:
 
 def _rerun(presenter: Presenter, client: WebClient, review: Review, user: str) -> str | None:
     admin = user != review.facilitator and is_workspace_admin(presenter, client, review.team_id, user)
+    if admin is None:
+        return CANNOT_CHECK_ADMIN
 
     def plan(turn: Turn) -> list[Outgoing]:
         mail = Mail.for_review(turn.review)
