@@ -482,8 +482,11 @@ class ReviewService:
         period: str | None = None,
         team_id: str | None = None,
         now: datetime | None = None,
+        plan: Callable[[CheckinResult], Sequence[Outgoing]] | None = None,
     ) -> CheckinResult:
         """Record several values for one period in one save; all are checked before anything is saved.
+        `plan` says what the transport shows for it (the thanks, warnings, charts, the next reminder), as
+        outbox rows saved in the same transaction; it is asked again if the save has to be tried again.
 
         Works on a finished review too: check-ins do not go through the interview."""
         entries = list(entries)
@@ -502,7 +505,9 @@ class ReviewService:
                 )
                 for r in result.readings
             ]
-            result.review = self.store.save(review, records, since=loaded)
+            result.review = review
+            rows = plan(result) if plan is not None else ()
+            result.review = self.store.save(review, records, since=loaded, outbox=rows)
             return result
 
         return self._until_saved(review_id, record)

@@ -9,6 +9,8 @@ The claim rules:
 - A row is claimable when it is `pending` and due (`not_before <= now`), or `sending` with its lease run out
   (the worker holding it died or hung): then it is taken again and its `attempts` go up once more, so the
   deliverer knows an earlier try may have reached Slack (and looks for the row's key before sending again).
+- A worker renews the lease of the rows it holds (`extend`, every third of the lease) while it delivers them,
+  so only a worker that died or hung loses them, never one whose delivery is merely slow.
 - Only a lane's head: a row waits while an earlier row of its lane (a review) is pending or sending, so a
   lane's rows are sent one at a time, in the order written (the id). Done and failed rows do not hold a lane.
 - Pacing (GCRA, per `pace` key, e.g. a channel): a key allows a row when `next_at - now <= (burst - 1) *
@@ -186,6 +188,17 @@ class SqlOutbox:
                     connection.execute(_PACE_NEXT, {"w_key": key, "v_next": pace.next_at})
         return claimed
 
+    def extend(self, rows: Sequence[OutboxRow], now: datetime | None = None) -> int:
+        """Renew the lease of `rows` (still in hand: a delivery slower than the lease, such as a big upload or a
+        long wait inside one call) to `now + lease`, so that no other worker takes them again meanwhile. Only
+        rows still as claimed (sending, same attempts) are renewed; how many were."""
+        if not rows:
+            return 0
+        now = as_utc(now) if now is not None else utcnow()
+        values = [{"w_id": row.id, "w_attempts": row.attempts, "v_lease": now + self.lease} for row in rows]
+        with self.engine.begin() as connection:
+            return sum(int(connection.execute(_EXTEND, value).rowcount or 0) for value in values)
+
     def done(self, row: OutboxRow, result: Mapping[str, Any] | None = None) -> bool:
         """Delivered: `result` (the useful bits of Slack's answer) is kept. False when the claim was lost."""
         return self._finish(row, status=DONE, result=json_text(dict(result)) if result is not None else None)
@@ -237,6 +250,25 @@ class SqlOutbox:
                 Problem(method=row.method, error=row.error or "", at=row.finished_at, review_id=row.review_id)
                 for row in connection.execute(query)
             ]
+
+    def problems_of(self, review_ids: Sequence[str]) -> dict[str, list[Problem]]:
+        """`problems` of each of `review_ids` that has some, in one query (App Home lists many reviews)."""
+        ids = sorted(set(review_ids))
+        if not ids:
+            return {}
+        query = (
+            select(_OUTBOX.c.method, _OUTBOX.c.error, _OUTBOX.c.finished_at, _OUTBOX.c.review_id)
+            .where(_OUTBOX.c.review_id.in_(ids), _OUTBOX.c.status == FAILED)
+            .order_by(_OUTBOX.c.finished_at.desc(), _OUTBOX.c.id.desc())
+        )
+        found: dict[str, list[Problem]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                problem = Problem(
+                    method=row.method, error=row.error or "", at=row.finished_at, review_id=row.review_id
+                )
+                found.setdefault(row.review_id, []).append(problem)
+        return found
 
     def result(self, review_id: str, effect_prefix: str) -> dict[str, Any] | None:
         """The result of the review's newest delivered row whose effect starts with `effect_prefix`; None
@@ -464,6 +496,16 @@ _TAKE: Any = (
         claimed_by=bindparam("v_worker"),
         attempts=_OUTBOX.c.attempts + 1,
     )
+)
+# A lease renewed: only a row still as claimed.
+_EXTEND: Any = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("w_id"),
+        _OUTBOX.c.status == SENDING,
+        _OUTBOX.c.attempts == bindparam("w_attempts"),
+    )
+    .values(lease_until=bindparam("v_lease", type_=_OUTBOX.c.lease_until.type))
 )
 _PACE_NEXT: Any = (
     update(_PACE)

@@ -9,6 +9,10 @@
   members can do: they are not looked up.
 - Facilitator-only steps (cancel, reopen, weights, closing a rating round) also accept a workspace admin or
   owner, as `users.info` says; answers are looked up once per person and kept for a few minutes.
+- Slack is asked while the request waits, so each read has a short timeout and all of them end within the
+  request's first 0.8 s (`bot.slack.views.checking`): a request is answered within a second. No answer in time
+  is never a yes: a membership unknown refuses with CANNOT_CHECK ("try again in a moment"), an admin unknown
+  is not an admin (and is asked again next time).
 - Requests missing the fields everything above relies on (team, user, channel) are refused before any
   listener runs (`CompleteRequests`), which also puts the request's workspace on the context (`workspace`):
   listeners read it there rather than each digging it out of its payload.
@@ -20,12 +24,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack.requestlog import note, slack_error
 from flows.model import Review
@@ -41,6 +44,10 @@ CANNOT_CHECK = (
     "I couldn't check that you are in the review's channel, so I did nothing. Try again in a moment."
 )
 MISSING = "That request came without its {what}, so I did nothing."
+CANNOT_CHECK_ADMIN = (
+    "Only the facilitator or a workspace admin can do that, and I couldn't check with Slack that you are an "
+    "admin, so I did nothing. Try again in a moment."
+)
 CACHE_SECONDS = 300.0
 # The context key of the workspace whose reviews a request may see (`team_of`). Not Bolt's own `team_id`:
 # Bolt prefers the installing team of a modal or the event's first authorization, which names the token to
@@ -117,6 +124,20 @@ class CompleteRequests(Middleware):
         return BoltResponse(status=400, body=text)
 
 
+class Reads(Protocol):
+    """The Web API reads the checks make (`bot.slack.views.checking`: short timeouts, within the request's
+    time)."""
+
+    def conversations_members(self, **kwargs: Any) -> Any: ...
+
+    def users_info(self, **kwargs: Any) -> Any: ...
+
+
+def failure(exc: Exception) -> str:
+    """What went wrong with a check's call, for its log line: Slack's error, or the timeout's kind."""
+    return slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+
+
 class Access:
     """Membership and admin checks against the Web API, each answer kept for `ttl` seconds."""
 
@@ -129,7 +150,7 @@ class Access:
 
     def problem(
         self,
-        client: WebClient,
+        client: Reads,
         review: Review,
         user: str,
         channel: str | None,
@@ -145,8 +166,8 @@ class Access:
             return OTHER_CHANNEL
         if posted or not review.channel_id:
             return None
-        members = self.members(client, review.team_id, review.channel_id)
-        if members is not None and user not in members:
+        members, fresh = self.members_now(client, review.team_id, review.channel_id)
+        if members is not None and user not in members and not fresh:
             # They may have joined since the list was kept: Slack is asked again (this costs a call only for
             # someone who turns out not to be a member, and they are refused).
             members = self.members(client, review.team_id, review.channel_id, ttl=0)
@@ -155,30 +176,48 @@ class Access:
         return None if user in members else NOT_A_MEMBER
 
     def members(
-        self, client: WebClient, team_id: str, channel_id: str, ttl: float | None = None
+        self, client: Reads, team_id: str, channel_id: str, ttl: float | None = None
     ) -> frozenset[str] | None:
-        """The channel's members (None when Slack would not say), as kept for up to `ttl` seconds (default:
-        the store's)."""
+        """The channel's members (None when Slack would not say, or not in time), as kept for up to `ttl`
+        seconds (default: the store's)."""
+        return self.members_now(client, team_id, channel_id, ttl)[0]
+
+    def members_now(
+        self, client: Reads, team_id: str, channel_id: str, ttl: float | None = None
+    ) -> tuple[frozenset[str] | None, bool]:
+        """`members`, and whether Slack was asked just now (rather than the list kept)."""
         key = (team_id, channel_id)
         with self._lock:
             cached = self._members.get(key)
         if cached and self.clock() - cached[0] < (self.ttl if ttl is None else ttl):
-            return cached[1]
+            return cached[1], False
         found: set[str] = set()
         try:
-            # Iterating the response, slack_sdk fetches every further page (next_cursor) in turn.
-            for page in client.conversations_members(channel=channel_id, limit=1000):
+            # Page by page, each call with what is left of the request's time (`checking`).
+            cursor = ""
+            while True:
+                more = {"cursor": cursor} if cursor else {}
+                page = client.conversations_members(channel=channel_id, limit=1000, **more)
                 found.update(page.get("members") or [])
-        except SlackApiError as exc:
-            log.warning("conversations.members failed error=%s", slack_error(exc))
-            return None
+                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    break
+        except (SlackApiError, SlackClientError, OSError) as exc:  # OSError: no answer in time
+            log.warning("conversations.members failed error=%s", failure(exc))
+            note(slack_error=failure(exc))
+            return None, True
         members = frozenset(found)
         with self._lock:
             self._members[key] = (self.clock(), members)
-        return members
+        return members, True
 
-    def is_admin(self, client: WebClient, team_id: str, user: str) -> bool:
-        """A workspace admin or owner (False when Slack would not say)."""
+    def is_admin(self, client: Reads, team_id: str, user: str) -> bool:
+        """A workspace admin or owner (False when Slack would not say, or not in time: never a yes unless
+        Slack said so; a no for want of an answer is not kept)."""
+        return bool(self.admin(client, team_id, user))
+
+    def admin(self, client: Reads, team_id: str, user: str) -> bool | None:
+        """`is_admin`, None when Slack would not say (or not in time): the caller may say so."""
         key = (team_id, user)
         with self._lock:
             cached = self._admins.get(key)
@@ -186,8 +225,10 @@ class Access:
             return cached[1]
         try:
             info = client.users_info(user=user).get("user") or {}
-        except SlackApiError:
-            return False
+        except (SlackApiError, SlackClientError, OSError) as exc:  # OSError: no answer in time
+            log.warning("users.info failed error=%s: not taken for an admin", failure(exc))
+            note(slack_error=failure(exc))
+            return None
         admin = bool(info.get("is_admin") or info.get("is_owner"))
         with self._lock:
             self._admins[key] = (self.clock(), admin)

@@ -92,7 +92,12 @@ def create_app(
     app.middleware(CompleteRequests())
     app.middleware(DedupeDeliveries(service.store))
     outbox = getattr(service.store, "outbox", None)  # a SqlReviewStore's: where its messages wait
-    presenter = Presenter(service, wake=wake, problems=outbox.problems if outbox is not None else None)
+    presenter = Presenter(
+        service,
+        wake=wake,
+        problems=outbox.problems if outbox is not None else None,
+        problems_of=outbox.problems_of if outbox is not None else None,
+    )
     # Bolt tries listeners in the order they were added, building each one's arguments to match it: thread
     # replies, the bulk of the traffic, come first (the kinds never overlap, so the order changes nothing else).
     for listeners in (events, actions, commands, views, checkin):

@@ -20,7 +20,7 @@ from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
 from bot.slack.report_uploads import CHECKIN_CHART
 from bot.slack.text import escape, mention
-from bot.slack.views import open_view, quick
+from bot.slack.views import checking, open_view
 from flows.checkin import (
     CheckinError,
     CheckinResult,
@@ -34,7 +34,7 @@ from flows.checkin import (
 )
 from flows.method import Stage
 from flows.model import Review, utcnow
-from flows.ports import THREAD
+from flows.ports import THREAD, Outgoing
 from flows.service import ReviewNotFound
 
 log = logging.getLogger("outsource_review.slack")
@@ -112,17 +112,32 @@ class Submission:
 
 
 def record(presenter: Presenter, client: WebClient, submission: Submission, team_id: str, user: str) -> None:
-    """Save a checked submission, then tell the thread: warnings, charts, and the next reminder (outbox rows)."""
+    """Save a checked submission with what the thread is told (thanks, warnings, charts, the next reminder),
+    all in one transaction: outbox rows saved with the values (`ReviewService.checkin_many`'s plan)."""
     try:
         review = presenter.service.load(submission.review_id, team_id)
     except ReviewNotFound:
         log.info("check-in refused: review not found for this team")
         return
-    problem = presenter.access.problem(quick(client), review, user, None, None)
+    problem = presenter.access.problem(checking(client), review, user, None, None)
     if problem is not None:
         presenter.refuse(team_id, review.enterprise_id, user, None, problem, "not_permitted")
         return
-    mail = Mail.for_review(review)
+
+    def plan(result: CheckinResult) -> list[Outgoing]:
+        mail = Mail.for_review(result.review)
+        count = len(result.readings)
+        presenter.whisper(
+            mail,
+            result.review,
+            user,
+            f"Thanks, {count} value{'s' if count != 1 else ''} recorded for {result.period}.",
+        )
+        post_warnings(mail, result.review, result.warnings, user)
+        upload_charts(mail, result.review, result)
+        reminders.schedule_reminder(mail, result.review)
+        return mail.rows
+
     try:
         by_token = {metric_token(t): t for t in checkable(review)}
         entries = [
@@ -130,22 +145,15 @@ def record(presenter: Presenter, client: WebClient, submission: Submission, team
             for token, raw in submission.values.items()
             if token in by_token
         ]
-        result = presenter.service.checkin_many(
-            submission.review_id, user, entries, period=submission.period_text, team_id=team_id
+        presenter.service.checkin_many(
+            submission.review_id, user, entries, period=submission.period_text, team_id=team_id, plan=plan
         )
     except CheckinError as exc:  # the modal is closed already (the review changed meanwhile): say so
+        mail = Mail.for_review(review)
         presenter.whisper(mail, review, user, f"Your check-in was not recorded: {exc}")
         presenter.send(mail)
         return
-    review = result.review
-    count = len(result.readings)
-    presenter.whisper(
-        mail, review, user, f"Thanks, {count} value{'s' if count != 1 else ''} recorded for {result.period}."
-    )
-    post_warnings(mail, review, result.warnings, user)
-    upload_charts(mail, review, result)
-    reminders.schedule_reminder(mail, review)
-    presenter.send(mail)
+    presenter.wake()
 
 
 # ---------------------------------------------------------------- what the thread sees

@@ -6,7 +6,9 @@ through slack_sdk's AsyncWebClient on one aiohttp session: its connections are k
 no retry handlers (the outbox retries, without holding anything up).
 
 It claims again when `wake()` says rows were written, when a delivery ends (its lane's next row is free), and
-every POLL seconds (rows written by other processes, retries coming due). `stop()` takes no more rows and lets
+every POLL seconds (rows written by other processes, retries coming due). While rows are in hand, it renews
+their lease every third of it (`SqlOutbox.extend`): a delivery slower than the lease is not taken and sent
+again by another worker. `stop()` takes no more rows and lets
 the deliveries in hand finish; `drain()` waits until nothing is left to claim (for tests).
 """
 
@@ -20,6 +22,7 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -142,6 +145,8 @@ class Delivery:
                 self.service, self.outbox, self.tokens, _clients(self.settings, session), self._executor
             )
             tasks: set[asyncio.Task[None]] = set()
+            held: dict[int, OutboxRow] = {}
+            keeper = asyncio.create_task(self._keep_leases(sender, held))
             while not self._stopping:
                 wake.clear()
                 claimed = await self._claim(sender, worker, IN_HAND - len(tasks))
@@ -150,12 +155,15 @@ class Delivery:
                         await asyncio.wait_for(wake.wait(), DB_TROUBLE_NAP)
                     continue
                 for row in claimed:
+                    held[row.id] = row
                     task = asyncio.create_task(deliver(sender, session, row))
                     tasks.add(task)
-                    task.add_done_callback(lambda t: self._settle(t, tasks, wake))
+                    task.add_done_callback(partial(self._settle, tasks=tasks, wake=wake, held=held, row=row))
                 if not wake.is_set():
                     await self._nap(sender, wake, idle=not tasks)
             await self._finish(tasks)
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
 
     async def _claim(self, sender: Sender, worker: str, free: int) -> list[OutboxRow] | None:
         """The rows claimed (a drain waiting learns when there were none); None when the database failed."""
@@ -192,8 +200,32 @@ class Delivery:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), wait)
 
-    def _settle(self, task: asyncio.Task[None], tasks: set[asyncio.Task[None]], wake: asyncio.Event) -> None:
+    async def _keep_leases(self, sender: Sender, held: dict[int, OutboxRow]) -> None:
+        """Every third of the lease, renew the lease of the rows in hand: a delivery that takes longer than the
+        lease (a big upload, a slow Slack) keeps its rows, and no other worker sends them a second time. A
+        loop that hangs renews nothing, and its rows are taken again after their lease."""
+        every = max(self.outbox.lease.total_seconds() / 3, 0.01)
+        while True:
+            await asyncio.sleep(every)
+            rows = list(held.values())
+            if not rows:
+                continue
+            try:
+                await sender.blocking(self.outbox.extend, rows)
+            except Exception as exc:
+                log.warning("renewing the leases of %d rows failed error=%s", len(rows), type(exc).__name__)
+
+    def _settle(
+        self,
+        task: asyncio.Task[None],
+        *,
+        tasks: set[asyncio.Task[None]],
+        wake: asyncio.Event,
+        held: dict[int, OutboxRow],
+        row: OutboxRow,
+    ) -> None:
         tasks.discard(task)
+        held.pop(row.id, None)
         with self._changed:
             self._in_hand -= 1
             self._settled += 1

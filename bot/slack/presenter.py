@@ -9,7 +9,7 @@ has its HTTP answer. Nothing here calls the Web API but the access checks' reads
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from slack_sdk import WebClient
 
@@ -28,7 +28,7 @@ from bot.slack.outgoing import Mail
 from bot.slack.report_uploads import REPORT_CHART, REPORT_FILE
 from bot.slack.requestlog import note
 from bot.slack.text import escape, mention, question_ref, question_token, slack_text
-from bot.slack.views import quick
+from bot.slack.views import checking
 from flows.model import Review
 from flows.people import people
 from flows.ports import THREAD as IN_THREAD
@@ -47,11 +47,13 @@ class Presenter:
         access: Access | None = None,
         wake: Callable[[], object] | None = None,
         problems: Callable[[str], Sequence[Problem]] | None = None,
+        problems_of: Callable[[Sequence[str]], Mapping[str, Sequence[Problem]]] | None = None,
     ):
         self.service = service
         self.access = access or Access()
         self._wake = wake  # tells the delivery threads that rows were written
         self._problems = problems  # a review's messages Slack refused for good (the outbox's failed rows)
+        self._problems_of = problems_of  # the same for many reviews, in one query
 
     def wake(self) -> None:
         if self._wake is not None:
@@ -60,10 +62,13 @@ class Presenter:
     def delivery_note(self, review: Review) -> str | None:
         """What `status` and App Home say when Slack refused some of the review's messages for good."""
         failed = self._problems(review.id) if self._problems is not None and review.id else []
-        if not failed:
-            return None
-        count = f"{len(failed)} message{'s' if len(failed) != 1 else ''}"
-        return f"Slack refused {count} of this review ({failed[0].error}): {fix_for(failed[0].error)}."
+        return _note(failed)
+
+    def delivery_notes(self, reviews: Sequence[Review]) -> Callable[[Review], str | None]:
+        """`delivery_note` of each of `reviews`, their problems read at once (App Home)."""
+        ids = [review.id for review in reviews if review.id]
+        found = self._problems_of(ids) if self._problems_of is not None and ids else {}
+        return lambda review: _note(found.get(review.id or "") or [])
 
     def send(self, mail: Mail) -> None:
         """Write rows no save causes (a refusal, a help text, a report asked for again), and wake delivery."""
@@ -154,7 +159,7 @@ class Presenter:
         if review is None or other_enterprise(review, enterprise_id):
             self.refuse(team_id, enterprise_id, user, channel, OTHER_WORKSPACE, "other_workspace")
             return None
-        problem = self.access.problem(quick(client), review, user, channel, enterprise_id, posted=posted)
+        problem = self.access.problem(checking(client), review, user, channel, enterprise_id, posted=posted)
         if problem is not None:
             self.refuse(team_id, enterprise_id, user, channel, problem, "not_permitted")
             return None
@@ -192,7 +197,7 @@ class Presenter:
             team_id=team_id,
             expect_key=self.expected_key(review, token),
             receipt=receipt,
-            is_admin=lambda: self.access.is_admin(quick(client), team_id, user),
+            is_admin=lambda: self.access.is_admin(checking(client), team_id, user),
             loaded=review,
             typed_at=slack_time(typed_ts),
             plan=plan,
@@ -422,3 +427,11 @@ def _outcome(turn: Turn) -> str:
     if turn.recorded:
         return "answered"
     return "not_applied" if turn.error else "shown"
+
+
+def _note(failed: Sequence[Problem]) -> str | None:
+    """A review's delivery note from its failed rows (None without any)."""
+    if not failed:
+        return None
+    count = f"{len(failed)} message{'s' if len(failed) != 1 else ''}"
+    return f"Slack refused {count} of this review ({failed[0].error}): {fix_for(failed[0].error)}."

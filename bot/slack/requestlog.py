@@ -80,6 +80,12 @@ def slack_error(exc: SlackApiError) -> str:
     return str(data.get("error", "unknown_error")) if isinstance(data, dict) else "unknown_error"
 
 
+def elapsed() -> float | None:
+    """Seconds since the current request's dispatch began (None outside a request)."""
+    current = _current.get()
+    return None if current is None else time.perf_counter() - current.started
+
+
 def note(*, review: str | None = None, outcome: str | None = None, slack_error: str | None = None) -> None:
     """Add to the current request's log line (does nothing outside a request)."""
     current = _current.get()

@@ -8,6 +8,10 @@
 - "$question:<i>/<n>:<edition>" as a chat.update's ts becomes the ts of that question's post (message i of n):
   the update of a question answered takes its buttons away. A question never posted, or its message deleted
   since, leaves nothing to change: the row is done without a word.
+- chat.deleteScheduledMessage answered `invalid_scheduled_message_id` is done: the reminder it withdraws has
+  fired or been deleted already, which is what the row wanted (`GONE_ALREADY`).
+- A question (effect `posted:<edition>`) the review has moved past is not posted (`overtaken`): the row is
+  done, its result `{"skipped": "overtaken"}`.
 - "response_url" is not Slack's argument: it is where a failure is told (`bot.slack.delivery`).
 
 Whatever fails raises; `bot.slack.failures.classify` says what it means.
@@ -16,6 +20,7 @@ Whatever fails raises; `bot.slack.failures.classify` says what it means.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from functools import partial
@@ -31,10 +36,12 @@ from bot.slack.people import with_names
 from bot.slack.posted import find_posted, metadata_for
 from bot.slack.report_uploads import UPLOADS, upload_for
 from bot.slack.tokens import Tokens
+from flows.model import Review
 from flows.ports import THREAD
 from flows.service import ReviewNotFound, ReviewService
 from storage.outbox import OutboxRow, SqlOutbox
 
+log = logging.getLogger("bot.slack.delivery")
 T = TypeVar("T")
 RESPONSE_URL = "response_url"
 POST = "chat.postMessage"
@@ -42,6 +49,8 @@ POST = "chat.postMessage"
 GONE = ("message_not_found", "cant_update_message", "edit_window_closed")
 # The parts of Slack's answer a done row keeps (`SqlOutbox.result`).
 KEPT = ("channel", "ts", "message_ts", "scheduled_message_id", "post_at")
+# Refusals that mean what the row asked for is so already: (method, Slack's error).
+GONE_ALREADY = frozenset({("chat.deleteScheduledMessage", "invalid_scheduled_message_id")})
 
 
 class Sender:
@@ -70,8 +79,14 @@ class Sender:
             raise DeliveryError("no_token", permanent=True)
         client = self.client_for(token)
         args = {k: v for k, v in row.args.items() if k != RESPONSE_URL}
+        review = None
+        if THREAD in args.values() or asks(row):
+            review = await self.blocking(self.review_of, row)
+        if review is not None and overtaken(row, review):
+            log.info("question overtaken, not posted review=%s effect=%s", row.review_id, row.effect)
+            return {"skipped": "overtaken"}
         if THREAD in args.values():
-            args = await self.blocking(self.with_thread, row, args)
+            args = await self.blocking(self.with_thread, row, args, review)
         if row.method == UPDATE and str(args.get("ts", "")).startswith(QUESTION_POST):
             return await self.update_question(client, row, args)
         if row.method in UPLOADS:
@@ -79,15 +94,30 @@ class Sender:
         elif row.method == POST:
             result = await self.post(client, row, args)
         else:
-            result = useful((await client.api_call(row.method, json=args)).data)
+            result = await self.call(client, row.method, args)
         await self.blocking(apply_effect, self.service, row.review_id, row.effect, result)
         return result
 
-    def with_thread(self, row: OutboxRow, args: Mapping[str, Any]) -> dict[str, Any]:
+    async def call(self, client: AsyncWebClient, method: str, args: dict[str, Any]) -> dict[str, Any]:
         try:
-            review = self.service.load(row.review_id or "")
+            return useful((await client.api_call(method, json=args)).data)
+        except SlackApiError as exc:
+            data = exc.response.data if exc.response is not None else None
+            error = data.get("error") if isinstance(data, dict) else None
+            if (method, error) in GONE_ALREADY:
+                return {"gone": error}
+            raise
+
+    def review_of(self, row: OutboxRow) -> Review:
+        try:
+            return self.service.load(row.review_id or "")
         except ReviewNotFound:
             raise DeliveryError("review_not_found", permanent=True) from None
+
+    def with_thread(
+        self, row: OutboxRow, args: Mapping[str, Any], review: Review | None = None
+    ) -> dict[str, Any]:
+        review = review or self.review_of(row)
         if review.thread_ts:
             return {k: review.thread_ts if v == THREAD else v for k, v in args.items()}
         if self.outbox.problems(row.review_id or ""):
@@ -129,6 +159,21 @@ class Sender:
             kwargs["content"] = await with_names(client, kwargs["content"])
         answer = await client.files_upload_v2(**kwargs)
         return {"files": [f.get("id") for f in answer.get("files") or []]}
+
+
+def asks(row: OutboxRow) -> bool:
+    """Whether `row` posts a question (its effect is `posted:<edition>`)."""
+    return bool(row.review_id and row.effect and row.effect.startswith(f"{POSTED}:"))
+
+
+def overtaken(row: OutboxRow, review: Review) -> bool:
+    """Whether `row` asks a question the review has moved past: a later save marked another question as the
+    one posted (its row follows in the lane), or the review is no longer open. Such a row is done without
+    being sent: after an outage, only the question still open appears, not every one answered meanwhile."""
+    if not asks(row):
+        return False
+    edition = (row.effect or "").partition(":")[2]
+    return not review.is_open or review.posted_question != edition
 
 
 def useful(answer: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ own, created and dropped here; skipped, saying why, when no server answers.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +26,7 @@ from storage.db import make_engine
 from storage.repository import SqlReviewStore
 from tests.support import FakeSlack
 from tests.support import payloads as p
-from tests.support.bots import Bot, start_bot, stop_bot
+from tests.support.bots import Bot, start_bot, stop_bot, wait_delivered
 from tests.support.chat import ALICE, BOB
 from tests.support.postgres import postgres_available, postgres_url  # noqa: F401  (fixtures)
 
@@ -174,3 +175,53 @@ def test_replies_typed_at_once_on_two_processes_answer_one_question(
     first = history[0][1]
     assert history == [(ALICE, first, {"picked": [], "asked": PROCESSES}), (BOB, first, {"late": True})]
     assert len([k for k in review.answers if k.startswith(first.split(":")[0])]) == 1
+
+
+def test_the_same_event_at_the_same_moment_on_two_processes_is_answered_and_posted_once(
+    two_bots: tuple[FakeSlack, list[Bot], str],
+) -> None:
+    """Slack's retry (or a second delivery) of one event reaching both processes at once, round after round:
+    each time one answer is saved and the next question is posted once, by whichever process saved it."""
+    fake, bots, url = two_bots
+    channel = "C0PGSAME"
+    assert bots[0].slack.slash_command("Same event", channel_id=channel, user_id=ALICE).status == 200
+    thread = next(
+        str(c["thread_ts"])
+        for c in fake.calls("chat.postMessage")
+        if c["channel"] == channel and c.get("thread_ts")
+    )
+    said = replies(0)[:8]
+    gate = threading.Barrier(2)
+
+    def send(bot: Bot, callback: dict[str, Any], retry: int) -> int:
+        gate.wait(timeout=10)
+        extra = {"retry_num": retry, "retry_reason": "http_timeout"} if retry else {}
+        return bot.slack.event(callback, **extra).status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for n, (author, text) in enumerate(said):
+            callback = p.event_callback(
+                p.message_event(text, user=author, channel=channel, thread_ts=thread),
+                event_id=f"Ev0SAME{n:03d}",
+            )
+            statuses = list(pool.map(send, bots, [callback, callback], [0, 1]))
+            assert statuses == [200, 200], (n, text)
+
+    store = SqlReviewStore(make_engine(url))
+    review = store.find_by_thread(p.TEAM_ID, channel, thread)
+    assert review is not None
+    assert [(r.author, r.text) for r in store.history(review.id or "")] == said  # each answer once
+
+    def questions() -> list[Any]:
+        return [
+            c for c in fake.calls("chat.postMessage") if c.ok and c.get("thread_ts") == thread and c.blocks
+        ]
+
+    for bot in bots:
+        wait_delivered(bot.slack)
+    posted = questions()
+    keys = [c.json_arg("metadata")["event_payload"]["key"] for c in posted]
+    assert len(keys) == len(set(keys)), keys  # no outbox row posted twice
+    firsts = [c.all_text().split("\n")[0] for c in posted]
+    assert len(firsts) == len(set(firsts)), firsts  # no question asked twice
+    assert len(posted) > 1  # the answers moved the review on, and their questions were posted

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from flows.interview import current_prompt
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import BOT_TOKEN, Bot
@@ -137,3 +138,32 @@ def test_uninstall_events_in_single_workspace_mode_are_logged(bot: Bot, fake_sla
         assert reply.status == 200
     wait_until(lambda: "losing its tokens" in bot.output())
     assert "the app was uninstalled for team T0TEST; SLACK_BOT_TOKEN no longer works" in bot.output()
+
+
+def test_after_an_outage_only_the_question_still_open_is_posted(bot: Bot, fake_slack: FakeSlack) -> None:
+    """Answers given while Slack was down each queued the next question; once Slack answers again, the
+    questions answered meanwhile are not posted (their rows end as done, skipped), only the one still open."""
+    chat = Chat(bot, fake_slack)
+    chat.start()
+    for method in CHAT_METHODS:
+        fake_slack.fail(method, "internal_error", times=None)
+    chat.say("skip")  # step 1's question is queued ...
+    chat.say("Blog writing\nSEO audits")
+    chat.say("done")  # ... and answered: step 2's is queued, and so on
+    chat.say("all")
+    review = chat.review()
+    assert review.posted_question is not None and review.posted_question != "simplify.processes"
+
+    mark = fake_slack.mark()
+    fake_slack.clear_faults()
+    wait_until(lambda: bot_backlog(bot) == 0, what="the outbox delivered", timeout=30)
+    questions = chat.questions([c for c in fake_slack.calls() if c.seq > mark])
+    open_question = current_prompt(chat.review())
+    assert open_question is not None and open_question.edition == review.posted_question
+    assert [open_question.text[:40] in c.all_text() for c in questions] == [True], [
+        c.all_text()[:80] for c in questions
+    ]
+
+
+def bot_backlog(bot: Bot) -> int:
+    return int((bot.slack.get("/healthz").json().get("outbox") or {}).get("backlog", -1))

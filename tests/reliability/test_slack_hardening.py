@@ -201,3 +201,41 @@ def test_a_checkin_from_someone_outside_the_reviews_channel_records_nothing(
             assert load(app, review.id or "").answers == review.answers
     checkins = [k for k in load(app, review.id or "").answers if k.startswith("checkin")]
     assert checkins and checkins != [k for k in review.answers if k.startswith("checkin")]
+
+
+# ---------------------------------------------------------------- 5. access checks within the request's second
+
+SLOW_CHECK = 1.0  # seconds Slack takes: past the checks' time (CHECK_TIMEOUT), within slack_sdk's old 2 s
+
+
+def test_a_membership_check_slack_does_not_answer_in_time_refuses_and_asks_to_try_again(
+    app: Bot, fake_slack: FakeSlack
+) -> None:
+    chat = Chat(app, fake_slack)
+    fake_slack.add_channel(chat.channel, members=[ALICE, BOB])
+    chat.start()
+    question = last_question(fake_slack.calls())
+    before = chat.review()
+    fake_slack.latency.methods["conversations.members"] = SLOW_CHECK
+    reply, calls = chat.click(question, "Skip", BOB)
+    assert reply.status == 200
+    assert "couldn't check that you are in the review's channel" in said(calls)
+    assert chat.review().version == before.version and chat.history() == []
+
+    fake_slack.latency.methods["conversations.members"] = 0.0
+    chat.click(question, "Skip", BOB)  # a no for want of an answer was not kept
+    assert [(r.author, r.text) for r in chat.history()] == [(BOB, "skip")]
+
+
+def test_an_admin_check_slack_does_not_answer_in_time_grants_nothing(app: Bot, fake_slack: FakeSlack) -> None:
+    fake_slack.set_user(ADMIN, "ada", is_admin=True)
+    chat = Chat(app, fake_slack)
+    chat.start()
+    fake_slack.latency.methods["users.info"] = SLOW_CHECK
+    reply, _ = chat.command("cancel", ADMIN)
+    assert reply.status == 200 and "couldn't check with Slack that you are an admin" in reply.text
+    assert chat.review().is_open
+
+    fake_slack.latency.methods["users.info"] = 0.0
+    chat.command("cancel", ADMIN)  # asked again: a no for want of an answer was not kept
+    assert chat.review().state is Stage.CANCELLED

@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text as sql
+
 from flows.checkin import K_CHECKIN, K_REMINDER, next_reminder
 from flows.method import Stage
+from storage.db import make_engine
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import Bot
@@ -240,3 +243,33 @@ def test_a_reminder_already_gone_is_forgotten_all_the_same(bot: Bot, fake_slack:
     fake_slack.fail("chat.deleteScheduledMessage", "invalid_scheduled_message_id")  # posted meanwhile
     talk.command("reopen")
     assert K_REMINDER not in talk.review().answers
+
+
+def test_a_check_in_and_what_the_thread_is_told_are_saved_together_or_not_at_all(
+    bot: Bot, fake_slack: FakeSlack
+) -> None:
+    review, _thread = finished_review(bot, fake_slack)
+    talk = Conversation(bot, fake_slack)
+    opened = open_modal(talk)
+    values = values_for(opened.view or {}, this_month(), **{SESSIONS_LABEL: "9500"})
+    engine = make_engine(bot.database_url)
+    try:
+        with engine.begin() as connection:  # its messages cannot be written: the values must not be either
+            connection.execute(
+                sql(
+                    "CREATE TRIGGER no_mail BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                )
+            )
+        view = opened.view or {}
+        reply = bot.slack.view_submission(
+            view["callback_id"], values, team_id=talk.team, private_metadata=view.get("private_metadata", "")
+        )
+        assert reply.status == 500  # Slack shows the person the form failed; they submit again
+        assert K_CHECKIN + "SEO audits" not in load(bot, review.id or "").answers
+        with engine.begin() as connection:
+            connection.execute(sql("DROP TRIGGER no_mail"))
+    finally:
+        engine.dispose()
+    calls = talk.submit(opened, values)
+    assert [e["value"] for e in load(bot, review.id or "").answers[K_CHECKIN + "SEO audits"]] == [9500.0]
+    assert "Thanks, 1 value recorded" in " ".join(ephemerals(calls))

@@ -111,3 +111,28 @@ def test_a_workspace_without_a_token_fails_its_rows(fake_slack: FakeSlack, datab
         assert fake_slack.calls() == []
     finally:
         parts.close()
+
+
+def test_withdrawing_a_reminder_that_is_gone_already_is_done_not_failed(
+    fake_slack: FakeSlack, outbox: Outbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    review = outbox.service.start(title="Q3", facilitator="U0ALICE", team_id=TEAM).review
+    rid = review.id or ""
+    # The reminder fired (or was withdrawn) before this row was delivered: Slack no longer knows its id.
+    outbox.enqueue(
+        Outgoing(
+            "chat.deleteScheduledMessage",
+            {"channel": "C0REVIEW", "scheduled_message_id": "Q0LONGGONE"},
+            TEAM,
+            rid,
+            review_id=rid,
+        )
+    )
+    with caplog.at_level(logging.INFO, logger="bot.slack.delivery"), outbox.delivering() as delivery:
+        delivery.drain()
+    [call] = fake_slack.calls("chat.deleteScheduledMessage")
+    assert call.error == "invalid_scheduled_message_id"
+    [row] = outbox.rows()
+    assert (row.status, row.error) == ("done", None)
+    assert outbox.store.problems(rid) == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

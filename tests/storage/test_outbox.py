@@ -186,6 +186,19 @@ def test_an_expired_lease_is_claimed_again_with_the_attempt_counted(outbox: SqlO
     assert texts(outbox.claim("w2", 10, now=now + timedelta(seconds=31))) == ["0/1"]
 
 
+def test_a_renewed_lease_holds_the_row_until_its_new_end_and_only_for_its_holder(outbox: SqlOutbox) -> None:
+    outbox.enqueue([message("L", "one")])
+    now = utcnow()
+    [row] = outbox.claim("w1", 10, now=now)
+    assert outbox.extend([row], now=now + timedelta(seconds=25)) == 1
+    assert outbox.claim("w2", 10, now=now + timedelta(seconds=31)) == []  # the first lease's end is past
+    [again] = outbox.claim("w2", 10, now=now + timedelta(seconds=56))
+    assert outbox.extend([row], now=now + timedelta(seconds=56)) == 0  # w1 lost it: nothing renewed
+    assert outbox.extend([again], now=now + timedelta(seconds=56)) == 1
+    assert outbox.done(again)
+    assert outbox.extend([again]) == 0  # a row ended has no lease
+
+
 def test_postpone_puts_a_row_back_without_counting_the_attempt(outbox: SqlOutbox) -> None:
     outbox.enqueue([message("L", "one")])
     [row] = outbox.claim("w1", 10)
@@ -299,6 +312,12 @@ def test_problems_are_the_reviews_failed_rows_newest_first(outbox: SqlOutbox) ->
     outbox.fail(c1, "invalid_auth")
     assert [problem.error for problem in outbox.problems("R1")] == ["not_in_channel", "is_archived"]
     assert outbox.problems("R3") == []
+    found = outbox.problems_of(["R1", "R2", "R3"])
+    assert {rid: [problem.error for problem in problems] for rid, problems in found.items()} == {
+        "R1": ["not_in_channel", "is_archived"],
+        "R2": ["invalid_auth"],
+    }
+    assert outbox.problems_of([]) == {}
 
 
 def test_result_is_the_newest_delivered_rows_with_that_effect(outbox: SqlOutbox) -> None:

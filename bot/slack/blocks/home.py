@@ -12,6 +12,8 @@ from bot.slack.text import escape
 from flows.model import Review
 from flows.service import Progress
 
+HOME_REVIEWS = 40  # reviews listed per group
+
 
 def home_view(
     reviews: Sequence[Review],
@@ -36,7 +38,7 @@ def home_view(
         blocks += [DividerBlock(), section(f"*{heading}* ({len(group)})")]
         if not group:
             blocks.append(context("None yet."))
-        for review in group[:40]:
+        for review in group[:HOME_REVIEWS]:
             where = f" in <#{review.channel_id}>" if review.channel_id else ""
             trouble = problem(review) if review.is_open else None
             warning = f"\n:warning: {escape(trouble)}" if trouble else ""

@@ -9,16 +9,15 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack import checkin, reminders
-from bot.slack.access import workspace
+from bot.slack.access import CANNOT_CHECK_ADMIN, workspace
 from bot.slack.blocks.home import HELP_TEXT
 from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
 from bot.slack.subcommands import split_command
 from bot.slack.text import escape, mention, shorten
-from bot.slack.views import quick
+from bot.slack.views import checking
 from flows.model import Review, utcnow
 from flows.ports import Outgoing
 from flows.prompts import clean_text
@@ -39,13 +38,10 @@ def channel_review(presenter: Presenter, team_id: str, channel_id: str) -> Revie
     return reviews[0] if reviews else None
 
 
-def is_workspace_admin(client: WebClient, user_id: str) -> bool:
-    """Asked while Slack waits for the answer: with a short timeout (`quick`); no answer counts as no."""
-    try:
-        user = quick(client).users_info(user=user_id).get("user") or {}
-    except (SlackApiError, SlackClientError, OSError):
-        return False
-    return bool(user.get("is_admin") or user.get("is_owner"))
+def is_workspace_admin(presenter: Presenter, client: WebClient, team_id: str, user_id: str) -> bool | None:
+    """Asked while Slack waits for the answer, within the request's time for checks, and kept a few minutes
+    (`Access.admin`); None when Slack did not say in time (never taken for a yes)."""
+    return presenter.access.admin(checking(client), team_id, user_id)
 
 
 def register(app: App, presenter: Presenter) -> None:
@@ -197,7 +193,9 @@ def _export(presenter: Presenter, review: Review, rest: str) -> str | None:
 
 
 def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: str, action: str) -> str | None:
-    admin = user != review.facilitator and is_workspace_admin(client, user)
+    admin = user != review.facilitator and is_workspace_admin(presenter, client, review.team_id, user)
+    if admin is None:
+        return CANNOT_CHECK_ADMIN
     withdrawn: list[bool] = []
 
     def plan(turn: Turn) -> list[Outgoing]:
@@ -246,7 +244,9 @@ def _diff_text(presenter: Presenter, review: Review) -> str:
 
 
 def _rerun(presenter: Presenter, client: WebClient, review: Review, user: str) -> str | None:
-    admin = user != review.facilitator and is_workspace_admin(client, user)
+    admin = user != review.facilitator and is_workspace_admin(presenter, client, review.team_id, user)
+    if admin is None:
+        return CANNOT_CHECK_ADMIN
 
     def plan(turn: Turn) -> list[Outgoing]:
         mail = Mail.for_review(turn.review)

@@ -9,7 +9,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack.access import enterprise_of, workspace
-from bot.slack.blocks.home import home_view
+from bot.slack.blocks.home import HOME_REVIEWS, home_view
 from bot.slack.listeners.commands import HALF_STARTED, half_started
 from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
@@ -86,7 +86,10 @@ def register(app: App, presenter: Presenter) -> None:
             return
         team_id = workspace(context)
         reviews = [r for r in presenter.service.list_reviews(team_id, 80) if r.thread_ts or not r.channel_id]
-        view = home_view(reviews, presenter.service.progress, presenter.delivery_note, presenter.round_status)
+        shown = [r for r in reviews if r.is_open][:HOME_REVIEWS]  # the reviews whose notes App Home shows
+        view = home_view(
+            reviews, presenter.service.progress, presenter.delivery_notes(shown), presenter.round_status
+        )
         mail = Mail.for_person(team_id, event["user"], enterprise_of(body))
         mail.add("views.publish", {"user_id": event["user"], "view": view.to_dict()})
         presenter.send(mail)
