@@ -290,17 +290,17 @@ class SqlOutbox:
         value = orjson.loads(text)
         return value if isinstance(value, dict) else None
 
-    def results(self, review_id: str, effect: str) -> list[dict[str, Any]]:
-        """The results of the review's delivered rows with exactly `effect`, oldest first."""
+    def delivered(self, review_id: str, effect: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """The arguments and results of the review's delivered rows with exactly `effect`, oldest first."""
         query = (
-            select(_OUTBOX.c.result)
+            select(_OUTBOX.c.args, _OUTBOX.c.result)
             .where(_OUTBOX.c.review_id == review_id, _OUTBOX.c.status == DONE, _OUTBOX.c.effect == effect)
             .order_by(_OUTBOX.c.id)
         )
         with self.engine.connect() as connection:
-            texts = connection.execute(query).scalars().all()
-        values = [orjson.loads(text) for text in texts if text is not None]
-        return [value for value in values if isinstance(value, dict)]
+            rows = connection.execute(query).all()
+        found = [(_json(args), _json(result)) for args, result in rows]
+        return [(args, result) for args, result in found if args is not None and result is not None]
 
     def next_due(self) -> datetime | None:
         """When something may next be claimable: the earliest of the pending lane heads' due times (their
@@ -529,3 +529,9 @@ _DUE_GROUPS: Any = (
     .where(_OUTBOX.c.status == PENDING, _HEAD)
     .group_by(_OUTBOX.c.pace, _OUTBOX.c.team_id, _OUTBOX.c.method)
 )
+
+
+def _json(value: Any) -> dict[str, Any] | None:
+    """A JSON column's object (stored as text, or read back as one)."""
+    loaded = orjson.loads(value) if isinstance(value, str | bytes) else value
+    return loaded if isinstance(loaded, dict) else None

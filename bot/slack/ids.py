@@ -15,6 +15,8 @@ LIST_VIEW = "list_view"
 WEIGHTS_VIEW = "weights_view"
 CHECKIN_VIEW = "checkin_view"  # `/outsource-review checkin`: one number per metric
 
+ROUND_STATUS_BLOCK = "round_status"  # a question's line of what it has gathered (who has rated)
+HOW_TO_ANSWER_BLOCK = "how_to_answer"  # a question's last line: what replies it takes
 LIST_INPUT_BLOCK = "lines"
 LIST_INPUT = "lines_input"
 FACTOR_BLOCK_PREFIX = "factor:"

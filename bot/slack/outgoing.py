@@ -17,8 +17,8 @@ from flows.ports import THREAD, Outgoing
 POST = "chat.postMessage"
 EPHEMERAL = "chat.postEphemeral"
 UPDATE = "chat.update"
-# A chat.update's "ts" filled at delivery with the ts of a question's post: "$question:<i>/<n>:<edition>" is
-# message i of the n the question was posted as (`bot.slack.sending`).
+# A chat.update's "ts" that names a question, "$question:<edition>": the deliverer edits each message the
+# question was posted as (`bot.slack.sending`), from the blocks it was posted with.
 QUESTION_POST = "$question:"
 
 
@@ -105,9 +105,18 @@ class Mail:
     def update(self, channel: str, ts: str, **message: Any) -> Outgoing:
         return self.add(UPDATE, {"channel": channel, "ts": ts, **message})
 
-    def update_question(self, channel: str, edition: str, index: int, count: int, **message: Any) -> Outgoing:
-        """Change message `index` of the `count` a question (its `edition`) was posted as, wherever it is."""
-        return self.update(channel, f"{QUESTION_POST}{index}/{count}:{edition}", **message)
+    def edit_question(
+        self,
+        channel: str,
+        edition: str,
+        *,
+        replace: Mapping[str, Any] | None = None,
+        close: str | None = None,
+    ) -> Outgoing:
+        """Edit the posts of a question (its `edition`) where they are: the blocks `replace` names (by block
+        id) swapped for its own; with `close` (mrkdwn), its buttons and menus taken away and `close` added."""
+        edit = {"replace": dict(replace or {}), "close": close}
+        return self.add(UPDATE, {"channel": channel, "ts": f"{QUESTION_POST}{edition}", "edit": edit})
 
     def __bool__(self) -> bool:
         return bool(self.rows)

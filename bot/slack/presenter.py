@@ -16,19 +16,21 @@ from slack_sdk import WebClient
 from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.blocks.question import (
-    closed_question_messages,
     collected_line,
     kickoff_message,
     question_messages,
+    round_status_block,
 )
 from bot.slack.blocks.report import report_messages
 from bot.slack.effects import POSTED, THREAD, slack_time
 from bot.slack.failures import fix_for
+from bot.slack.ids import ROUND_STATUS_BLOCK
 from bot.slack.outgoing import Mail
 from bot.slack.report_uploads import REPORT_CHART, REPORT_FILE
 from bot.slack.requestlog import note
 from bot.slack.text import escape, mention, question_ref, question_token, slack_text
 from bot.slack.views import checking
+from flows.keys import question_of
 from flows.model import Review
 from flows.people import people
 from flows.ports import THREAD as IN_THREAD
@@ -316,30 +318,22 @@ class Presenter:
             or not review.channel_id
         ):
             return
-        messages = question_messages(review, prompt)
-        for index, message in enumerate(messages):
-            mail.update_question(
-                review.channel_id, prompt.edition, index, len(messages), **message.as_kwargs()
-            )
+        status = round_status_block(collected_line(prompt))
+        mail.edit_question(review.channel_id, prompt.edition, replace={ROUND_STATUS_BLOCK: status})
 
     def close_question(self, mail: Mail, turn: Turn, user: str) -> None:
         """Take the buttons off the question `turn` moved on from (after the rows that show what comes next:
-        the next question is what people wait for)."""
+        the next question is what people wait for). Its posts are edited as they were posted, at delivery."""
         before = turn.before
         if before is None or not before.channel_id or not before.posted_question:
             return
-        prompt = self.service.prompt(before)
-        if prompt is None or prompt.edition != before.posted_question:
-            return
-        if turn.prompt is not None and turn.prompt.edition == prompt.edition:
+        edition = before.posted_question
+        if turn.prompt is not None and turn.prompt.edition == edition:
             return  # still open (a command changed something else)
-        answered = turn.question == prompt.key and prompt.key in turn.review.answers
+        key = question_of(edition)
+        answered = turn.question == key and key in turn.review.answers
         note = f"✓ Answered by {mention(user)}." if answered else "✓ Closed."
-        messages = closed_question_messages(before, prompt, note)
-        for index, message in enumerate(messages):
-            mail.update_question(
-                before.channel_id, prompt.edition, index, len(messages), **message.as_kwargs()
-            )
+        mail.edit_question(before.channel_id, edition, close=note)
 
     def post_report(self, mail: Mail, review: Review) -> bool:
         """The shortlist in the channel, then the chart and the full report as a Markdown file (drawn when

@@ -5,9 +5,10 @@
 - chat.postMessage carries the row's key in its metadata; a row tried before looks for it first
   (`bot.slack.posted`) and, found, is done with that message instead of a second one.
 - REPORT_CHART and REPORT_FILE draw the report's files now and upload them (`bot.slack.report_uploads`).
-- "$question:<i>/<n>:<edition>" as a chat.update's ts becomes the ts of that question's post (message i of n):
-  the update of a question answered takes its buttons away. A question never posted, or its message deleted
-  since, leaves nothing to change: the row is done without a word.
+- A chat.update of "$question:<edition>" edits every post of that question, from the blocks it was posted
+  with (`Mail.edit_question`): a rating round's line of who has rated, or an answered question's buttons
+  taken away. A question never posted, or its message deleted since, leaves nothing to change: the row is
+  done without a word.
 - chat.deleteScheduledMessage answered `invalid_scheduled_message_id` is done: the reminder it withdraws has
   fired or been deleted already, which is what the row wanted (`GONE_ALREADY`).
 - A question (effect `posted:<edition>`) the review has moved past is not posted (`overtaken`): the row is
@@ -31,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.effects import POSTED, apply_effect
 from bot.slack.failures import DeliveryError
+from bot.slack.ids import HOW_TO_ANSWER_BLOCK
 from bot.slack.outgoing import QUESTION_POST, UPDATE
 from bot.slack.people import with_names
 from bot.slack.posted import find_posted, metadata_for
@@ -137,21 +139,31 @@ class Sender:
     async def update_question(
         self, client: AsyncWebClient, row: OutboxRow, args: dict[str, Any]
     ) -> dict[str, Any]:
-        where, _, edition = str(args["ts"]).removeprefix(QUESTION_POST).partition(":")
-        index, _, count = where.partition("/")
-        posts = await self.blocking(self.outbox.results, row.review_id or "", f"{POSTED}:{edition}")
-        # A question posted again (its post lost, then found missing) counts its latest posts.
-        latest = posts[-int(count) :] if len(posts) >= int(count) else []
-        ts = latest[int(index)].get("ts") if latest else None
-        if not ts:
-            return {"skipped": "not_posted"}
-        try:
-            answer = await client.api_call(UPDATE, json={**args, "ts": ts})
-        except SlackApiError as exc:
-            if exc.response.get("error") in GONE:
-                return {"skipped": str(exc.response.get("error"))}
-            raise
-        return useful(answer.data)
+        """Edit each post of the question `args["ts"]` names, as `Mail.edit_question` asked."""
+        edition = str(args["ts"]).removeprefix(QUESTION_POST)
+        posts = await self.blocking(self.outbox.delivered, row.review_id or "", f"{POSTED}:{edition}")
+        edit = args.get("edit") or {}
+        edited = []
+        for posted, result in posts:
+            blocks = edited_blocks(posted.get("blocks") or [], edit.get("replace") or {}, edit.get("close"))
+            if blocks is None or not result.get("ts"):
+                continue
+            try:
+                await client.api_call(
+                    UPDATE,
+                    json={
+                        "channel": args["channel"],
+                        "ts": result["ts"],
+                        "text": posted.get("text"),
+                        "blocks": blocks,
+                    },
+                )
+            except SlackApiError as exc:
+                if exc.response.get("error") not in GONE:
+                    raise
+                continue
+            edited.append(result["ts"])
+        return {"edited": edited} if edited else {"skipped": "nothing to edit"}
 
     async def upload(self, client: AsyncWebClient, row: OutboxRow, args: dict[str, Any]) -> dict[str, Any]:
         kwargs = await self.blocking(upload_for, self.service, row.method, row.review_id, args)
@@ -159,6 +171,22 @@ class Sender:
             kwargs["content"] = await with_names(client, kwargs["content"])
         answer = await client.files_upload_v2(**kwargs)
         return {"files": [f.get("id") for f in answer.get("files") or []]}
+
+
+def edited_blocks(
+    blocks: list[dict[str, Any]], replace: Mapping[str, Any], close: str | None
+) -> list[dict[str, Any]] | None:
+    """A question's posted blocks edited: the blocks `replace` names swapped; with `close`, its controls and
+    how to answer taken away and `close` added. None when the post has nothing to edit (a closed question's
+    posts are only those with controls)."""
+    live = any(b.get("type") == "actions" for b in blocks)
+    changed = [replace.get(str(b.get("block_id")), b) for b in blocks]
+    if close is None:
+        return changed if changed != blocks else None
+    if not live:
+        return None
+    kept = [b for b in changed if b.get("type") != "actions" and b.get("block_id") != HOW_TO_ANSWER_BLOCK]
+    return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": close}]}]
 
 
 def asks(row: OutboxRow) -> bool:

@@ -109,14 +109,14 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     option_sections = [section_dict(chunk) for chunk in chunk_lines(option_lines)]
     status = collected_line(prompt)
     if status:
-        blocks.append(context_dict(status))
+        blocks.append(round_status_block(status))
     tail = [
         {
             "type": "actions",
             "block_id": question_block_id(review, prompt),
             "elements": _controls(review, prompt),
         },
-        _fixed_context((escape(prompt.accepts),)),
+        {**_fixed_context((escape(prompt.accepts),)), "block_id": ids.HOW_TO_ANSWER_BLOCK},
     ]
     text = f"{step}{escape(prompt.text)}"
     room = MAX_BLOCKS - len(blocks) - len(tail)
@@ -130,17 +130,10 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     return messages
 
 
-def closed_question_messages(review: Review, prompt: Prompt, note: str) -> list[Message]:
-    """The question as `question_messages` posted it, without its buttons and menus and how to answer, and
-    `note` (mrkdwn, escaped) at its end: what replaces it once it is answered."""
-    messages = question_messages(review, prompt)
-    how_to_answer = _fixed_context((escape(prompt.accepts),))
-    closed = [
-        Message(m.text, [b for b in m.blocks if b.get("type") != "actions" and b is not how_to_answer])
-        for m in messages
-    ]
-    closed[-1].blocks.append(context_dict(note))
-    return closed
+def round_status_block(status: str) -> dict[str, Any]:
+    """The question's line of what it has gathered so far (mrkdwn), found again by its block id when it
+    changes (`Presenter.refresh_round`)."""
+    return {**context_dict(status), "block_id": ids.ROUND_STATUS_BLOCK}
 
 
 def question_block_id(review: Review, prompt: Prompt) -> str:
