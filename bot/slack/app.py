@@ -34,6 +34,7 @@ from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import DedupeDeliveries, receipt_key
 from bot.slack.requestlog import LoggedApp, note
+from bot.web.links import report_link
 from flows.service import ReviewService
 
 log = logging.getLogger("outsource_review.slack")
@@ -92,7 +93,13 @@ def create_app(
     app.middleware(CompleteRequests())
     app.middleware(DedupeDeliveries(service.store))
     outbox = getattr(service.store, "outbox", None)  # a SqlReviewStore's: where its messages wait
-    presenter = Presenter(service, wake=wake, problems=outbox.problems if outbox is not None else None)
+    presenter = Presenter(
+        service,
+        wake=wake,
+        problems=outbox.problems if outbox is not None else None,
+        report_link=lambda review: report_link(settings, review),
+        shortlist_top=settings.shortlist_top,
+    )
     # Bolt tries listeners in the order they were added, building each one's arguments to match it: thread
     # replies, the bulk of the traffic, come first (the kinds never overlap, so the order changes nothing else).
     for listeners in (events, actions, commands, views, checkin):

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.blocks.question import kickoff_message, question_messages
-from bot.slack.blocks.report import report_messages
+from bot.slack.blocks.report import shortlist_messages
 from bot.slack.effects import POSTED, THREAD, slack_time
 from bot.slack.failures import fix_for
 from bot.slack.outgoing import Mail
@@ -24,6 +24,7 @@ from bot.slack.report_uploads import REPORT_CHART, REPORT_FILE
 from bot.slack.requestlog import note
 from bot.slack.text import escape, mention, question_ref, question_token, slack_text
 from bot.slack.views import quick
+from flows.advice import TOP
 from flows.model import Review
 from flows.ports import THREAD as IN_THREAD
 from flows.ports import Outgoing
@@ -40,11 +41,16 @@ class Presenter:
         access: Access | None = None,
         wake: Callable[[], object] | None = None,
         problems: Callable[[str], Sequence[Problem]] | None = None,
+        report_link: Callable[[Review], str | None] | None = None,
+        shortlist_top: int = TOP,
     ):
         self.service = service
         self.access = access or Access()
         self._wake = wake  # tells the delivery threads that rows were written
         self._problems = problems  # a review's messages Slack refused for good (the outbox's failed rows)
+        # The address of a review's report page (bot.web.links.report_link), None without a PUBLIC_URL.
+        self._report_link = report_link
+        self.shortlist_top = shortlist_top
 
     def wake(self) -> None:
         if self._wake is not None:
@@ -293,16 +299,21 @@ class Presenter:
             )
         return True
 
+    def report_link(self, review: Review) -> str | None:
+        return self._report_link(review) if self._report_link is not None else None
+
     def post_report(self, mail: Mail, review: Review) -> bool:
-        """The shortlist in the channel, then the chart and the full report as a Markdown file (drawn when
-        they are delivered); False when the report is not ready."""
+        """The shortlist in one message in the channel, with a button to the report page (or, without a
+        PUBLIC_URL, a word that the full report is in the thread), then the chart and the full report as a
+        Markdown file in the thread (drawn when they are delivered); False when the report is not ready."""
         try:
             report = self.service.full_report(review)
         except ValueError:
             return False
         if not review.channel_id:
             return False
-        for message in report_messages(review, report):
+        link = self.report_link(review)
+        for message in shortlist_messages(review, report, top=self.shortlist_top, link=link):
             mail.post(review.channel_id, in_thread=False, **message.as_kwargs())
         if report.shortlist:
             mail.add(
