@@ -95,7 +95,7 @@ def test_help_is_the_http_response(slack: Slack) -> None:
     status, body, _ = talk.command("help")
     assert status == 200
     text = body_text(body)
-    for sub in ("status", "list", "report", "export", "cancel", "reopen"):
+    for sub in ("status", "list", "report", "export", "cancel", "reopen", "unshare"):
         assert f"`/outsource-review {sub}" in text or f"`{sub}`" in text, sub
     assert "Q3 review" in text  # how to start one
 
