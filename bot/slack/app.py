@@ -97,7 +97,8 @@ def create_app(
         service,
         wake=wake,
         problems=outbox.problems if outbox is not None else None,
-        report_link=lambda review: report_link(settings, review),
+        # Socket Mode serves no pages (no HTTP server): the Markdown file in the thread stands in.
+        report_link=None if socket_mode else lambda review: report_link(settings, review),
         shortlist_top=settings.shortlist_top,
     )
     # Bolt tries listeners in the order they were added, building each one's arguments to match it: thread
