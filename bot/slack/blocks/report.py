@@ -33,8 +33,9 @@ from flows.report import Report
 
 KEPT_IN_MESSAGE = 5  # processes kept in-house named in the channel's message, the others counted
 THREAD_STANDS_IN = "The full report is in the review's thread (the Markdown file)."
-# With at most MAX_TOP tasks (SHORTLIST_TOP's bound in bot/config.py) and KEPT_IN_MESSAGE exclusions named, each line cut at LINE_LIMIT characters, the
-# message holds about 20 lines of at most 1,000 characters: two messages of Slack's 12,000 at the very worst.
+# With at most MAX_TOP tasks (SHORTLIST_TOP's bound in bot/config.py) and KEPT_IN_MESSAGE exclusions named, each
+# line cut at LINE_LIMIT characters, the message holds about 20 lines of at most 1,000 characters: within two
+# messages of Slack's 12,000 at the very worst (tests/slack/test_report_advice.py tries the longest names).
 MAX_TOP = 10
 LINE_LIMIT = 1000
 
@@ -102,8 +103,8 @@ def shortlist_messages(
     review: Review, report: Report, *, top: int = TOP, link: str | None = None
 ) -> list[Message]:
     """The report in the channel: the advice for the first `top` tasks, what else there is, and the way to it
-    (a button to `link`, the report page; without one, the thread's Markdown file). One message, two at most
-    (`MAX_MESSAGES`) when names are long enough to fill one; whatever the review's size."""
+    (a button to `link`, the report page; without one, the thread's Markdown file). One message whatever the
+    review's size; two at most when the names are long enough to fill one."""
     top = max(1, min(top, MAX_TOP))
     title = review.title or report.review or "Outsource review"
     blocks: list[Block | dict[str, Any]] = [HeaderBlock(text=shorten(f"Shortlist: {title}", 150))]
