@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     report_link_secret: str | None = Field(default=None, repr=False)
     report_link_days: int = Field(default=30, ge=1, le=3650)
+    # How many of the ranked tasks the shortlist message in the channel names (the rest are in the report).
+    shortlist_top: int = Field(default=5, ge=1, le=10)
 
     @field_validator("database_url", "report_link_secret", mode="before")
     @classmethod

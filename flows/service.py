@@ -632,6 +632,20 @@ class ReviewService:
         previous = self.load(previous_id, review.team_id)
         return compare(build_report(previous), build_report(review))
 
+    def with_earlier_versions(self, review: Review) -> list[Review]:
+        """The review, then the version it was re-run from, and so on back to the first (those still saved)."""
+        chain, seen = [review], {review.id}
+        previous_id = previous_version_id(review)
+        while previous_id is not None and previous_id not in seen:
+            try:
+                previous = self.load(previous_id, review.team_id)
+            except ReviewNotFound:
+                break
+            chain.append(previous)
+            seen.add(previous_id)
+            previous_id = previous_version_id(previous)
+        return chain
+
     def report_ready(self, review: Review) -> bool:
         """Whether the report can be shown: from step 7 on (every candidate rated), or a cancelled review's.
         Before, a review with no process listed yet would give an empty "report"."""

@@ -34,6 +34,7 @@ from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import DedupeDeliveries, receipt_key
 from bot.slack.requestlog import LoggedApp, note
+from bot.web.links import report_link
 from flows.service import ReviewService
 
 log = logging.getLogger("outsource_review.slack")
@@ -97,6 +98,9 @@ def create_app(
         wake=wake,
         problems=outbox.problems if outbox is not None else None,
         problems_of=outbox.problems_of if outbox is not None else None,
+        # Socket Mode serves no pages (no HTTP server): the Markdown file in the thread stands in.
+        report_link=None if socket_mode else lambda review: report_link(settings, review),
+        shortlist_top=settings.shortlist_top,
     )
     # Bolt tries listeners in the order they were added, building each one's arguments to match it: thread
     # replies, the bulk of the traffic, come first (the kinds never overlap, so the order changes nothing else).

@@ -9,6 +9,7 @@ OPEN_WEIGHTS = "open_weights"
 NUDGE = "nudge"  # reminds the participants who have not rated yet
 RATERS = "raters"  # the kickoff's people picker: who rates in step 6 (its block id: "<review id>:raters")
 HOME_OPEN_REVIEW = "home_open_review"  # link button on App Home (acked, nothing else)
+OPEN_REPORT = "open_report_page"  # link button to the report page, under the shortlist (acked, nothing else)
 
 RATINGS_VIEW = "ratings_view"
 LIST_VIEW = "list_view"
@@ -38,5 +39,6 @@ ACTION_IDS = (
     NUDGE,
     RATERS,
     HOME_OPEN_REVIEW,
+    OPEN_REPORT,
 )
 VIEW_IDS = (RATINGS_VIEW, LIST_VIEW, WEIGHTS_VIEW, CHECKIN_VIEW)

@@ -21,7 +21,7 @@ from bot.slack.blocks.question import (
     question_messages,
     round_status_block,
 )
-from bot.slack.blocks.report import report_messages
+from bot.slack.blocks.report import shortlist_messages
 from bot.slack.effects import POSTED, THREAD, slack_time
 from bot.slack.failures import fix_for
 from bot.slack.ids import ROUND_STATUS_BLOCK
@@ -30,6 +30,7 @@ from bot.slack.report_uploads import REPORT_CHART, REPORT_FILE
 from bot.slack.requestlog import note
 from bot.slack.text import escape, mention, question_ref, question_token, slack_text
 from bot.slack.views import checking
+from flows.advice import TOP
 from flows.keys import question_of
 from flows.model import Review
 from flows.people import people
@@ -50,12 +51,17 @@ class Presenter:
         wake: Callable[[], object] | None = None,
         problems: Callable[[str], Sequence[Problem]] | None = None,
         problems_of: Callable[[Sequence[str]], Mapping[str, Sequence[Problem]]] | None = None,
+        report_link: Callable[[Review], str | None] | None = None,
+        shortlist_top: int = TOP,
     ):
         self.service = service
         self.access = access or Access()
         self._wake = wake  # tells the delivery threads that rows were written
         self._problems = problems  # a review's messages Slack refused for good (the outbox's failed rows)
         self._problems_of = problems_of  # the same for many reviews, in one query
+        # The address of a review's report page (bot.web.links.report_link), None without a PUBLIC_URL.
+        self._report_link = report_link
+        self.shortlist_top = shortlist_top
 
     def wake(self) -> None:
         if self._wake is not None:
@@ -335,16 +341,21 @@ class Presenter:
         note = f"✓ Answered by {mention(user)}." if answered else "✓ Closed."
         mail.edit_question(before.channel_id, edition, close=note)
 
+    def report_link(self, review: Review) -> str | None:
+        return self._report_link(review) if self._report_link is not None else None
+
     def post_report(self, mail: Mail, review: Review) -> bool:
-        """The shortlist in the channel, then the chart and the full report as a Markdown file (drawn when
-        they are delivered); False when the report is not ready."""
+        """The shortlist in one message in the channel, with a button to the report page (or, without a
+        PUBLIC_URL, a word that the full report is in the thread), then the chart and the full report as a
+        Markdown file in the thread (drawn when they are delivered); False when the report is not ready."""
         try:
             report = self.service.full_report(review)
         except ValueError:
             return False
         if not review.channel_id:
             return False
-        for message in report_messages(review, report):
+        link = self.report_link(review)
+        for message in shortlist_messages(review, report, top=self.shortlist_top, link=link):
             mail.post(review.channel_id, in_thread=False, **message.as_kwargs())
         if report.shortlist:
             mail.add(

@@ -34,7 +34,7 @@ CHECKIN_CHART = "checkin.chart"
 UPLOADS = (REPORT_CHART, REPORT_FILE, CHECKIN_CHART)
 CHART_COMMENT = (
     "Benefits against risk for the shortlist: bigger points score higher, "
-    "orange ranks are fragile (see *How stable is this ranking?*)."
+    "orange ranks are fragile (see *How stable is this ranking?* in the full report)."
 )
 
 

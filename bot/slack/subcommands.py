@@ -17,6 +17,7 @@ SUBCOMMANDS = (
     "answers",
     "rerun",
     "diff",
+    "unshare",
 )
 
 

@@ -1,8 +1,8 @@
 """4. Review size: the report of 12, 100, 300 and 1,000 processes with 10 raters each.
 
 Timed, per size, as the bot does it when a review finishes: the decision (`build_report`: sift, scores,
-sensitivity and stability), the ledger of who excluded what, the Markdown file, and the Slack report messages
-(built with slack_sdk's models and turned into the JSON that is posted). Sizes are measured round-robin, so
+sensitivity and stability), the ledger of who excluded what, the Markdown file, and the Slack shortlist message
+(built with slack_sdk's models and turned into the JSON that is posted; one message at any size). Sizes are measured round-robin, so
 the machine's drift hits them alike. Every message is checked against Block Kit's limits (the fake Web API's
 checks: 50 blocks, 3,000 characters a section, 150 a header) and our own 12,000 characters of text a message.
 """
@@ -17,7 +17,7 @@ import statistics
 import time
 from typing import Any
 
-from bot.slack.blocks.report import report_messages
+from bot.slack.blocks.report import shortlist_messages
 from bot.slack.text import MESSAGE_TEXT_LIMIT
 from flows.interview import build_report
 from flows.ledger import build_ledger, reconsiderations
@@ -55,7 +55,7 @@ def report_parts(review: Review, history: list[AnswerRecord]) -> dict[str, float
     render_markdown(report)
     took["markdown"] = time.perf_counter() - start
     start = time.perf_counter()
-    for message in report_messages(review, report):
+    for message in shortlist_messages(review, report):
         json.dumps(message.as_kwargs())
     took["slack"] = time.perf_counter() - start
     took["total"] = sum(took.values())
@@ -64,7 +64,7 @@ def report_parts(review: Review, history: list[AnswerRecord]) -> dict[str, float
 
 def message_sizes(review: Review) -> dict[str, Any]:
     report = build_report(review)
-    messages = report_messages(review, report)
+    messages = shortlist_messages(review, report)
     largest_blocks = largest_chars = largest_section = 0
     problems: list[str] = []
     for message in messages:

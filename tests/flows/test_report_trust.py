@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.blocks.report import report_messages
+from bot.slack.blocks.report import shortlist_messages
 from bot.terminal import Console, chat
+from bot.web.page import render_page
 from flows.advice import swap_words
 from flows.decision import decide
 from flows.interview import K_WEIGHTS, current_prompt
 from flows.method import FACTOR_IDS
-from flows.model import Review, ReviewInput
+from flows.model import Review, ReviewInput, utcnow
 from flows.prompts import rank_order_centroid
 from flows.render import WEIGHTS_HOW, render_csv, render_json, render_markdown, to_json_dict
 from flows.report import Report
@@ -52,8 +53,14 @@ def disputed(weights_source: str = "default", **weights: float) -> Report:
 
 
 def slack_text(report: Report) -> str:
+    """Everything the shortlist message in the channel shows."""
     review = Review(title=report.review, facilitator="U0FAC")
-    return "\n".join(json.dumps(m.blocks, ensure_ascii=False) for m in report_messages(review, report))
+    return "\n".join(json.dumps(m.blocks, ensure_ascii=False) for m in shortlist_messages(review, report))
+
+
+def page_text(report: Report) -> str:
+    """The full report page (where Slack's shortlist message leads)."""
+    return render_page(report, chart_url=None, made_at=utcnow())
 
 
 # ---------------------------------------------------------------- spread and disagreement
@@ -83,11 +90,14 @@ def test_markdown_shows_the_spread_and_the_disagreement() -> None:
     assert "| Blog writing |" in text and "| discuss |" in text
 
 
-def test_slack_shows_the_spread_and_the_disagreement() -> None:
-    text = slack_text(disputed())
-    assert "Spread (lowest–highest): risk 1–4 (disagreement)" in text
-    assert "Disagreement on risk: alice said 1, bob said 4" in text
-    assert "*discuss*" in text
+def test_slack_sends_the_disagreement_to_be_talked_through_and_the_page_shows_the_spread() -> None:
+    report = disputed()
+    text = slack_text(report)
+    assert "*Discuss first*\\n• Blog writing (rank 1)" in text
+    assert "Raters disagree on risk (alice said 1, bob said 4)" in text
+    page = page_text(report)  # where the shortlist message's button leads
+    assert "Raters disagree on risk (alice said 1, bob said 4)" in page
+    assert "risk 1–4 (disagreement)" in page
 
 
 # ---------------------------------------------------------------- weights and how they were set
@@ -113,7 +123,7 @@ def test_every_renderer_states_the_weights_and_how_they_were_set(source: str) ->
 # ---------------------------------------------------------------- sensitivity and stability in the output
 
 
-def test_sensitivity_and_stability_in_json_markdown_and_slack() -> None:
+def test_sensitivity_and_stability_in_json_markdown_and_the_page() -> None:
     report = disputed()
     data = to_json_dict(report)
     (pair,) = data["sensitivity"]
@@ -128,10 +138,10 @@ def test_sensitivity_and_stability_in_json_markdown_and_slack() -> None:
     assert "## How stable is this ranking?" in text
     assert f"- {report.sensitivity[0].text}." in text
     assert "| rank | process | score | discuss | rank stability |" in text
-    slack = slack_text(report)
-    assert "How stable is this ranking?" in slack and swap_words(report.sensitivity[0]) in slack
-    assert report.sensitivity[0].text not in slack  # the arithmetic is in the report file
-    assert "Rank stability: " in slack
+    page = page_text(report)
+    assert "How stable is this ranking?" in page and swap_words(report.sensitivity[0]) in page
+    slack = slack_text(report)  # the channel's message only says where the full report is
+    assert report.sensitivity[0].text not in slack and swap_words(report.sensitivity[0]) not in slack
 
 
 def test_the_contracts_keys_keep_their_meaning() -> None:

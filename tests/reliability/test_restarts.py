@@ -14,6 +14,7 @@ from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import Bot, start_bot, stop_bot, wait_delivered
 from tests.support.chat import ALICE, BOB, Chat, last_question
+from tests.support.conversation import report_files
 from tests.support.fake_slack import Call, SlackError
 
 pytestmark = pytest.mark.slow  # a real `outsource-review serve` process
@@ -105,7 +106,10 @@ def test_killed_at_each_step_the_review_goes_on_where_it_was(
         assert len(chat.history()) == chat.replies
         assert "Finished" in kickoff(chat, fake_slack)
         shortlist = "\n".join(c.all_text() for c in calls if c.method == "chat.postMessage")
-        assert "Blog writing" in shortlist and "organic sessions per month" in shortlist
+        assert "Blog writing (rank" in shortlist
+        # The metric given before the restart is in the full report, the Markdown file in the thread.
+        (markdown,) = report_files(fake_slack, chat.channel)
+        assert "organic sessions per month" in markdown and "leads per month" in markdown
         assert "Finished" in home_of(chat, fake_slack)
     finally:
         stop_bot(chat.bot)

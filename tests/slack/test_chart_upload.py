@@ -42,13 +42,17 @@ def test_the_chart_is_uploaded_with_the_shortlist(bot: Bot, fake_slack: FakeSlac
     uploads = fake_slack.calls("files.completeUploadExternal")
     assert shortlist and uploads and shortlist[-1].seq < uploads[0].seq
 
-    # the shortlist itself says how stable it is and how far apart the raters were
-    text = "\n".join(c.all_text() for c in shortlist)
-    assert "How stable is this ranking?" in text
-    assert "SEO audits would move above Blog writing if " in text and " overtakes " not in text
-    assert "Rank stability: " in text
-    assert "Spread (lowest–highest): risk 1–2" in text
-    assert "Weights used, set by the facilitator: " in text
+    # the shortlist message names the weights; the report file the chart points to says how stable the ranking
+    # is and how far apart the raters were
+    assert [c.text for c in shortlist] == ["Shortlist: Q3 review"]
+    assert "Weights used, set by the facilitator: " in shortlist[0].all_text()
+    assert "*How stable is this ranking?* in the full report" in str(chart.initial_comment)
+    markdown, _, details = files[-1].content.decode().partition("## Details")
+    assert "## How stable is this ranking?" in markdown
+    assert "SEO audits would move above Blog writing if " in markdown and " overtakes " not in markdown
+    assert "SEO audits overtakes Blog writing if " in details  # the arithmetic, after the words
+    assert "(rank 1): stable" in markdown or "(rank 1): fragile" in markdown
+    assert "- Spread of ratings (lowest–highest): risk 1–2" in markdown
 
 
 def test_export_png_uploads_the_chart_again(bot: Bot, fake_slack: FakeSlack) -> None:

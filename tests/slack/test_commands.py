@@ -95,7 +95,7 @@ def test_help_is_the_http_response(slack: Slack) -> None:
     status, body, _ = talk.command("help")
     assert status == 200
     text = body_text(body)
-    for sub in ("status", "list", "report", "export", "cancel", "reopen"):
+    for sub in ("status", "list", "report", "export", "cancel", "reopen", "unshare"):
         assert f"`/outsource-review {sub}" in text or f"`{sub}`" in text, sub
     assert "Q3 review" in text  # how to start one
 
@@ -269,16 +269,21 @@ def test_report_posts_the_shortlist_to_the_channel(slack: Slack) -> None:
     talk = rated_review(slack, "Ready")
     _, _, calls = talk.command("report")
     assert not responses(calls)
-    posted = [c for c in calls if c.method == "chat.postMessage"]
-    assert posted and all(c["channel"] == talk.channel and not c.get("thread_ts") for c in posted)
-    text = "\n".join(c.all_text() for c in posted)
-    assert "Shortlist: Ready" in text and "1. Blog writing" in text and "2. SEO audits" in text
+    (posted,) = [c for c in calls if c.method == "chat.postMessage"]
+    assert posted["channel"] == talk.channel and not posted.get("thread_ts")
+    text = posted.all_text()
+    assert "Shortlist: Ready" in text and "SEO audits (rank 2)" in text
     assert "*Outsource first*\n• Blog writing (rank 1): big benefits, low risk" in text
-    assert "Why: big benefits, low risk" in text and "Why: risk 2" not in text  # words, not arithmetic
+    assert "risk 2" not in text  # words, not arithmetic
+    assert "The full report is in the review's thread" in text
     # The whole report as a Markdown file, in the review's thread.
     markdown = wait_for_file(slack.fake, talk.channel)
     assert markdown.filename == "ready.md" and markdown.thread_ts == talk.thread_ts
-    assert markdown.content.decode().startswith("# Ready")
+    content = markdown.content.decode()
+    assert (
+        content.startswith("# Ready") and "### 1. Blog writing" in content and "### 2. SEO audits" in content
+    )
+    assert "- Why: big benefits, low risk" in content
     assert not failed(calls)
     # The interview goes on: the metrics question is still open.
     assert talk.review().state is Stage.METRICS

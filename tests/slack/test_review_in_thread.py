@@ -82,18 +82,26 @@ def test_a_whole_review_by_typed_replies(bot_either_way: Bot, fake_slack: FakeSl
     (question,) = [c for c in closing if c.method == "chat.postMessage"]
     assert "Task 2 of 2" in question.all_text() and "SEO audits" in question.all_text()
 
-    # The shortlist went to the channel (not the thread), with reasons, and the Markdown file was uploaded.
+    # The shortlist went to the channel (not the thread) in one message, in words, and says where the rest is.
     posted = [c for c in calls if c.method == "chat.postMessage" and not c.get("thread_ts")]
-    text = "\n".join(c.all_text() for c in posted)
-    assert "1. Blog writing" in text and "2. SEO audits" in text
-    assert "Disagreement on benefits" not in text  # 4 vs 5 is no disagreement
+    assert [c.text for c in posted] == ["Shortlist: Q3 review"]
+    text = posted[0].all_text()
+    assert "Blog writing (rank 1)" in text and "SEO audits (rank 2)" in text
+    assert "Raters disagree" not in text  # 4 vs 5 is no disagreement
     assert "Brand strategy: gives a competitive advantage" in text
-    assert "Key account calls: regular face-to-face customer contact" in text
-    assert "Website relaunch: still in progress" in text
-    assert "Paid search ads: not a candidate" in text
-    assert "Writing blog posts → Blog writing" in text
+    assert "The full report is in the review's thread" in text  # no PUBLIC_URL: the file stands in
+    # The Markdown file in the thread has the whole report: every task with its reasons, every exclusion.
     markdown = wait_for_file(fake_slack, p.CHANNEL_ID, ".md")
-    assert markdown.content.decode().startswith("# Q3 review")
+    assert markdown.thread_ts == thread
+    report = markdown.content.decode()
+    assert report.startswith("# Q3 review")
+    assert "### 1. Blog writing" in report and "### 2. SEO audits" in report
+    assert "Disagreement on benefits" not in report
+    assert "- Brand strategy: gives a competitive advantage" in report
+    assert "- Key account calls: regular face-to-face customer contact" in report
+    assert "- Website relaunch: still in progress" in report
+    assert "- Paid search ads: not a candidate" in report
+    assert "- Writing blog posts → Blog writing" in report
 
     # Every answer is stored with its author; Bob's answer counts like anyone's.
     store, review = stored_review(bot, thread)

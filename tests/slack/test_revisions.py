@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import Bot
-from tests.support.conversation import BOB, REPLIES, Conversation, last_question
+from tests.support.conversation import BOB, REPLIES, Conversation, last_question, report_files
 from tests.support.fake_slack import Call
 
 
@@ -34,8 +34,11 @@ def said(calls: list[Call]) -> str:
 def test_reconsider_after_reopening_and_the_ledger_in_the_report(bot: Bot, fake_slack: FakeSlack) -> None:
     talk = Conversation(bot, fake_slack)
     finish_review(talk)
+    # The shortlist message names what was kept in-house; the Markdown file in the thread says who decided it.
     report = said([c for c in fake_slack.calls("chat.postMessage") if not c.get("thread_ts")])
-    assert f"Brand strategy: gives a competitive advantage (by <@{p.USER_ID}>)" in report
+    assert "Brand strategy: gives a competitive advantage (step 3, keep in-house)" in report
+    (markdown,) = report_files(fake_slack, talk.channel)
+    assert "| Brand strategy | 3 | gives a competitive advantage | u0alice |" in markdown
 
     _, body, calls = talk.command("answers")
     assert "1. the kind of organisation → ecommerce" in body + said(calls)
@@ -55,9 +58,16 @@ def test_reconsider_after_reopening_and_the_ledger_in_the_report(bot: Bot, fake_
     talk.say("2 2 2 2 2 2")
     talk.say("done")
     calls = talk.say("done")  # its metrics: the review finishes and the shortlist is posted again
-    posted = said([c for c in calls if c.method == "chat.postMessage" and not c.get("thread_ts")])
-    assert "Brand strategy" in posted and "Reconsidered" in posted
-    assert f"Brand strategy was reconsidered by <@{p.USER_ID}> (was excluded at step 3); now ranked" in posted
+    posted = [c for c in calls if c.method == "chat.postMessage" and not c.get("thread_ts")]
+    assert [c.text for c in posted] == ["Shortlist: Q3 review"]
+    assert "Brand strategy (rank" in said(posted)  # ranked now, in the advice
+    markdown = report_files(fake_slack, talk.channel, count=2)[-1]
+    assert "## Reconsidered" in markdown
+    assert (
+        "- Brand strategy (was excluded at step 3: gives a competitive advantage) was reconsidered by u0alice"
+        in markdown
+    )
+    assert "; now ranked" in markdown
 
 
 def test_a_new_version_and_what_changed(bot: Bot, fake_slack: FakeSlack) -> None:

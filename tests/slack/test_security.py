@@ -14,12 +14,15 @@ from tests.support.conversation import (
     Slack,
     ephemerals,
     mrkdwn_texts,
+    report_button,
     review_replies,
     shared_bot,
+    shortlist_posts,
     wait_for_file,
 )
 
-slack = shared_bot("security")
+PUBLIC_URL = "https://reports.example.org"
+slack = shared_bot("security", PUBLIC_URL=PUBLIC_URL)
 
 BAD = [Signing.FORGED, Signing.STALE, Signing.UNSIGNED, Signing.TAMPERED]
 # Slack's special mentions and links, as someone might type them into a process name or a title.
@@ -117,14 +120,22 @@ def test_mentions_and_links_in_user_text_are_never_live(slack: Slack) -> None:
     for raw in NASTY:
         assert raw not in everything, raw
 
-    # ...and every name was shown, escaped: in the questions, the kickoff, the report and App Home.
+    # ...and every name was shown, escaped: in the questions, the kickoff, the shortlist, the report page and
+    # App Home.
     asked = "\n".join(t for c in questions for t in mrkdwn_texts(c))
     kickoff = [c for c in seen if c.method == "chat.update" and c["ts"] == thread][-1]
-    report = [c for c in seen if c.method == "chat.postMessage" and c.text.startswith("Shortlist:")]
-    shortlist = "\n".join(t for c in report for t in mrkdwn_texts(c))
+    report = shortlist_posts(seen, talk.channel)
+    assert len(report) == 1
+    shortlist = "\n".join(mrkdwn_texts(report[0]))
+    link = report_button(report[0])
+    assert link is not None and link.startswith(f"{PUBLIC_URL}/report/")
+    page = slack.bot.slack.get(link.removeprefix(PUBLIC_URL))
+    assert page.status == 200
     for name in PROCESSES:
         assert escaped(name) in asked, name
-        assert escaped(name) in shortlist, name
+        assert escaped(name) in page.text, name
+        assert name not in page.text, name
+    assert sum(escaped(name) in shortlist for name in PROCESSES) == 5  # the first five; the page has all
     assert escaped(title) in kickoff.text
     assert escaped(title) in "\n".join(mrkdwn_texts(home))
     assert escaped(title) in status and escaped(title) in listed

@@ -27,6 +27,7 @@ from bot.slack.app import create_app
 from bot.slack.delivery import start_delivery
 from bot.slack.requestlog import Redact
 from bot.slack.run import build_wsgi
+from bot.web.routes import report_pages
 from bot.wiring import open_service
 from tests.support.fake_slack import FakeSlack
 from tests.support.signed import USER_AGENT, Reply, SignedClient
@@ -241,7 +242,10 @@ def start_app(fake: FakeSlack, workdir: Path, database_url: str, name: str = "bo
             engine.dispose()
 
     client = InProcessClient(
-        build_wsgi(app, settings.slack_signing_secret, delivery.outbox.backlog), SIGNING_SECRET
+        build_wsgi(
+            app, settings.slack_signing_secret, delivery.outbox.backlog, report_pages(settings, service)
+        ),
+        SIGNING_SECRET,
     )
     client.response_url = fake.response_url
     client.settle = lambda: delivery.drain(SETTLE_SECONDS)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.slack.ids import OPEN_REPORT
 from flows.model import Review
 from storage.db import make_engine
 from storage.repository import SqlReviewStore
@@ -261,6 +262,20 @@ def wait_for_file(fake: FakeSlack, channel: str, suffix: str = ".md", timeout: f
     return found[0]
 
 
+def report_files(fake: FakeSlack, channel: str, count: int = 1, timeout: float = 20.0) -> list[str]:
+    """The Markdown reports uploaded to `channel`, oldest first, once there are at least `count` of them."""
+    found: list[UploadedFile] = []
+
+    def uploaded() -> bool:
+        found[:] = [
+            f for f in fake.uploaded_files() if f.channel_id == channel and f.filename.endswith(".md")
+        ]
+        return len(found) >= count
+
+    fake.wait_until(uploaded, timeout)
+    return [f.content.decode() for f in found]
+
+
 def last_question(calls: list[Call]) -> Call:
     questions = [c for c in calls if c.method == "chat.postMessage" and c.get("thread_ts")]
     assert questions, f"no question posted: {calls}"
@@ -289,6 +304,27 @@ def in_channel(calls: list[Call], channel: str) -> list[Call]:
 def failed(calls: list[Call]) -> list[Call]:
     """Calls Slack refused: the bot logs these and moves on, so a test must look for them."""
     return [c for c in calls if not c.ok]
+
+
+def report_button(call: Call) -> str | None:
+    """The address of the shortlist message's button to the full report page, or None when it has none."""
+    for block in call.blocks:
+        for element in block.get("elements") or () if block.get("type") == "actions" else ():
+            if element.get("action_id") == OPEN_REPORT:
+                return str(element["url"])
+    return None
+
+
+def shortlist_posts(calls: list[Call], channel: str) -> list[Call]:
+    """The report's messages at the top of `channel` (not in a thread)."""
+    return [
+        c
+        for c in calls
+        if c.method == "chat.postMessage"
+        and c.get("channel") == channel
+        and not c.get("thread_ts")
+        and c.text.startswith("Shortlist:")
+    ]
 
 
 def blocks_json(call: Call) -> str:

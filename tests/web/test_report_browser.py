@@ -20,25 +20,16 @@ from bot.web.links import report_link
 from flows.model import Review
 from flows.service import ReviewService
 from tests.support import FakeSlack
+from tests.support.browser import chromium, errors, skip_without_chromium
 from tests.support.report_pages import HOSTILE, HOSTILE_RATER, PUBLIC_URL, link_settings, serving
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 README_PICTURE = ROOT / "docs" / "images" / "report-page.png"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 WIDTH, HEIGHT = 1280, 1900
 
-webdriver = pytest.importorskip(
-    "selenium.webdriver", reason="selenium is not installed (the dev extra has it)"
-)
-if CHROMIUM is None or CHROMEDRIVER is None:
-    pytest.skip(
-        "chromium and chromedriver are not installed: apt-get install chromium chromium-driver "
-        "(.ci/run does) to run the browser tests",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -46,18 +37,8 @@ from selenium.webdriver.common.by import By  # noqa: E402
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(argument)
-    options.add_argument(f"--window-size={WIDTH},{HEIGHT}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(60)
-    try:
+    with chromium(WIDTH, HEIGHT) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def open_page(driver: Any, base: str, review: Review) -> None:
@@ -72,10 +53,6 @@ def open_page(driver: Any, base: str, review: Review) -> None:
 def column(driver: Any, number: int) -> list[str]:
     cells = driver.find_elements(By.CSS_SELECTOR, f"#ranked tbody td:nth-child({number})")
     return [cell.text for cell in cells]
-
-
-def errors(driver: Any) -> list[dict[str, Any]]:
-    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 def test_the_demo_page_in_chromium(

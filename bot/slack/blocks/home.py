@@ -64,6 +64,7 @@ HELP_TEXT = (
     "• `/outsource-review checkin`: record this month's metric values; early warnings go in the thread\n"
     "• `/outsource-review answers`: the answers so far, numbered; `change N` in the thread reopens one\n"
     "• `/outsource-review rerun` / `diff`: a new version of a finished review, and what changed\n"
+    "• `/outsource-review unshare`: the links to the report page stop working (facilitator only)\n"
     "In the thread, reply to each question as it says; `back`, `skip` and `help` always work. "
     "The facilitator can also write `reconsider NAME` (bring back an excluded process) and "
     "`weights risk 2` or `weights rank benefits risk ...`, and `raters @ana @ben` (who rates: each round then "

@@ -1,6 +1,11 @@
-"""The shortlist posted to the channel: the advice in words (outsource first, discuss first, kept in-house), the
-ranked tasks with their reasons, then what was left off, merged or reconsidered, split into as many messages as
-Block Kit's limits need."""
+"""The shortlist posted to the channel: one message whatever the review's size (issue 19, item 3).
+
+It opens with the advice in words for the first few tasks (outsource first, discuss first, kept in-house), then
+counts what else the report holds and points to it: a button to the full report page when the bot has a public
+address (`bot.web.links.report_link`), else the Markdown file uploaded in the review's thread. Every ranked task
+with its reasons, spread and stability, and every exclusion with its step, reasons and who, are in the page and
+the file, not in the channel.
+"""
 
 from __future__ import annotations
 
@@ -8,150 +13,132 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
 
-from bot.slack.blocks.parts import Message, as_dicts, chunk_lines, context, context_dict, pack, section_dict
-from bot.slack.text import escape, mention, shorten
+from bot.slack.blocks.parts import Message, as_dicts, chunk_lines, context, pack, section_dict
+from bot.slack.ids import OPEN_REPORT
+from bot.slack.text import SECTION_LIMIT, escape, mention, shorten
 from flows.advice import (
     KEPT_SHOWN,
+    TOP,
     advise,
     counts_summary,
     discuss_words,
     kept_words,
-    reasons,
     reasons_text,
-    stability_words,
-    swap_words,
 )
-from flows.method import REASON_LABELS
 from flows.model import Review
-from flows.render import (
-    disagreement_text,
-    plain_number,
-    sentence_case,
-    shown_score,
-    spread_text,
-    step_title,
-    weights_how,
-    weights_used,
-)
-from flows.report import RankedTask, Report
+from flows.render import sentence_case, weights_how, weights_used
+from flows.report import Report
+
+KEPT_IN_MESSAGE = 5  # processes kept in-house named in the channel's message, the others counted
+THREAD_STANDS_IN = "The full report is in the review's thread (the Markdown file)."
+# With at most MAX_TOP tasks (SHORTLIST_TOP's bound in bot/config.py) and KEPT_IN_MESSAGE exclusions named, each
+# line cut at LINE_LIMIT characters, the message holds about 20 lines of at most 1,000 characters: within two
+# messages of Slack's 12,000 at the very worst (tests/slack/test_report_advice.py tries the longest names).
+MAX_TOP = 10
+LINE_LIMIT = 1000
 
 
-def task_text(task: RankedTask, report: Report, name: Callable[[str], str] = mention) -> str:
-    flag = " · :speech_balloon: *discuss*" if task.needs_discussion else ""
-    parts = [f"*{task.rank}. {escape(task.process)}*: score *{shown_score(task)}*{flag}"]
-    parts.append(f"Why: {reasons_text(reasons(task, report))}")
-    if task.spread:
-        parts.append(f"Spread (lowest–highest): {spread_text(task)}")
-    for d in task.disagreements:
-        parts.append(disagreement_text(d, lambda raters: ", ".join(map(name, raters))))
-    if task.service_level:
-        parts.append(f"Service level today: {escape(task.service_level)}")
-    for m in task.metrics:
-        parts.append(
-            f"Metric: {escape(m.name)}: baseline {plain_number(m.baseline)} → target {plain_number(m.target)}, "
-            f"early warning at {plain_number(m.warn_at)}"
-        )
-    if task.stability is not None:
-        parts.append(f"Rank stability: {task.stability.label}, {stability_words(task.stability, escape)}")
-    return "\n".join(parts)
+def advice_blocks(
+    report: Report,
+    name: Callable[[str], str] = mention,
+    *,
+    top: int = TOP,
+    kept_shown: int = KEPT_SHOWN,
+    line_limit: int = SECTION_LIMIT,
+) -> list[dict[str, Any]]:
+    """The opening advice for the first `top` tasks: outsource first, discuss first, kept in-house (the first
+    `kept_shown` of them named, the others counted); in words, names escaped, each line cut at
+    `line_limit` characters."""
 
-
-def advice_blocks(report: Report, name: Callable[[str], str] = mention) -> list[dict[str, Any]]:
-    """The opening advice: outsource first, discuss first, kept in-house; in words, names escaped."""
+    def chunks(lines: list[str]) -> list[dict[str, Any]]:
+        return [section_dict(chunk) for chunk in chunk_lines(shorten(line, line_limit) for line in lines)]
 
     def names(raters: Iterable[str]) -> str:
         return ", ".join(map(name, raters))
 
-    advice = advise(report)
+    advice = advise(report, top)
     blocks = []
     if report.shortlist:
         lines = [
             f"• {escape(t.process)} (rank {t.rank}): {reasons_text(t.reasons)}." for t in advice.outsource
         ]
         clear = lines or ["• Nothing is clear yet: talk the tasks below through first."]
-        blocks += [section_dict(chunk) for chunk in chunk_lines(["*Outsource first*", *clear])]
+        blocks += chunks(["*Outsource first*", *clear])
     if advice.discuss:
         lines = [
             f"• {escape(t.process)} (rank {t.rank}): {reasons_text(t.reasons)}. "
             f"{sentence_case(discuss_words(t, escape, names))}."
             for t in advice.discuss
         ]
-        blocks += [section_dict(chunk) for chunk in chunk_lines(["*Discuss first*", *lines])]
+        blocks += chunks(["*Discuss first*", *lines])
     if advice.kept:
-        lines = [f"• {escape(e.process)}: {kept_words(e)}." for e in advice.kept[:KEPT_SHOWN]]
-        if len(advice.kept) > KEPT_SHOWN:
-            lines.append(f"• And {len(advice.kept) - KEPT_SHOWN} more, listed below.")
-        blocks += [section_dict(chunk) for chunk in chunk_lines(["*Kept in-house*", *lines])]
+        lines = [f"• {escape(e.process)}: {kept_words(e)}." for e in advice.kept[:kept_shown]]
+        if len(advice.kept) > kept_shown:
+            lines.append(f"• And {len(advice.kept) - kept_shown} more, in the full report.")
+        blocks += chunks(["*Kept in-house*", *lines])
     return blocks
 
 
-def _sensitivity_blocks(report: Report) -> list[dict[str, Any]]:
-    """How stable is this ranking: one line per adjacent pair, in words, in context blocks (ten lines each)."""
-    if not report.sensitivity:
-        return []
-    lines = [f"{swap_words(p, escape)}." for p in report.sensitivity]
-    heading = "*How stable is this ranking?* What would make two neighbours swap places:"
-    return [section_dict(heading)] + [context_dict(*lines[i : i + 10]) for i in range(0, len(lines), 10)]
+def counts_line(report: Report, top: int) -> str:
+    """What the report holds beyond the message: '250 more ranked, 40 left out at steps 3–5, 10 not candidates
+    (step 2), 3 merged as duplicates.'"""
+    more = max(0, len(report.shortlist) - top)
+    left_out = sum(1 for e in report.excluded if e.step >= 3)
+    not_candidates = sum(1 for e in report.excluded if e.step < 3)
+    merged = sum(len(m.sources) for m in report.merged)
+    parts = [f"{more} more ranked" if more else "no other task ranked"]
+    parts.append(f"{left_out} left out at steps 3–5")
+    if not_candidates:
+        parts.append(
+            f"{not_candidates} not {'a candidate' if not_candidates == 1 else 'candidates'} (step 2)"
+        )
+    if merged:
+        parts.append(f"{merged} merged as {'a duplicate' if merged == 1 else 'duplicates'}")
+    return sentence_case(", ".join(parts)) + "."
 
 
-def report_messages(review: Review, report: Report) -> list[Message]:
-    """The advice, the shortlist, then exclusions by step, then merges: split so no message breaks Block Kit
-    limits. The arithmetic is in the Markdown report and the JSON."""
+def shortlist_messages(
+    review: Review, report: Report, *, top: int = TOP, link: str | None = None
+) -> list[Message]:
+    """The report in the channel: the advice for the first `top` tasks, what else there is, and the way to it
+    (a button to `link`, the report page; without one, the thread's Markdown file). One message whatever the
+    review's size; two at most when the names are long enough to fill one."""
+    top = max(1, min(top, MAX_TOP))
     title = review.title or report.review or "Outsource review"
     blocks: list[Block | dict[str, Any]] = [HeaderBlock(text=shorten(f"Shortlist: {title}", 150))]
     name = lru_cache(maxsize=None)(mention)  # the same raters, named in task after task
-    if report.shortlist:
-        blocks += advice_blocks(report, name)
-        blocks.append(DividerBlock())
-        blocks.append(
-            section_dict(f"*The shortlist*, best candidate on top ({len(report.shortlist)} ranked):")
-        )
-        blocks += [section_dict(task_text(t, report, name)) for t in report.shortlist]
-        blocks += _sensitivity_blocks(report)
-    else:
+    if not report.shortlist:
         blocks.append(section_dict("No process made the shortlist this time."))
-        blocks += advice_blocks(report, name)
-    if report.excluded:
-        blocks.append(DividerBlock())
-        blocks.append(section_dict("*Left off the shortlist*"))
-        for step in sorted({e.step for e in report.excluded}):
-            lines = [
-                f"• {escape(e.process)}: {', '.join(REASON_LABELS.get(r, r) for r in e.reasons)}"
-                + _decided_by(report, e.process)
-                for e in report.excluded
-                if e.step == step
-            ]
-            chunks = chunk_lines([f"*Step {step}: {step_title(step).lower()}*", *lines])
-            blocks += [section_dict(chunk) for chunk in chunks]
-    if report.merged:
-        lines = [f"• {', '.join(escape(s) for s in m.sources)} → {escape(m.into)}" for m in report.merged]
-        blocks += [section_dict(chunk) for chunk in chunk_lines(["*Merged in step 1*", *lines])]
-    if report.reconsidered:
-        lines = [
-            f"• {escape(r.process)} was reconsidered by {mention(r.by)} (was excluded at step {r.was_step}); "
-            f"now {escape(r.now)}"
-            for r in report.reconsidered
-        ]
-        blocks += [section_dict(chunk) for chunk in chunk_lines(["*Reconsidered*", *lines])]
+    elif len(report.shortlist) > top:
+        blocks.append(section_dict(f"The first {top} of {len(report.shortlist)} ranked tasks:"))
+    blocks += advice_blocks(report, name, top=top, kept_shown=KEPT_IN_MESSAGE, line_limit=LINE_LIMIT)
+    where = (
+        "The full report has every task with its reasons, the spread of ratings and how stable its place is, "
+        "and every process left out with its step, reasons and who decided."
+    )
+    blocks.append(section_dict(f"{counts_line(report, top)} {where}"))
     blocks.append(
         context(
             f"{counts_summary(report)} Weights used, {escape(weights_how(report.weights_source))}: "
-            f"{escape(weights_used(report))}. The arithmetic is in the report file."
+            f"{escape(weights_used(report))}."
         )
     )
+    if link:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Open the full report", url=link, action_id=OPEN_REPORT, style="primary"
+                    )
+                ]
+            )
+        )
+    else:
+        blocks.append(context(THREAD_STANDS_IN))
     groups = pack(as_dicts(blocks))
     return [
         Message(f"Shortlist: {escape(title)}" + (f" ({i}/{len(groups)})" if len(groups) > 1 else ""), group)
         for i, group in enumerate(groups, start=1)
     ]
-
-
-def _decided_by(report: Report, process: str) -> str:
-    """` (by @maria: “it is our voice”)` from the ledger, or nothing."""
-    for entry in report.ledger:
-        if entry.process == process and entry.fate == "excluded" and entry.by:
-            why = f": “{escape('; '.join(entry.comments))}”" if entry.comments else ""
-            return f" (by {', '.join(mention(b) for b in entry.by)}{why})"
-    return ""

@@ -148,8 +148,9 @@ def register(app: App, presenter: Presenter) -> None:
         if parsed is not None:
             presenter.nudge(client, review_id=parsed[0], team_id=workspace(context), user=body["user"]["id"])
 
-    @app.action(ids.HOME_OPEN_REVIEW)
-    def home_link(ack: Ack) -> None:
+    @app.action(re.compile(f"^({ids.HOME_OPEN_REVIEW}|{ids.OPEN_REPORT})$"))
+    def link_button(ack: Ack) -> None:
+        """A button with a URL: Slack opens the address and still tells the app, which has nothing to do."""
         ack()
 
 

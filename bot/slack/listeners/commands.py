@@ -1,4 +1,5 @@
-"""`/outsource-review [title] | help | status | list | report | export | cancel | reopen | checkin`."""
+"""`/outsource-review [title] | help | status | list | report | export | cancel | reopen | checkin | answers |
+rerun | diff | unshare`."""
 
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ def register(app: App, presenter: Presenter) -> None:
             "answers": lambda: _answers_text(presenter.service, review),
             "rerun": lambda: _rerun(presenter, client, review, user),
             "diff": lambda: _diff_text(presenter, review),
+            "unshare": lambda: _unshare(presenter, client, review, user),
         }
         reply = handlers[sub]()
         if reply:
@@ -226,6 +228,38 @@ def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: st
     if any(withdrawn):
         presenter.service.forget_reminder(review.id or "")
     return None
+
+
+def _unshare(presenter: Presenter, client: WebClient, review: Review, user: str) -> str:
+    """Withdraw every link to the report page made so far, for the channel's review and the versions it was
+    re-run from (their shortlists were posted here too); facilitator or workspace admin only."""
+    service = presenter.service
+    shared = [r for r in service.with_earlier_versions(review) if service.has_report(r)]
+    if not shared:
+        return "This channel's review has no report yet, so there is no link to withdraw."
+    withdrawn: list[Review] = []
+    refused: Review | None = None
+    for version in shared:
+        admin = user != version.facilitator and is_workspace_admin(presenter, client, version.team_id, user)
+        if admin is None:
+            return CANNOT_CHECK_ADMIN
+        try:
+            service.withdraw_report_links(version.id or "", user, team_id=version.team_id, is_admin=admin)
+        except NotPermitted:
+            refused = refused or version
+        else:
+            withdrawn.append(version)
+    if refused is not None and not withdrawn:
+        return (
+            f"Only the facilitator ({mention(refused.facilitator)}) or a workspace admin can withdraw the links "
+            "to this report."
+        )
+    titles = " and ".join(f"*{escape(r.title)}*" for r in withdrawn[:2])
+    more = f" and {len(withdrawn) - 2} earlier versions" if len(withdrawn) > 2 else ""
+    return (
+        f"Done: the links to the report of {titles}{more} no longer work (the report button now leads to a "
+        "“not found” page). `/outsource-review report` posts the shortlist again with a new link."
+    )
 
 
 def _answers_text(service: ReviewService, review: Review) -> str:
