@@ -31,7 +31,6 @@ from bot.slack.requestlog import note
 from bot.slack.text import escape, mention, question_ref, question_token, slack_text
 from bot.slack.views import checking
 from flows.advice import TOP
-from flows.keys import question_of
 from flows.model import Review
 from flows.people import people
 from flows.ports import THREAD as IN_THREAD
@@ -336,8 +335,7 @@ class Presenter:
         edition = before.posted_question
         if turn.prompt is not None and turn.prompt.edition == edition:
             return  # still open (a command changed something else)
-        key = question_of(edition)
-        answered = turn.question == key and key in turn.review.answers
+        answered = turn.question is not None and turn.question in turn.review.answers  # not `back`, `change N`…
         note = f"✓ Answered by {mention(user)}." if answered else "✓ Closed."
         mail.edit_question(before.channel_id, edition, close=note)
 
