@@ -8,6 +8,7 @@ OPEN_LIST = "open_list"  # opens the modal for entering many lines at once
 OPEN_WEIGHTS = "open_weights"
 NUDGE = "nudge"  # reminds the participants who have not rated yet
 HOME_OPEN_REVIEW = "home_open_review"  # link button on App Home (acked, nothing else)
+RATE_IN_PRIVATE = "rate_in_private"  # in a DM: which open rating question the ratings sent are for (`:N`)
 
 RATINGS_VIEW = "ratings_view"
 LIST_VIEW = "list_view"
@@ -25,5 +26,15 @@ CHECKIN_INPUT = "checkin_value"
 CHECKIN_PERIOD_BLOCK = "checkin_period"
 CHECKIN_PERIOD_INPUT = "checkin_period_value"
 
-ACTION_IDS = (REPLY, PICK_MANY, PICK_ONE, OPEN_RATINGS, OPEN_LIST, OPEN_WEIGHTS, NUDGE, HOME_OPEN_REVIEW)
+ACTION_IDS = (
+    REPLY,
+    PICK_MANY,
+    PICK_ONE,
+    OPEN_RATINGS,
+    OPEN_LIST,
+    OPEN_WEIGHTS,
+    NUDGE,
+    HOME_OPEN_REVIEW,
+    RATE_IN_PRIVATE,
+)
 VIEW_IDS = (RATINGS_VIEW, LIST_VIEW, WEIGHTS_VIEW, CHECKIN_VIEW)
