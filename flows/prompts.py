@@ -405,7 +405,7 @@ def parse_ratings(raw: str) -> dict[str, int]:
 
 
 # A private rating naming the open question it is for: `2: 2 4 2 3 5 2`, `#2 2 4 2 3 5 2`, `2) ...`.
-_NUMBERED = re.compile(r"#?(\d{1,3})\s*[:.)]\s*(.*)", re.DOTALL)
+_NUMBERED = re.compile(r"(?:#(\d{1,3})\s*[:.)]?|(\d{1,3})\s*[:.)])\s*(.*)", re.DOTALL)
 
 
 def parse_private_rating(text: str) -> tuple[int | None, str]:
@@ -416,7 +416,7 @@ def parse_private_rating(text: str) -> tuple[int | None, str]:
     raw = _clean(text).strip()
     numbered = _NUMBERED.fullmatch(raw)
     if numbered:
-        choice, rest = int(numbered.group(1)), numbered.group(2)
+        choice, rest = int(numbered.group(1) or numbered.group(2)), numbered.group(3)
     else:
         tokens = [t for t in re.split(r"[\s,;]+", raw) if t]
         if len(tokens) == len(FACTOR_IDS) + 1 and all(t.isdecimal() for t in tokens):
