@@ -241,7 +241,7 @@ def _close(review: Review, prompt: Prompt, facilitator: Callable[[], bool], know
         if not facilitator():
             raise ReplyError("Only the facilitator closes a rating round. Your ratings are saved.")
         if not draft:
-            raise ReplyError("No one has rated this yet; send six ratings first, like `2 4 2 3 5 2`.")
+            raise ReplyError("No one has rated this yet, so the round stays open.")
     if prompt.kind is Kind.LIST and not draft:
         raise ReplyError("The list is still empty; send at least one process first, one per line.")
     commit(review, prompt.key, draft or [], known)
