@@ -154,8 +154,9 @@ def rate_chosen(
     token: str,
     ratings: str,
     receipt: str | None,
+    asked_ts: str | None = None,
 ) -> None:
-    """A button of the "which one" message: the ratings it carries, for the question it names (when that
+    """A button of the "which one" message (posted at `asked_ts`; its buttons go once one is used): the ratings it carries, for the question it names (when that
     round has closed meanwhile, they are not counted, and the person is told)."""
     try:
         choice, checked = parse_private_rating(ratings)
@@ -178,5 +179,5 @@ def rate_chosen(
         text=checked,
         token=token,
         receipt=receipt,
-        private=InPrivate(channel, naming(task, review.title)),
+        private=InPrivate(channel, naming(task, review.title), asked_ts=asked_ts),
     )

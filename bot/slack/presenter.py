@@ -43,6 +43,7 @@ class InPrivate:
     channel: str  # the DM's channel id
     about: str  # mrkdwn naming the question, e.g. “Blog writing” in *Q3 review*
     thread_ts: str | None = None  # when they wrote in a thread of the DM
+    asked_ts: str | None = None  # the bot's "which one?" whose button sent it: its buttons go once used
 
 
 class Presenter:
@@ -299,6 +300,9 @@ class Presenter:
             self.ensure_posted(mail, review, note=note)
         else:
             self.ensure_posted(mail, review)
+        if private.asked_ts and (turn.recorded or turn.late):
+            went = f"Your ratings {'went to' if turn.recorded and not turn.late else 'were for'} {private.about}."
+            mail.update(private.channel, private.asked_ts, text=went, blocks=[])
         where: dict[str, Any] = {"thread_ts": private.thread_ts} if private.thread_ts else {}
         mail.post(private.channel, in_thread=False, text=text, **where)
 

@@ -174,11 +174,19 @@ def test_a_dm_with_two_open_questions_asks_which(bot: Bot, fake_slack: FakeSlack
     ]
     mark = fake_slack.mark()
     reply = bot.slack.block_actions(
-        [p.button(buttons[0]["action_id"], buttons[0]["value"])], user_id=ALICE, channel_id=dm_of(ALICE)
+        [p.button(buttons[0]["action_id"], buttons[0]["value"])],
+        user_id=ALICE,
+        channel_id=dm_of(ALICE),
+        message_ts=message.response["ts"],  # type: ignore[index]
     )
     assert reply.status == 200
     calls = first.settle(mark)
     assert dm_posts(calls) == ["Thanks, your ratings for “Blog writing” in *Spring review* are in."]
+    # The question's buttons are gone once one is used (a second click cannot rate another review).
+    (updated,) = [c for c in calls if c.method == "chat.update"]
+    assert updated["ts"] == message.response["ts"] and updated["channel"] == dm_of(ALICE)  # type: ignore[index]
+    assert updated.text == "Your ratings went to “Blog writing” in *Spring review*."
+    assert not updated.blocks
     assert rated(first) == {ALICE: values(1, 1, 2, 2, 3, 3)}
     # A number that is not listed is refused, saying which are.
     (refused,) = dm_posts(first.direct("7: 2 4 2 3 5 2"))

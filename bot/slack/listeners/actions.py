@@ -159,6 +159,7 @@ def register(app: App, presenter: Presenter) -> None:
             token=token,
             ratings=ratings,
             receipt=receipt_key(body),
+            asked_ts=(body.get("message") or {}).get("ts"),
         )
 
     @app.action(ids.HOME_OPEN_REVIEW)
