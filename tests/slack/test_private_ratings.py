@@ -103,6 +103,19 @@ def test_the_rating_questions_main_action_opens_the_form(bot: Bot, fake_slack: F
     assert rated(talk) == {BOB: values(1, 3, 1, 3, 4, 1)}
 
 
+def test_a_rating_form_slack_did_not_open_points_to_the_direct_message(
+    bot: Bot, fake_slack: FakeSlack
+) -> None:
+    talk = Conversation(bot, fake_slack)
+    question = to_the_rating(talk)
+    fake_slack.fail("views.open", "expired_trigger_id")
+    (said,) = ephemerals(talk.click(question, "Rate privately", user=BOB))
+    assert said == (
+        "Slack didn't open the form in time. Click the button again, or send me your six ratings in a direct "
+        "message, like `2 4 2 3 5 2`."
+    )
+
+
 def test_a_dm_with_one_open_question_is_recorded_and_answered_there(bot: Bot, fake_slack: FakeSlack) -> None:
     talk = Conversation(bot, fake_slack)
     to_the_rating(talk)

@@ -61,5 +61,7 @@ HELP_TEXT = (
     "• `/outsource-review rerun` / `diff`: a new version of a finished review, and what changed\n"
     "In the thread, reply to each question as it says; `back`, `skip` and `help` always work. "
     "The facilitator can also write `reconsider NAME` (bring back an excluded process) and "
-    "`weights risk 2` or `weights rank benefits risk ...`."
+    "`weights risk 2` or `weights rank benefits risk ...`.\n"
+    "Ratings are private until their round closes: rate with *Rate privately* under the question, or send me "
+    "your six ratings in a direct message (like `2 4 2 3 5 2`), never in the thread."
 )

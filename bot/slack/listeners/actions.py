@@ -24,6 +24,10 @@ FORM_FAILED = (
     "Slack didn't open the form in time. Click the button again, or type your answer in the thread "
     "(`help` there says how)."
 )
+RATING_FORM_FAILED = (
+    "Slack didn't open the form in time. Click the button again, or send me your six ratings in a direct "
+    "message, like `2 4 2 3 5 2`."
+)
 
 
 def parse_value(value: str | None) -> tuple[str, str, str] | None:
@@ -126,7 +130,8 @@ def register(app: App, presenter: Presenter) -> None:
             view = list_modal(prompt, metadata)
         if not open_view(client, body["trigger_id"], view.to_dict()):
             mail = Mail.for_review(review)
-            presenter.whisper(mail, review, user, FORM_FAILED)
+            failed = RATING_FORM_FAILED if prompt.kind is Kind.RATINGS else FORM_FAILED
+            presenter.whisper(mail, review, user, failed)
             presenter.send(mail)
 
     @app.action(ids.NUDGE)
