@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import uuid4
 
+from flows.method import Stage
 from flows.model import AnswerRecord, Review
 
 
@@ -89,8 +90,10 @@ class ReviewStore(Protocol):
         with the mark and the new version; raises VersionConflict otherwise, writing nothing."""
         ...
 
-    def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
-        """Newest first."""
+    def list_reviews(
+        self, team_id: str | None = None, limit: int = 50, state: Stage | None = None
+    ) -> list[Review]:
+        """Newest first; only those in `state` when given."""
         ...
 
     def history(self, review_id: str) -> list[AnswerRecord]:

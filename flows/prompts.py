@@ -143,6 +143,22 @@ class Prompt:
                 )
         return extra
 
+    @property
+    def accepts_in_public(self) -> str:
+        """`accepts` where everyone reads the replies (a channel thread): ratings are never typed there, as
+        no one may see another rater's ratings before the round closes (`RATINGS_ARE_PRIVATE`)."""
+        if self.kind is not Kind.RATINGS:
+            return self.accepts
+        return (
+            "Ratings are private: rate in the form, or send the bot a direct message with six ratings from 1 "
+            f"to 5 in this order: {FACTOR_NAMES} (for example `2 4 2 3 5 2`). Here, the facilitator replies "
+            "`done` to close the round. Also `back`, `help`."
+        )
+
+
+# What a rating typed where everyone reads it gets (a transport words how to rate privately).
+RATINGS_ARE_PRIVATE = "Ratings are private until the round closes, so ratings typed here are not recorded."
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -386,6 +402,33 @@ def parse_ratings(raw: str) -> dict[str, int]:
             )
         values[factor.id] = int(token)
     return values
+
+
+# A private rating naming the open question it is for: `2: 2 4 2 3 5 2`, `#2 2 4 2 3 5 2`, `2) ...`.
+_NUMBERED = re.compile(r"(?:#(\d{1,3})\s*[:.)]?|(\d{1,3})\s*[:.)])\s*(.*)", re.DOTALL)
+
+
+def parse_private_rating(text: str) -> tuple[int | None, str]:
+    """A rating sent in private (a direct message): six ratings as `parse_ratings` takes them, maybe after the
+    number of the open rating question they are for (`2: 2 4 2 3 5 2`, or seven numbers, the first the
+    question's). Returns that number (None when none is given) and the six ratings in factor order, as text
+    the rating question takes. ReplyError when it is not a rating: commands are not taken in private."""
+    raw = _clean(text).strip()
+    numbered = _NUMBERED.fullmatch(raw)
+    if numbered:
+        choice, rest = int(numbered.group(1) or numbered.group(2)), numbered.group(3)
+    else:
+        tokens = [t for t in re.split(r"[\s,;]+", raw) if t]
+        if len(tokens) == len(FACTOR_IDS) + 1 and all(t.isdecimal() for t in tokens):
+            choice, rest = int(tokens[0]), " ".join(tokens[1:])
+        else:
+            choice, rest = None, raw
+    if not rest.strip():
+        raise ReplyError(
+            f"I need six ratings from 1 to 5, one per factor ({FACTOR_NAMES}). Example: `2 4 2 3 5 2`."
+        )
+    values = parse_ratings(rest)
+    return choice, " ".join(str(values[f]) for f in FACTOR_IDS)
 
 
 def _parse_ratings(prompt: Prompt, raw: str) -> dict[str, int]:

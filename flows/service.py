@@ -64,6 +64,21 @@ MAX_ATTEMPTS = 20
 T = TypeVar("T")
 
 
+MAX_RATING_ROUNDS = 500  # reviews in step 6 a private rating is matched against
+
+
+@dataclass(frozen=True)
+class RatingRound:
+    """An open rating question: someone may rate it in private (`ReviewService.rating_rounds`)."""
+
+    review: Review
+    prompt: Prompt
+
+    @property
+    def task(self) -> str:
+        return self.prompt.subject or ""
+
+
 class ReviewNotFound(LookupError):
     """No such review for this team."""
 
@@ -85,6 +100,7 @@ class Turn:
     late: bool = False  # the reply reached a question someone else had just answered
     question: str | None = None  # the key of the question the reply went to
     duplicate: bool = False  # this delivery (its receipt) was applied before: nothing was done now
+    withheld: bool = False  # a rating written where everyone reads it: not recorded (`reply(public=True)`)
     before: Review | None = None  # the review as it was when the reply was applied to it (replies only)
 
     @property
@@ -286,8 +302,12 @@ class ReviewService:
         loaded: Review | None = None,
         typed_at: datetime | None = None,
         plan: Plan | None = None,
+        public: bool = False,
     ) -> Turn:
         """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms).
+
+        `public`: the reply was written where everyone reads it (a channel thread), where ratings are not
+        taken: a rating there is not recorded, and the turn says so (`Turn.withheld`).
 
         `typed_at` is when a typed reply was written, by the clock of the place it was written (Slack's ts of
         the message). A reply written before the open question was posted there (`Review.posted_at`) was
@@ -353,6 +373,7 @@ class ReviewService:
                 is_facilitator=partial(is_facilitator, review),
                 expect_key=aimed_at,
                 known=known,
+                public=public,
             )
             if recalled and not outcome.changed and (typed_late or not outcome.stale):
                 fresh = self.load(review_id, team_id)
@@ -379,6 +400,14 @@ class ReviewService:
     def send(self, rows: Sequence[Outgoing]) -> None:
         """Write outbox rows no save causes (a refusal, a help text, a report asked for again)."""
         self.store.enqueue(rows)
+
+    def send_once(self, team_id: str, receipt: str | None, rows: Sequence[Outgoing]) -> bool:
+        """Write outbox rows a delivery causes that saves nothing else, once: `receipt` (the delivery's key)
+        is claimed with them, so a retried delivery writes nothing (False)."""
+        if receipt is None:
+            self.store.enqueue(rows)
+            return True
+        return self.store.claim_receipt(team_id, receipt, rows)
 
     def _unsaved(self, turn: Turn, receipt: str | None, plan: Plan | None = None) -> Turn:
         """A turn that saved nothing: claim its receipt now (with what it shows), or tell that it is a
@@ -429,6 +458,7 @@ class ReviewService:
                 error=outcome.error,
                 question=outcome.question,
                 before=since,
+                withheld=outcome.withheld,
             )
             return self._unsaved(turn, receipt, plan)
         turn = Turn(
@@ -588,6 +618,18 @@ class ReviewService:
             r.author for r in self.store.history(review.id or "") if not r.question.startswith("checkin")
         ]
         return list(dict.fromkeys(people))
+
+    def rating_rounds(self, team_id: str) -> list[RatingRound]:
+        """The workspace's open rating questions (one per review at most, in reviews that run in a channel),
+        oldest review first: the numbers a rating sent in private may name (`flows.prompts.
+        parse_private_rating`) stay put while reviews move on."""
+        reviews = self.store.list_reviews(team_id, MAX_RATING_ROUNDS, state=Stage.PRIORITISE)
+        rounds = []
+        for review in sorted(reviews, key=lambda r: (r.created_at, r.id or "")):
+            prompt = current_prompt(review)
+            if review.channel_id and prompt is not None and prompt.kind is Kind.RATINGS:
+                rounds.append(RatingRound(review, prompt))
+        return rounds
 
     def waiting_for(self, review: Review) -> list[str]:
         """On a rating question: the named raters who have not rated yet (none named: the participants)."""

@@ -180,11 +180,15 @@ class SqlReviewStore:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
         return replace(review, posted_question=question, posted_at=at, version=review.version + 1)
 
-    def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
-        """Newest first (by `updated_at`)."""
+    def list_reviews(
+        self, team_id: str | None = None, limit: int = 50, state: Stage | None = None
+    ) -> list[Review]:
+        """Newest first (by `updated_at`); only those in `state` when given."""
         query = self._sql.reviews
         if team_id is not None:
             query = query.where(_REVIEW.c.team_id == team_id)
+        if state is not None:
+            query = query.where(_REVIEW.c.state == state.value)
         query = query.order_by(_REVIEW.c.updated_at.desc(), _REVIEW.c.id).limit(limit)
         with self.engine.connect() as session:
             return [_to_review(row) for row in session.execute(query)]

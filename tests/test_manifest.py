@@ -28,6 +28,7 @@ BOT_EVENTS = {
     "app_mention",
     "message.channels",
     "message.groups",
+    "message.im",
     "app_uninstalled",
     "tokens_revoked",
 }
@@ -36,6 +37,7 @@ BOT_SCOPES = {
     "chat:write",
     "channels:history",
     "groups:history",
+    "im:history",
     "app_mentions:read",
     "files:write",
     "users:read",
@@ -47,6 +49,7 @@ EVENT_SCOPES = {
     "app_mention": "app_mentions:read",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
+    "message.im": "im:history",
 }
 
 

@@ -10,6 +10,7 @@ NUDGE = "nudge"  # reminds the participants who have not rated yet
 RATERS = "raters"  # the kickoff's people picker: who rates in step 6 (its block id: "<review id>:raters")
 HOME_OPEN_REVIEW = "home_open_review"  # link button on App Home (acked, nothing else)
 OPEN_REPORT = "open_report_page"  # link button to the report page, under the shortlist (acked, nothing else)
+RATE_IN_PRIVATE = "rate_in_private"  # in a DM: which open rating question the ratings sent are for (`:N`)
 
 RATINGS_VIEW = "ratings_view"
 LIST_VIEW = "list_view"
@@ -40,5 +41,6 @@ ACTION_IDS = (
     RATERS,
     HOME_OPEN_REVIEW,
     OPEN_REPORT,
+    RATE_IN_PRIVATE,
 )
 VIEW_IDS = (RATINGS_VIEW, LIST_VIEW, WEIGHTS_VIEW, CHECKIN_VIEW)

@@ -37,6 +37,7 @@ BOT_SCOPES = (
     "chat:write",
     "channels:history",
     "groups:history",
+    "im:history",  # direct messages to the bot: private ratings
     "app_mentions:read",
     "files:write",
     "users:read",

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.slack import reminders
 from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.blocks.question import (
+    RATE_PRIVATELY,
     collected_line,
     kickoff_message,
     question_messages,
@@ -40,6 +43,16 @@ from flows.service import Progress, ReviewNotFound, ReviewService, Turn
 from storage.outbox import Problem
 
 log = logging.getLogger("outsource_review.slack")
+
+
+@dataclass(frozen=True)
+class InPrivate:
+    """A reply given in the person's direct messages with the bot (a rating): what it shows them goes there."""
+
+    channel: str  # the DM's channel id
+    about: str  # mrkdwn naming the question, e.g. “Blog writing” in *Q3 review*
+    thread_ts: str | None = None  # when they wrote in a thread of the DM
+    asked_ts: str | None = None  # the bot's "which one?" whose button sent it: its buttons go once used
 
 
 class Presenter:
@@ -183,18 +196,24 @@ class Presenter:
         receipt: str | None = None,
         typed: bool = False,
         typed_ts: str | None = None,
+        private: InPrivate | None = None,
     ) -> Turn:
         """Apply `user`'s reply to a review `permit` let them act on; what it shows is saved with it.
 
         `receipt` is the delivery's key, claimed with the saved answer: a retried event, a double click or a
-        form submitted twice is applied once and shows nothing the second time. `typed_ts`: a typed reply's
-        message ts (a reply written before the open question was posted is late, see `ReviewService.reply`).
+        form submitted twice is applied once and shows nothing the second time. `typed`: a reply typed in the
+        review's thread, where everyone reads it (no rating is taken there); `typed_ts`: its message ts (a
+        reply written before the open question was posted is late, see `ReviewService.reply`). `private`: a
+        rating sent in a direct message, answered there.
         """
         team_id = review.team_id
 
         def plan(turn: Turn) -> Sequence[Outgoing]:
             mail = Mail.for_review(turn.review)
-            self.plan_turn(mail, turn, user)
+            if private is not None:
+                self.plan_private(mail, turn, user, private)
+            else:
+                self.plan_turn(mail, turn, user)
             return mail.rows
 
         turn = self.service.reply(
@@ -208,6 +227,7 @@ class Presenter:
             loaded=review,
             typed_at=slack_time(typed_ts),
             plan=plan,
+            public=typed,
         )
         note(outcome=_outcome(turn))
         self.wake()
@@ -237,6 +257,10 @@ class Presenter:
         review = turn.review
         if turn.duplicate:
             return  # applied before: what it showed was saved with it
+        if turn.withheld:
+            self.whisper(mail, review, user, rate_privately_hint(turn.prompt), escaped=True)
+            self.ensure_posted(mail, review)
+            return
         if turn.error:
             self.whisper(mail, review, user, turn.error)
             if not turn.late:
@@ -266,6 +290,43 @@ class Presenter:
         if turn.finished:
             self.post_report(mail, review)
             reminders.schedule_reminder(mail, review)  # the monthly check-in, when it has metrics
+
+    def plan_private(self, mail: Mail, turn: Turn, user: str, private: InPrivate) -> None:
+        """What a rating sent in a direct message shows: a word in the DM (never anyone else's ratings), and
+        in the review's thread what any rating shows (the kickoff's progress, the next question once the round
+        is complete)."""
+        review = turn.review
+        if turn.duplicate:
+            return
+        if turn.late:
+            text = (
+                f"The round for {private.about} closed just before your ratings arrived, so they were not "
+                "counted."
+            )
+        elif turn.error:
+            text = slack_text(turn.error)
+        elif turn.recorded:
+            earlier = turn.before.drafts.get(turn.question or "") if turn.before is not None else None
+            again = isinstance(earlier, dict) and user in earlier
+            text = f"Thanks, your ratings for {private.about} are in."
+            if again:
+                text = f"Thanks, your new ratings for {private.about} replace your earlier ones."
+            if turn.prompt is None or turn.prompt.key != turn.question:
+                text += " Everyone has rated it, so its round is closed."
+        else:
+            text = slack_text(turn.message or "Nothing was recorded.")
+        if turn.recorded:
+            self.refresh_kickoff(mail, review, before=turn.before)
+            moved_on = turn.prompt is not None and turn.prompt.key != turn.question
+            note = slack_text(turn.message) if moved_on and turn.message and not turn.late else None
+            self.ensure_posted(mail, review, note=note)
+        else:
+            self.ensure_posted(mail, review)
+        if private.asked_ts and (turn.recorded or turn.late):
+            went = f"Your ratings {'went to' if turn.recorded and not turn.late else 'were for'} {private.about}."
+            mail.update(private.channel, private.asked_ts, text=went, blocks=[])
+        where: dict[str, Any] = {"thread_ts": private.thread_ts} if private.thread_ts else {}
+        mail.post(private.channel, in_thread=False, text=text, **where)
 
     # ------------------------------------------------------------ messages
 
@@ -335,7 +396,9 @@ class Presenter:
         edition = before.posted_question
         if turn.prompt is not None and turn.prompt.edition == edition:
             return  # still open (a command changed something else)
-        answered = turn.question is not None and turn.question in turn.review.answers  # not `back`, `change N`…
+        answered = (
+            turn.question is not None and turn.question in turn.review.answers
+        )  # not `back`, `change N`…
         note = f"✓ Answered by {mention(user)}." if answered else "✓ Closed."
         mail.edit_question(before.channel_id, edition, close=note)
 
@@ -412,9 +475,21 @@ class Presenter:
         if review.channel_id:
             mail.post(review.channel_id, text=text)
 
-    def whisper(self, mail: Mail, review: Review, user: str, text: str) -> None:
+    def whisper(self, mail: Mail, review: Review, user: str, text: str, escaped: bool = False) -> None:
+        """A word only `user` sees, in the review's thread; `text` from flows, or mrkdwn when `escaped`."""
         if review.channel_id:
-            mail.ephemeral(review.channel_id, user, slack_text(text))
+            mail.ephemeral(review.channel_id, user, text if escaped else slack_text(text))
+
+
+def rate_privately_hint(prompt: Prompt | None) -> str:
+    """What someone who typed at a rating question in the thread is told, privately: how to rate."""
+    task = f"“{escape(prompt.subject)}”" if prompt is not None and prompt.subject else "this task"
+    return (
+        "Ratings are private until the round closes, so nothing typed in the thread is taken as a rating "
+        "(you can delete your message). "
+        f"To rate {task}, use *{RATE_PRIVATELY}* under the question, or send me your six ratings in a direct "
+        "message, like `2 4 2 3 5 2`."
+    )
 
 
 def _kickoff_of(review: Review, progress: Progress) -> tuple[object, ...]:

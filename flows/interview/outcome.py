@@ -27,6 +27,7 @@ class Outcome:
     value: Any = None
     stages_passed: list[Stage] = field(default_factory=list)
     stale: bool = False  # the reply was aimed at a question that has been answered since
+    withheld: bool = False  # a rating written where everyone reads it: not recorded (see `apply_reply`)
 
     def record(self, review: Review, author: str, text: str) -> AnswerRecord:
         """The answer record of a reply that changed `review`; stamps `posted_at` when it opens a question.

@@ -19,6 +19,7 @@ from flows.prompts import (
     FREE_TEXT,
     GLOBAL_COMMAND,
     QUOTE_HINT,
+    RATINGS_ARE_PRIVATE,
     Kind,
     Prompt,
     ReplyError,
@@ -47,8 +48,14 @@ def apply_reply(
     is_facilitator: bool | Callable[[], bool] = False,
     expect_key: str | None = None,
     known: InPlay | None = None,
+    public: bool = False,
 ) -> Outcome:
     """Apply one typed reply to the review in place.
+
+    `public`: the reply was written where everyone reads it (a channel thread). A rating is not taken there
+    (ratings are private until their round closes): anything at a rating question but a command is withheld,
+    not recorded, and the outcome says so (`Outcome.withheld`), for the transport to tell its author how to
+    rate privately. `help` there says how too.
 
     `is_facilitator` may be a function: it is asked (at most once) only by the steps only the facilitator may
     take, so that a transport checks who someone is (a Web API call) only when it matters. `known` may
@@ -83,12 +90,23 @@ def apply_reply(
             stale=True,
             question=question_of(expect_key),
         )
+    private = public and prompt.kind is Kind.RATINGS
     try:
         reply = parse_reply(prompt, text)
-        outcome = _apply(review, prompt, author, reply.command, reply.value, facilitator, known)
+    except ReplyError as exc:
+        return _withheld(prompt) if private else Outcome(prompt=prompt, error=str(exc), question=prompt.key)
+    if private and reply.command is None:
+        return _withheld(prompt)
+    try:
+        outcome = _apply(review, prompt, author, reply.command, reply.value, facilitator, known, public)
     except ReplyError as exc:
         return Outcome(prompt=prompt, error=str(exc), question=prompt.key)
     return conclude(review, outcome, prompt.key, known)
+
+
+def _withheld(prompt: Prompt) -> Outcome:
+    """A rating written where everyone reads it: not recorded."""
+    return Outcome(prompt=prompt, error=RATINGS_ARE_PRIVATE, question=prompt.key, withheld=True)
 
 
 def _may_be_command(text: str, prompt: Prompt | None) -> bool:
@@ -136,10 +154,12 @@ def _apply(
     value: Any,
     facilitator: Callable[[], bool],
     known: InPlay,
+    public: bool = False,
 ) -> Outcome:
     key = prompt.key
     if command == "help":
-        parts = [prompt.help, prompt.accepts] if prompt.help else [prompt.accepts]
+        accepts = prompt.accepts_in_public if public else prompt.accepts
+        parts = [prompt.help, accepts] if prompt.help else [accepts]
         return Outcome(prompt=prompt, message=" ".join(parts))
     if command == "back":
         reopened, answer = go_back(review)
@@ -221,7 +241,7 @@ def _close(review: Review, prompt: Prompt, facilitator: Callable[[], bool], know
         if not facilitator():
             raise ReplyError("Only the facilitator closes a rating round. Your ratings are saved.")
         if not draft:
-            raise ReplyError("No one has rated this yet; send six ratings first, like `2 4 2 3 5 2`.")
+            raise ReplyError("No one has rated this yet, so the round stays open.")
     if prompt.kind is Kind.LIST and not draft:
         raise ReplyError("The list is still empty; send at least one process first, one per line.")
     commit(review, prompt.key, draft or [], known)

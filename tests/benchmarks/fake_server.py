@@ -3,7 +3,8 @@
 It prints its API URL on the first line of stdout and serves until stdin closes (or it is terminated). It
 counts calls per method instead of keeping them: under load the call log would grow by thousands of bodies a
 minute. `GET /bench/counts` answers the counts as JSON; `GET /bench/latency?seconds=0.5` makes every Web API
-call answer that much later from then on (`--api-latency` sets it from the start).
+call answer that much later from then on (`--api-latency` sets it from the start). `--members U1,U2` makes them
+members of every channel (the access checks ask; the load's people are not the tests' usual actors).
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ from tests.support.fake_slack import Call, FakeSlack
 class LeanFakeSlack(FakeSlack):
     """FakeSlack that counts calls per method (and their failures) without keeping them."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, members: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.counts: Counter[str] = Counter()
         self.counts_lock = threading.Lock()
+        self.members = members  # every channel's members, when given
+
+    def add_channel(self, channel_id: str, name: str | None = None, **options: Any) -> Any:
+        if options.get("members") is None and self.members is not None:
+            options["members"] = self.members
+        return super().add_channel(channel_id, name, **options)
 
     def _finish(self, call: Call, status: int, answer: dict[str, Any] | None) -> None:
         call.status = status
@@ -51,8 +58,9 @@ class LeanFakeSlack(FakeSlack):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--api-latency", type=float, default=0.0, help="seconds each Web API answer takes")
+    parser.add_argument("--members", default="", help="user ids (commas) in every channel")
     args = parser.parse_args(argv)
-    with LeanFakeSlack() as fake:
+    with LeanFakeSlack(members=[m for m in args.members.split(",") if m] or None) as fake:
         fake.latency.default = args.api_latency
         print(fake.api_url, flush=True)
         sys.stdin.read()  # until the parent closes our stdin

@@ -7,9 +7,10 @@
 
 What runs, each in a process of its own: the fake Web API (`fake_server`), one or more `outsource-review
 serve` (waitress, as in production, logging one line a request), and this load generator. Before the run,
-`--reviews` reviews of 12 processes are stored at a rating question with no raters named, so every typed
-rating is kept in the open round and saved as an answer row (the bot then updates the kickoff message and
-thanks the rater: two Web API calls). The generator sends signed thread replies open-loop: request i leaves at
+`--reviews` reviews of 12 processes are stored at a rating question with no raters named, so every rating is
+kept in the open round and saved as an answer row (the bot then thanks the rater: a Web API call; and checks,
+once a channel, who is in it). The generator submits the rating form (signed, as Slack posts it; ratings are
+never typed in the thread since 2026-12-05) open-loop: request i leaves at
 start + i / rate, whatever happened to earlier ones (a pool of threads sends them), to review i mod
 `--reviews`, from one of 20 people, with ratings drawn at random; with several processes, requests go round
 robin. It measures each request from the moment it was due to its HTTP 200 (the bot answers after its
@@ -45,7 +46,10 @@ import psycopg
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from flows.interview import current_prompt
+from bot.slack import ids
+from bot.slack.text import question_token
+from flows.interview import K_RATE, current_prompt
+from flows.method import FACTOR_IDS
 from storage.db import make_engine
 from storage.migrate import ensure_schema
 from storage.repository import SqlReviewStore
@@ -57,6 +61,7 @@ from tests.support.harness import (
     SIGNING_SECRET,
     drive,
     percentile,
+    process_names,
     review_at_prioritise,
 )
 
@@ -65,6 +70,7 @@ DEFAULT_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 PEOPLE = [f"U0LOAD{i:03d}" for i in range(20)]
 TARGET_P99_MS = 100.0
 REPO = Path(__file__).resolve().parents[2]
+RATED = K_RATE + process_names(12)[0]  # the rating question the seeded reviews are at (`seed_reviews`)
 
 
 def repo_env(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -165,7 +171,7 @@ def cpu_seconds(pid: int) -> float:
 def fake_slack_process() -> Iterator[tuple[str, int]]:
     """The fake Web API in its own process; yields its API URL and pid."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.benchmarks.fake_server"],
+        [sys.executable, "-m", "tests.benchmarks.fake_server", "--members", ",".join(PEOPLE)],
         cwd=REPO,
         env=repo_env(),
         stdin=subprocess.PIPE,
@@ -357,7 +363,15 @@ def send(client: SignedClient, sent: Sent, channel: str, thread_ts: str) -> None
         time.sleep(delay)
     sent.started = time.monotonic()
     try:
-        reply = client.event(p.message_event(sent.text, user=sent.user, channel=channel, thread_ts=thread_ts))
+        # Ratings are given in the rating form (never typed in the thread, where they are not recorded).
+        form = {
+            f"{ids.FACTOR_BLOCK_PREFIX}{factor}": {ids.FACTOR_SELECT: p.select_value(value)}
+            for factor, value in zip(FACTOR_IDS, sent.text.split(), strict=True)
+        }
+        metadata = {"r": sent.review, "q": question_token(RATED), "c": channel, "t": thread_ts}
+        reply = client.view_submission(
+            ids.RATINGS_VIEW, form, user_id=sent.user, private_metadata=json.dumps(metadata)
+        )
         sent.status = reply.status
     except OSError as error:
         sent.error = type(error).__name__

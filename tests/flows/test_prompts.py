@@ -20,6 +20,7 @@ from flows.prompts import (
     WeightsAnswer,
     default_warning,
     parse_metric_line,
+    parse_private_rating,
     parse_reply,
     rank_order_centroid,
 )
@@ -590,3 +591,30 @@ def test_accepts_says_which_replies_the_question_takes(kind: Kind, words: tuple[
     for word in (*words, "`back`", "`help`"):
         assert word in required and word in optional
     assert "`skip`" in optional and "`skip`" not in required
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 4 2 3 5 2", (None, "2 4 2 3 5 2")),
+        ("  2,4,2,3,5,2 ", (None, "2 4 2 3 5 2")),
+        ("2: 5 5 4 4 3 3", (2, "5 5 4 4 3 3")),
+        ("#3 1 1 1 1 1 1", (3, "1 1 1 1 1 1")),
+        ("1) 1 1 1 1 1 1", (1, "1 1 1 1 1 1")),
+        ("4 1 1 1 1 1 1", (4, "1 1 1 1 1 1")),  # seven numbers: the first names the question
+        (
+            "risk 2 benefits 5 importance 3 consequences 4 tech_complexity 2 vendor_expertise 2",
+            (None, "2 4 2 3 5 2"),
+        ),
+    ],
+)
+def test_a_private_rating_and_the_question_it_names(text: str, expected: tuple[int | None, str]) -> None:
+    assert parse_private_rating(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "done", "back", "2 4 2", "2: done", "2: ", "9 9 9 9 9 9", "hello there"]
+)
+def test_anything_but_six_ratings_in_private_is_refused(text: str) -> None:
+    with pytest.raises(ReplyError):
+        parse_private_rating(text)

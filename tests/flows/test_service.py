@@ -308,3 +308,49 @@ def test_cancel_retries_a_version_conflict(service: ReviewService, store: Memory
     assert store.conflicts == 1
     assert turn.review.state is Stage.CANCELLED
     assert [r.question for r in store.history(review_id)] == [K_ORGANISATION, "review.cancel"]
+
+
+# ---------------------------------------------------------------- ratings are private
+
+
+def _at_rating(service: ReviewService, raters: Sequence[str] = ()) -> str:
+    review_id = _start(service, raters=raters)
+    for text in ("skip", "SEO audits", "done", "all", *["none"] * 12, "ok", "skip"):
+        assert service.reply(review_id, FACILITATOR, text).error is None
+    return review_id
+
+
+def test_a_rating_written_in_public_is_withheld_and_saves_nothing(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _at_rating(service)
+    version, records = service.load(review_id).version, len(store.records[review_id])
+    for text in ("2 4 2 3 5 2", "2 4", "hello"):
+        turn = service.reply(review_id, "bob", text, public=True)
+        assert turn.withheld and not turn.recorded and turn.error, text
+    assert service.load(review_id).version == version and len(store.records[review_id]) == records
+    # Commands still work there; `help` says where ratings go.
+    turn = service.reply(review_id, "bob", "help", public=True)
+    assert not turn.withheld and "rate in the form, or send the bot a direct message" in (turn.message or "")
+    # The same rating given in private (a form, a direct message, the terminal) is recorded.
+    turn = service.reply(review_id, "bob", "2 4 2 3 5 2")
+    assert turn.recorded and not turn.withheld
+    assert set(service.load(review_id).drafts["prioritise.rate:SEO audits"]) == {"bob"}
+
+
+def test_other_questions_are_answered_in_public_as_before(service: ReviewService) -> None:
+    review_id = _start(service)
+    turn = service.reply(review_id, FACILITATOR, "skip", public=True)
+    assert turn.recorded and not turn.withheld
+
+
+def test_the_open_rating_rounds_of_a_workspace_oldest_review_first(service: ReviewService) -> None:
+    assert service.rating_rounds("T1") == []
+    first, second = _at_rating(service), _at_rating(service)
+    _start(service)  # not at a rating: not listed
+    for review_id in (first, second):  # the rounds listed are of reviews that run in a channel
+        review = service.load(review_id)
+        service.attach_thread(review, f"C{review_id[:6]}", "1.0")
+    rounds = service.rating_rounds("T1")
+    assert [(r.review.id, r.task) for r in rounds] == [(first, "SEO audits"), (second, "SEO audits")]
+    assert service.rating_rounds("T2") == []

@@ -100,7 +100,10 @@ def test_ratings_sent_at_the_same_moment_are_all_kept(bot: Bot, fake_slack: Fake
     chat.start()
     chat.say_all(["skip", "Blog writing\nSEO audits", "done", "all", *["none"] * KNOCKOUTS, "ok", "skip"])
     raters = [ALICE, BOB, CAROL, "U0DAN", "U0ERIN", "U0FRANK"]
-    replies = at_once(*(reply_as(chat, RATING, rater) for rater in raters))
+    # Each in a direct message, where ratings are given.
+    replies = at_once(
+        *(lambda rater=rater: chat.bot.slack.event(chat.direct(RATING, rater)) for rater in raters)
+    )
     assert {r.status for r in replies} == {200}
     review = chat.review()
     key = next(k for k in review.drafts if k.startswith("prioritise.rate:"))

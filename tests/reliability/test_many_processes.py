@@ -8,6 +8,7 @@ own, created and dropped here; skipped, saying why, when no server answers.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ import yaml
 
 from flows.answers import load_answers
 from flows.decision import decide
-from flows.interview import review_input
+from flows.interview import current_prompt, review_input
 from flows.method import FACTOR_IDS, Stage
 from flows.render import to_json_dict
 from storage.db import make_engine
@@ -28,6 +29,7 @@ from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import Bot, start_bot, stop_bot, wait_delivered
 from tests.support.chat import ALICE, BOB
+from tests.support.conversation import dm_of, is_rating
 from tests.support.postgres import postgres_available, postgres_url  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -94,7 +96,7 @@ def two_bots(postgres_url: str, tmp_path: Path) -> Iterator[tuple[FakeSlack, lis
                 stop_bot(bot)
 
 
-def run_review(i: int, fake: FakeSlack, bots: list[Bot]) -> str:
+def run_review(i: int, fake: FakeSlack, bots: list[Bot], store: SqlReviewStore) -> str:
     """Start review i through one process and answer it to the end, each reply to the other process than the
     one before; every third reply is delivered again (a Slack retry) to the other process too."""
     channel = f"C0PG{i:04d}"
@@ -107,24 +109,47 @@ def run_review(i: int, fake: FakeSlack, bots: list[Bot]) -> str:
         if c["channel"] == channel and c.get("thread_ts")
     )
     for n, (author, text) in enumerate(replies(i)):
+        # Ratings go to the bot in a direct message; the rest in the thread.
+        where = {"channel": dm_of(author), "channel_type": "im"} if is_rating(text) else {"channel": channel}
         callback = p.event_callback(
-            p.message_event(text, user=author, channel=channel, thread_ts=thread),
+            p.message_event(text, user=author, thread_ts=None if is_rating(text) else thread, **where),
             event_id=f"Ev{i:03d}R{n:03d}",
         )
         bot = next(alternate)
+        mark = fake.mark()
         assert bot.slack.event(callback).status == 200, (i, n, text)
         if n % 3 == 0:
             other = bots[1] if bot is bots[0] else bots[0]
             assert other.slack.event(callback, retry_num=1, retry_reason="http_timeout").status == 200
+        review = store.find_by_thread(p.TEAM_ID, channel, thread)
+        prompt = current_prompt(review) if review is not None else None
+        if is_rating(text) and prompt is not None and author not in prompt.collected:
+            choose_review(fake, next(alternate), mark, author, text, f"Review {i}")
     return thread
+
+
+def choose_review(fake: FakeSlack, bot: Bot, mark: int, author: str, text: str, title: str) -> None:
+    """The bot asked which open rating question the ratings are for (other reviews are at theirs): click the
+    button of `title`'s."""
+    for call in fake.calls("chat.postMessage"):
+        if call.seq <= mark or call["channel"] != dm_of(author):
+            continue
+        for block in call.blocks:
+            for button in block.get("elements", []) if block.get("type") == "actions" else []:
+                if f"({title})" in button["text"]["text"] and json.loads(button["value"])["v"] == text:
+                    action = p.button(button["action_id"], button["value"])
+                    reply = bot.slack.block_actions([action], user_id=author, channel_id=dm_of(author))
+                    assert reply.status == 200, reply
+                    return
+    raise AssertionError(f"{author}'s ratings for {title} were neither recorded nor asked about")
 
 
 def test_twenty_reviews_over_two_processes_on_postgresql(two_bots: tuple[FakeSlack, list[Bot], str]) -> None:
     fake, bots, url = two_bots
     with ThreadPoolExecutor(max_workers=REVIEWS) as pool:
-        threads = list(pool.map(lambda i: run_review(i, fake, bots), range(REVIEWS)))
+        store = SqlReviewStore(make_engine(url))
+        threads = list(pool.map(lambda i: run_review(i, fake, bots, store), range(REVIEWS)))
 
-    store = SqlReviewStore(make_engine(url))
     for i, thread in enumerate(threads):
         review = store.find_by_thread(p.TEAM_ID, f"C0PG{i:04d}", thread)
         assert review is not None and review.state is Stage.DONE, i

@@ -73,7 +73,7 @@ def test_closing_a_rating_round_only_by_the_facilitator_or_an_admin(bot: Bot, fa
     chat = Chat(bot, fake_slack)
     chat.start()
     chat.say_all([*TO_WEIGHTS, "ok", "skip"])
-    chat.say("2 4 2 3 5 2", BOB)
+    chat.rate("2 4 2 3 5 2", BOB)
     calls = chat.say("done", BOB)
     assert "Only the facilitator closes a rating round" in said(calls)
     key = current_prompt(chat.review()).key  # type: ignore[union-attr]

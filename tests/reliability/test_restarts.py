@@ -76,7 +76,7 @@ def test_killed_at_each_step_the_review_goes_on_where_it_was(
         assert open_question(chat) == before
         assert "Step 6 of 7" in kickoff(chat, fake_slack)
         assert "Restart review" in home_of(chat, fake_slack) and "Step 6 of 7" in home_of(chat, fake_slack)
-        chat.say("1 3 1 3 4 1", BOB)
+        chat.rate("1 3 1 3 4 1", BOB)
         calls = chat.say("done")
         assert (
             "Newsletter" in last_question(calls).all_text() or "SEO audits" in last_question(calls).all_text()

@@ -24,7 +24,7 @@ def test_the_chart_is_uploaded_with_the_shortlist(bot: Bot, fake_slack: FakeSlac
     talk.start("Q3 review")
     calls = []
     for text, user in REPLIES:
-        calls = talk.say(text, user)
+        calls = talk.reply(text, user)
 
     wait_for_file(fake_slack, p.CHANNEL_ID, ".md")  # the files follow the shortlist, after Slack's 200
     files = fake_slack.uploaded_files()
@@ -59,7 +59,7 @@ def test_export_png_uploads_the_chart_again(bot: Bot, fake_slack: FakeSlack) -> 
     talk = Conversation(bot, fake_slack)
     talk.start("Q3 review")
     for text, user in REPLIES:
-        talk.say(text, user)
+        talk.reply(text, user)
     wait_for_file(fake_slack, p.CHANNEL_ID, ".md")
     before = len(fake_slack.uploaded_files())
     status, _, _ = talk.command("export png")

@@ -202,7 +202,7 @@ def test_a_review_finished_in_slack_schedules_the_first_reminder(bot: Bot, fake_
     thread = talk.start("Q3 review")
     before = datetime.now(UTC)
     for text, user in REPLIES:
-        talk.say(text, user)
+        talk.reply(text, user)
     [scheduled] = fake_slack.calls("chat.scheduleMessage")
     assert scheduled.ok
     assert (scheduled["channel"], scheduled["thread_ts"]) == (p.CHANNEL_ID, thread)
@@ -216,7 +216,7 @@ def test_reopening_a_finished_review_withdraws_its_reminder_and_finishing_schedu
     talk = Conversation(bot, fake_slack)
     talk.start("Q3 review")
     for text, user in REPLIES:
-        talk.say(text, user)
+        talk.reply(text, user)
     [scheduled] = fake_slack.calls("chat.scheduleMessage")
     scheduled_id = scheduled.response["scheduled_message_id"]  # type: ignore[index]
     assert fake_slack.scheduled_messages() == [scheduled_id]
@@ -239,7 +239,7 @@ def test_a_reminder_already_gone_is_forgotten_all_the_same(bot: Bot, fake_slack:
     talk = Conversation(bot, fake_slack)
     talk.start("Q3 review")
     for text, user in REPLIES:
-        talk.say(text, user)
+        talk.reply(text, user)
     fake_slack.fail("chat.deleteScheduledMessage", "invalid_scheduled_message_id")  # posted meanwhile
     talk.command("reopen")
     assert K_REMINDER not in talk.review().answers

@@ -58,6 +58,7 @@ EVENT_SUBSCRIPTIONS: dict[str, dict[str, frozenset[str]]] = {
     "message": {
         "message.channels": frozenset({"channels:history"}),
         "message.groups": frozenset({"groups:history"}),
+        "message.im": frozenset({"im:history"}),  # ratings sent to the bot in a direct message
     },
     "app_mention": {"app_mention": frozenset({"app_mentions:read"})},
     "app_home_opened": {"app_home_opened": frozenset()},

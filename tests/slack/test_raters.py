@@ -37,7 +37,7 @@ def to_the_first_rating(talk: Conversation) -> Call:
 
 
 def rate_in_the_form(talk: Conversation, question: Call, user: str) -> list[Call]:
-    opened = next(c for c in talk.click(question, "Rate in a form", user=user) if c.method == "views.open")
+    opened = next(c for c in talk.click(question, "Rate privately", user=user) if c.method == "views.open")
     values = {f"factor:{f}": {"factor_value": p.select_value("3")} for f in FACTORS}
     return talk.submit(opened, values, user=user)
 

@@ -66,7 +66,7 @@ def test_a_whole_review_by_typed_replies(bot_either_way: Bot, fake_slack: FakeSl
     calls = []
     replies = []
     for text, user in REPLIES:
-        calls = talk.say(text, user)
+        calls = talk.reply(text, user)
         replies.append(calls)
 
     # The kickoff message was updated in place whenever what it shows changed (never to the same), and ends
@@ -155,7 +155,7 @@ def test_the_thanks_for_ratings_mentions_the_rater(bot: Bot, fake_slack: FakeSla
     for text in ["skip", "Blog writing", "done", "all", *["none"] * 12, "ok", "skip"]:
         calls = talk.say(text)
     rate = last_question(calls)
-    opened = next(c for c in talk.click(rate, "Rate in a form") if c.method == "views.open")
+    opened = next(c for c in talk.click(rate, "Rate privately") if c.method == "views.open")
     factors = ["risk", "consequences", "tech_complexity", "importance", "benefits", "vendor_expertise"]
     calls = talk.submit(opened, {f"factor:{f}": {"factor_value": p.select_value("3")} for f in factors})
     thanks = [text for text in ephemerals(calls) if "your ratings are in" in text]
@@ -187,7 +187,7 @@ def test_buttons_and_forms(bot_either_way: Bot, fake_slack: FakeSlack) -> None:
     calls = talk.click(last_question(calls), "Keep them equal")
     calls = talk.click(last_question(calls), "Skip")  # service level
     rate = last_question(calls)
-    calls = talk.click(rate, "Rate in a form")
+    calls = talk.click(rate, "Rate privately")
     opened = next(c for c in calls if c.method == "views.open")
     assert opened.view and opened.view["callback_id"] == "ratings_view"
     values = {

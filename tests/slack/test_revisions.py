@@ -12,7 +12,7 @@ from tests.support.fake_slack import Call
 def finish_review(talk: Conversation) -> None:
     talk.start("Q3 review")
     for text, user in REPLIES:
-        talk.say(text, user)
+        talk.reply(text, user)
 
 
 def to_the_first_rating(talk: Conversation) -> Call:
@@ -55,7 +55,7 @@ def test_reconsider_after_reopening_and_the_ledger_in_the_report(bot: Bot, fake_
         calls = talk.say("no")
     assert "Brand strategy" in last_question(calls).all_text()  # its service level
     talk.say("skip")
-    talk.say("2 2 2 2 2 2")
+    talk.rate("2 2 2 2 2 2")
     talk.say("done")
     calls = talk.say("done")  # its metrics: the review finishes and the shortlist is posted again
     posted = [c for c in calls if c.method == "chat.postMessage" and not c.get("thread_ts")]
@@ -90,7 +90,7 @@ def test_nudge_reminds_whoever_has_not_rated_privately(bot: Bot, fake_slack: Fak
     talk = Conversation(bot, fake_slack, channel="C0NUDGE")
     talk.start("Nudges")
     rate = to_the_first_rating(talk)
-    talk.say("1 1 1 1 1 1")  # the facilitator rates; Bob has not
+    talk.rate("1 1 1 1 1 1")  # the facilitator rates (in private); Bob has not
     calls = talk.click(rate, "Nudge who hasn't rated", user=BOB)
     assert "Only the facilitator can nudge" in said(calls)
     calls = talk.click(rate, "Nudge who hasn't rated")
@@ -113,13 +113,13 @@ def test_step_two_shows_what_this_workspace_shortlisted_before(bot: Bot, fake_sl
 
 
 def test_ratings_stay_blind_until_the_round_closes(bot: Bot, fake_slack: FakeSlack) -> None:
-    """No message, ephemeral or view shows one rater's values to anyone before `done`."""
+    """No message, ephemeral, DM answer or view shows one rater's values to anyone before `done`."""
     talk = Conversation(bot, fake_slack, channel="C0BLIND")
     talk.start("Blind")
     rate = to_the_first_rating(talk)
     mark = fake_slack.mark()
-    talk.say("5 4 1 2 3 1")  # the facilitator's ratings: an order no question text contains
-    talk.click(rate, "Rate in a form", user=BOB)
+    talk.rate("5 4 1 2 3 1")  # the facilitator's ratings, in a DM: an order no question text contains
+    talk.click(rate, "Rate privately", user=BOB)
     talk.command("status", user=BOB)
     shown = [c for c in fake_slack.calls() if c.seq > mark]
     assert any(c.method == "views.open" for c in shown)

@@ -20,7 +20,7 @@ from storage.repository import SqlReviewStore
 from tests.support import FakeSlack, Reply
 from tests.support import payloads as p
 from tests.support.bots import Bot, start_bot, stop_bot
-from tests.support.conversation import new_channel
+from tests.support.conversation import dm_of, is_rating, new_channel
 from tests.support.fake_slack import Call
 
 ALICE = p.USER_ID  # starts the reviews: the facilitator
@@ -66,16 +66,39 @@ class Chat:
         event = p.message_event(text, user=user, channel=self.channel, thread_ts=self.thread, team=self.team)
         return p.event_callback(event, team_id=self.team, **fields)
 
+    def direct(self, text: str, user: str = ALICE, **fields: Any) -> dict[str, Any]:
+        """The event_callback of a direct message from `user` to the bot (send it with `event`)."""
+        event = p.message_event(
+            text, user=user, channel=dm_of(user), channel_type="im", parent_user_id=None, team=self.team
+        )
+        return p.event_callback(event, team_id=self.team, **fields)
+
     def say(self, text: str, user: str = ALICE) -> list[Call]:
         reply, calls = self.event(self.message(text, user))
         assert reply.status == 200, reply
         self.replies += 1
         return calls
 
+    def rate(self, text: str, user: str = ALICE) -> list[Call]:
+        """Six ratings sent to the bot in a direct message (where ratings are given, never in the thread);
+        when the bot asks which open rating question they are for, the one of this chat's channel."""
+        reply, calls = self.event(self.direct(text, user))
+        assert reply.status == 200, reply
+        self.replies += 1
+        asked = [c.text for c in calls if c.method == "chat.postMessage" and c["channel"] == dm_of(user)]
+        if any("Which one" in t for t in asked):
+            mine = [line for t in asked for line in t.splitlines() if f"<#{self.channel}>" in line]
+            assert len(mine) == 1, f"not one rating question of {self.channel} listed: {asked}"
+            reply, more = self.event(self.direct(f"{mine[0].split('.')[0]}: {text}", user))
+            calls += more
+        return calls
+
     def say_all(self, texts: list[str], user: str = ALICE) -> list[Call]:
+        """Each reply in turn, as people give them: six ratings in a direct message (`rate`), the rest in the
+        thread."""
         calls: list[Call] = []
         for text in texts:
-            calls = self.say(text, user)
+            calls = self.rate(text, user) if is_rating(text) else self.say(text, user)
         return calls
 
     def click(self, question: Call, label: str, user: str = ALICE, **fields: Any) -> tuple[Reply, list[Call]]:

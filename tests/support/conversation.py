@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,20 +90,11 @@ class Conversation:
         return review
 
     def answer(self, text: str, user: str = p.USER_ID, *, markup: bool = False) -> None:
-        """Reply in the thread and check the reply was saved (the review's version moved). `text` is what the
-        person typed (Slack sends it with `&`, `<`, `>` encoded); with `markup`, Slack's own markup as it is
-        (a mention `<@U123>`)."""
+        """Give an answer as people do (`reply`: in the thread, or six ratings in a direct message) and check
+        it was saved (the review's version moved). `text` is what the person typed (Slack sends it with `&`,
+        `<`, `>` encoded); with `markup`, Slack's own markup as it is (a mention `<@U123>`)."""
         before = self.review().version
-        reply = self.bot.slack.event(
-            p.message_event(
-                text if markup else as_slack_sends(text),
-                user=user,
-                channel=self.channel,
-                thread_ts=self.thread_ts,
-                team=self.team,
-            )
-        )
-        assert reply.status == 200, reply
+        self.reply(text, user, markup=markup)
         if self.review().version == before:
             errors = [c.text for c in self.fake.calls("chat.postEphemeral") if c["channel"] == self.channel]
             raise AssertionError(f"reply {text[:60]!r} was not saved; corrections: {errors[-3:]}")
@@ -138,6 +130,32 @@ class Conversation:
         )
         self.thread_ts = str(question["thread_ts"])
         return self.thread_ts
+
+    def reply(self, text: str, user: str = p.USER_ID, *, markup: bool = False) -> list[Call]:
+        """Six ratings go to the bot in a direct message (`rate`), as ratings are never typed in the thread;
+        anything else is said in the thread (`say`)."""
+        return self.rate(text, user) if is_rating(text) else self.say(text, user, markup=markup)
+
+    def rate(self, text: str, user: str = p.USER_ID) -> list[Call]:
+        """Send `text` to the bot in `user`'s direct message. When the bot asks which of several open rating
+        questions it is for, answer with the number it lists for this conversation's channel."""
+        calls = self.direct(text, user)
+        asked = [c.text for c in calls if c.method == "chat.postMessage" and c["channel"] == dm_of(user)]
+        if any("Which one" in t for t in asked):
+            mine = [line for t in asked for line in t.splitlines() if f"<#{self.channel}>" in line]
+            assert len(mine) == 1, f"not one rating question of {self.channel} listed: {asked}"
+            calls += self.direct(f"{mine[0].split('.')[0]}: {text}", user)
+        return calls
+
+    def direct(self, text: str, user: str = p.USER_ID, **fields: Any) -> list[Call]:
+        """A direct message from `user` to the bot (`message.im`); the Web API calls it caused."""
+        mark = self.fake.mark()
+        event = p.message_event(
+            text, user=user, channel=dm_of(user), channel_type="im", parent_user_id=None, team=self.team
+        )
+        reply = self.bot.slack.event({**event, **fields})
+        assert reply.status == 200, reply
+        return self.settle(mark)
 
     def say(self, text: str, user: str = p.USER_ID, *, markup: bool = False) -> list[Call]:
         """Reply in the thread (`text` as in `answer`); the Web API calls it caused."""
@@ -200,6 +218,17 @@ class Conversation:
 
 
 BOB = "U0BOB"
+
+
+def dm_of(user: str) -> str:
+    """The id of `user`'s direct message with the bot (as the fake names it)."""
+    return "D" + user[1:]
+
+
+def is_rating(text: str) -> bool:
+    """Six ratings, as a rater types them (`2 4 2 3 5 2`)."""
+    return re.fullmatch(r"[1-5]( [1-5]){5}", text.strip()) is not None
+
 
 # A whole review as typed replies (the Slack tests also give it as an answers file), with a second rater.
 REPLIES = [

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlencode
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -23,7 +24,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, event
 
 from bot.config import Settings
+from bot.slack import ids
 from bot.slack.app import create_app
+from bot.slack.blocks.modals import view_metadata
 from bot.slack.delivery import Delivery, start_delivery
 from bot.slack.run import build_wsgi
 from flows.interview import (
@@ -41,6 +44,7 @@ from flows.model import Review
 from flows.service import ReviewService
 from tests.support import FakeSlack
 from tests.support import payloads as p
+from tests.support.conversation import is_rating
 from tests.support.signed import signed_headers
 
 SIGNING_SECRET = "bench-signing-secret"
@@ -182,7 +186,9 @@ class SqlCounter:
 # ---------------------------------------------------------------- signed requests, dispatched in-process
 
 
-def wsgi_environ(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+def wsgi_environ(
+    body: bytes, headers: dict[str, str], content_type: str = "application/json"
+) -> dict[str, Any]:
     environ: dict[str, Any] = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": "/slack/events",
@@ -192,7 +198,7 @@ def wsgi_environ(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
         "SERVER_PORT": "3000",
         "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(body),
-        "CONTENT_TYPE": "application/json",
+        "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body)),
     }
     for name, value in headers.items():
@@ -205,13 +211,36 @@ def signed_event(event: dict[str, Any], team: str = p.TEAM_ID) -> tuple[bytes, d
     return body, signed_headers(SIGNING_SECRET, body)
 
 
-def call_wsgi(app: Callable[..., Iterable[bytes]], body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+def signed_rating_form(review: Review, text: str, user: str = FACILITATOR) -> tuple[bytes, dict[str, str]]:
+    """The rating form of `review`'s open question submitted with the six ratings `text` (ratings are given
+    in the form or a direct message, never typed in the thread), as Slack posts it: form-encoded."""
+    prompt = current_prompt(review)
+    assert prompt is not None and review.channel_id
+    values = {
+        f"{ids.FACTOR_BLOCK_PREFIX}{factor}": {ids.FACTOR_SELECT: p.select_value(value)}
+        for factor, value in zip(FACTOR_IDS, text.split(), strict=True)
+    }
+    metadata = view_metadata(review, prompt, review.channel_id, review.thread_ts)
+    payload = p.view_submission(ids.RATINGS_VIEW, values, private_metadata=metadata, user_id=user)
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return body, signed_headers(SIGNING_SECRET, body)
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def call_wsgi(
+    app: Callable[..., Iterable[bytes]],
+    body: bytes,
+    headers: dict[str, str],
+    content_type: str = "application/json",
+) -> tuple[int, bytes]:
     status: list[str] = []
 
     def start_response(line: str, _headers: Any, *_rest: Any) -> None:
         status.append(line)
 
-    out = b"".join(app(wsgi_environ(body, headers), start_response))
+    out = b"".join(app(wsgi_environ(body, headers, content_type), start_response))
     return int(status[0].split()[0]), out
 
 
@@ -288,10 +317,15 @@ class Ours:
         return self.service.store.create(review)
 
     def answer(self, review: Review, text: str = RATING, user: str = FACILITATOR, settle: bool = True) -> int:
-        """A reply in the review's thread; `settle`: wait until what it wrote to the outbox is delivered."""
+        """A reply in the review's thread, or six ratings in the rating form (where ratings are given: never
+        in the thread); `settle`: wait until what it wrote to the outbox is delivered."""
         assert review.channel_id and review.thread_ts
+        app = self.wsgi if settle else self.answer_only
+        if is_rating(text):
+            status, _ = call_wsgi(app, *signed_rating_form(review, text, user), FORM)
+            return status
         body, headers = signed_event(thread_reply(text, review.channel_id, review.thread_ts, user))
-        status, _ = call_wsgi(self.wsgi if settle else self.answer_only, body, headers)
+        status, _ = call_wsgi(app, body, headers)
         return status
 
 

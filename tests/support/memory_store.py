@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import DuplicateDelivery, Outgoing, VersionConflict
 
@@ -97,8 +98,14 @@ class MemoryStore:
             copy.deepcopy(review), posted_question=question, posted_at=posted_at, version=stored.version
         )
 
-    def list_reviews(self, team_id: str | None = None, limit: int = 50) -> list[Review]:
-        found = [r for r in self.reviews.values() if team_id is None or r.team_id == team_id]
+    def list_reviews(
+        self, team_id: str | None = None, limit: int = 50, state: Stage | None = None
+    ) -> list[Review]:
+        found = [
+            r
+            for r in self.reviews.values()
+            if (team_id is None or r.team_id == team_id) and (state is None or r.state is state)
+        ]
         return [copy.deepcopy(r) for r in sorted(found, key=lambda r: r.created_at, reverse=True)[:limit]]
 
     def history(self, review_id: str) -> list[AnswerRecord]:

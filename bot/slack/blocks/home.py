@@ -68,5 +68,7 @@ HELP_TEXT = (
     "In the thread, reply to each question as it says; `back`, `skip` and `help` always work. "
     "The facilitator can also write `reconsider NAME` (bring back an excluded process) and "
     "`weights risk 2` or `weights rank benefits risk ...`, and `raters @ana @ben` (who rates: each round then "
-    "closes by itself once they all have)."
+    "closes by itself once they all have).\n"
+    "Ratings are private until their round closes: rate with *Rate privately* under the question, or send me "
+    "your six ratings in a direct message (like `2 4 2 3 5 2`), never in the thread."
 )

@@ -116,7 +116,7 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
             "block_id": question_block_id(review, prompt),
             "elements": _controls(review, prompt),
         },
-        {**_fixed_context((escape(prompt.accepts),)), "block_id": ids.HOW_TO_ANSWER_BLOCK},
+        {**_fixed_context((escape(prompt.accepts_in_public),)), "block_id": ids.HOW_TO_ANSWER_BLOCK},
     ]
     text = f"{step}{escape(prompt.text)}"
     room = MAX_BLOCKS - len(blocks) - len(tail)
@@ -166,6 +166,7 @@ def action_value(review_id: str, token: str, reply: str) -> str:
     return orjson.dumps({"r": review_id, "q": token, "v": reply}).decode()
 
 
+RATE_PRIVATELY = "Rate privately"  # the rating question's button that opens the rating form
 # A question's buttons: (label, action_id, the reply its value carries ("" for one that opens a form), style).
 _ButtonSpec = tuple[str, str, str, str | None]
 
@@ -178,7 +179,7 @@ _BUTTONS: dict[Kind, tuple[_ButtonSpec, ...]] = {
     Kind.YES_NO: (_reply_button("Yes", "yes", "primary"), _reply_button("No", "no")),
     Kind.PICK: (_reply_button("None of these", "none"), _reply_button("All", "all")),
     Kind.RATINGS: (
-        ("Rate in a form", ids.OPEN_RATINGS, "", None),
+        (RATE_PRIVATELY, ids.OPEN_RATINGS, "", "primary"),  # the main action: ratings are private
         _reply_button("Close the round", "done"),
         ("Nudge who hasn't rated", ids.NUDGE, "", None),
     ),

@@ -10,8 +10,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import ids
-from bot.slack.access import workspace
+from bot.slack.access import enterprise_of, workspace
 from bot.slack.blocks.modals import list_modal, ratings_modal, view_metadata, weights_modal
+from bot.slack.direct import rate_chosen
 from bot.slack.listeners.middleware import checked_review, review_of
 from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
@@ -22,6 +23,10 @@ from flows.prompts import Kind
 FORM_FAILED = (
     "Slack didn't open the form in time. Click the button again, or type your answer in the thread "
     "(`help` there says how)."
+)
+RATING_FORM_FAILED = (
+    "Slack didn't open the form in time. Click the button again, or send me your six ratings in a direct "
+    "message, like `2 4 2 3 5 2`."
 )
 
 
@@ -136,7 +141,8 @@ def register(app: App, presenter: Presenter) -> None:
             view = list_modal(prompt, metadata)
         if not open_view(client, body["trigger_id"], view.to_dict()):
             mail = Mail.for_review(review)
-            presenter.whisper(mail, review, user, FORM_FAILED)
+            failed = RATING_FORM_FAILED if prompt.kind is Kind.RATINGS else FORM_FAILED
+            presenter.whisper(mail, review, user, failed)
             presenter.send(mail)
 
     @app.action(ids.NUDGE)
@@ -147,6 +153,30 @@ def register(app: App, presenter: Presenter) -> None:
         parsed = parse_value(action.get("value"))
         if parsed is not None:
             presenter.nudge(client, review_id=parsed[0], team_id=workspace(context), user=body["user"]["id"])
+
+    @app.action(re.compile(f"^{ids.RATE_IN_PRIVATE}:"))
+    def rate_in_private(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        """A button of the bot's "which one?" in a DM: the ratings sent, for the question it names."""
+        ack()
+        parsed, channel = parse_value(action.get("value")), _channel(body)
+        if parsed is None or channel is None:
+            return
+        review_id, token, ratings = parsed
+        rate_chosen(
+            presenter,
+            client,
+            team_id=workspace(context),
+            enterprise_id=enterprise_of(body),
+            user=str(body["user"]["id"]),
+            channel=channel,
+            review_id=review_id,
+            token=token,
+            ratings=ratings,
+            receipt=receipt_key(body),
+            asked_ts=(body.get("message") or {}).get("ts"),
+        )
 
     @app.action(re.compile(f"^({ids.HOME_OPEN_REVIEW}|{ids.OPEN_REPORT})$"))
     def link_button(ack: Ack) -> None:

@@ -1,4 +1,4 @@
-"""Events: typed replies in a review's thread, mentions, App Home."""
+"""Events: typed replies in a review's thread, ratings in a direct message, mentions, App Home."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.slack.access import enterprise_of, workspace
 from bot.slack.blocks.home import HOME_REVIEWS, home_view
+from bot.slack.direct import is_direct_message, rate_in_private
 from bot.slack.listeners.commands import HALF_STARTED, half_started
 from bot.slack.outgoing import Mail
 from bot.slack.presenter import Presenter
@@ -36,6 +37,20 @@ def register(app: App, presenter: Presenter) -> None:
     def thread_reply(
         event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
+        if event.get("channel_type") == "im":
+            if is_direct_message(event) and event.get("user") != context.bot_user_id:
+                rate_in_private(
+                    presenter,
+                    client,
+                    team_id=workspace(context),
+                    enterprise_id=enterprise_of(body),
+                    user=str(event["user"]),
+                    channel=str(event["channel"]),
+                    text=str(event.get("text") or ""),
+                    receipt=receipt_key(body),
+                    thread_ts=event.get("thread_ts"),
+                )
+            return
         if not is_thread_reply(event):
             return
         # The workspace the event is delivered for, where the review was started: in a channel shared over
