@@ -120,7 +120,7 @@ class Prompt:
                 return (
                     f"Reply with six ratings from 1 to 5 in this order: {FACTOR_NAMES} (for example "
                     "`2 4 2 3 5 2`). "
-                    f"The facilitator replies `done` to close the round. Also {extra}."
+                    f"{self.closing} Also {extra}."
                 )
             case Kind.NUMBER:
                 return f"Reply with a number. Also {extra}."
@@ -151,9 +151,15 @@ class Prompt:
             return self.accepts
         return (
             "Ratings are private: rate in the form, or send the bot a direct message with six ratings from 1 "
-            f"to 5 in this order: {FACTOR_NAMES} (for example `2 4 2 3 5 2`). Here, the facilitator replies "
-            "`done` to close the round. Also `back`, `help`."
+            f"to 5 in this order: {FACTOR_NAMES} (for example `2 4 2 3 5 2`). {self.closing} Also `back`, `help`."
         )
+
+    @property
+    def closing(self) -> str:
+        """How a rating round closes: by itself when raters are named (some still awaited), else by `done`."""
+        if self.awaiting:
+            return "The round closes by itself once everyone named has rated; the facilitator can close it sooner with `done`."
+        return "The facilitator replies `done` to close the round."
 
 
 # What a rating typed where everyone reads it gets (a transport words how to rate privately).

@@ -20,6 +20,7 @@ from bot.slack.access import OTHER_WORKSPACE, Access, other_enterprise
 from bot.slack.blocks.question import (
     RATE_PRIVATELY,
     collected_line,
+    how_to_answer_block,
     kickoff_message,
     question_messages,
     round_status_block,
@@ -27,7 +28,7 @@ from bot.slack.blocks.question import (
 from bot.slack.blocks.report import shortlist_messages
 from bot.slack.effects import POSTED, THREAD, slack_time
 from bot.slack.failures import fix_for
-from bot.slack.ids import ROUND_STATUS_BLOCK
+from bot.slack.ids import HOW_TO_ANSWER_BLOCK, ROUND_STATUS_BLOCK
 from bot.slack.outgoing import Mail
 from bot.slack.report_uploads import REPORT_CHART, REPORT_FILE
 from bot.slack.requestlog import note
@@ -278,8 +279,11 @@ class Presenter:
         moved_on = turn.prompt is not None and turn.prompt.key != turn.question
         if moved_on:
             message = slack_text(turn.message) if turn.message else None
-            if not self.ensure_posted(mail, review, note=message) and message:
-                self.announce(mail, review, message)  # a command left the open question as it was posted
+            if not self.ensure_posted(mail, review, note=message):
+                if message:
+                    self.announce(mail, review, message)  # a command left the open question as it was posted
+                if turn.prompt is not None:
+                    self.refresh_round(mail, review, turn.prompt)  # e.g. raters named: who is missing now
         else:
             if turn.message and turn.prompt is not None:
                 self.whisper(mail, review, user, turn.message)
@@ -319,7 +323,10 @@ class Presenter:
             self.refresh_kickoff(mail, review, before=turn.before)
             moved_on = turn.prompt is not None and turn.prompt.key != turn.question
             note = slack_text(turn.message) if moved_on and turn.message and not turn.late else None
-            self.ensure_posted(mail, review, note=note)
+            if not self.ensure_posted(mail, review, note=note) and turn.prompt is not None and not moved_on:
+                self.refresh_round(mail, review, turn.prompt)
+            if (moved_on or turn.prompt is None) and not turn.late:
+                self.close_question(mail, turn, user)
         else:
             self.ensure_posted(mail, review)
         if private.asked_ts and (turn.recorded or turn.late):
@@ -384,8 +391,11 @@ class Presenter:
             or not review.channel_id
         ):
             return
-        status = round_status_block(collected_line(prompt))
-        mail.edit_question(review.channel_id, prompt.edition, replace={ROUND_STATUS_BLOCK: status})
+        swapped = {
+            ROUND_STATUS_BLOCK: round_status_block(collected_line(prompt)),
+            HOW_TO_ANSWER_BLOCK: how_to_answer_block(prompt),
+        }
+        mail.edit_question(review.channel_id, prompt.edition, replace=swapped)
 
     def close_question(self, mail: Mail, turn: Turn, user: str) -> None:
         """Take the buttons off the question `turn` moved on from (after the rows that show what comes next:
@@ -396,10 +406,12 @@ class Presenter:
         edition = before.posted_question
         if turn.prompt is not None and turn.prompt.edition == edition:
             return  # still open (a command changed something else)
-        answered = (
-            turn.question is not None and turn.question in turn.review.answers
-        )  # not `back`, `change N`…
+        # Not answered: `back`, `change N` and the like moved away from it.
+        answered = turn.question is not None and turn.question in turn.review.answers
         note = f"✓ Answered by {mention(user)}." if answered else "✓ Closed."
+        if answered and before.state.step_number == 6:  # a rating round is closed, not answered by one person
+            asked = self.service.prompt(before)
+            note = "✓ Round closed." if asked is not None and asked.kind is Kind.RATINGS else note
         mail.edit_question(before.channel_id, edition, close=note)
 
     def report_link(self, review: Review) -> str | None:

@@ -119,12 +119,13 @@ def test_a_rating_form_slack_did_not_open_points_to_the_direct_message(
 def test_a_dm_with_one_open_question_is_recorded_and_answered_there(bot: Bot, fake_slack: FakeSlack) -> None:
     talk = Conversation(bot, fake_slack)
     to_the_rating(talk)
-    calls = talk.direct("2 4 2 3 5 2", BOB)
+    calls = talk.direct("2 4 1 3 5 1", BOB)
     assert dm_posts(calls, BOB) == ["Thanks, your ratings for “Blog writing” in *Q3 review* are in."]
-    assert rated(talk) == {BOB: values(2, 4, 2, 3, 5, 2)}
-    # The thread and the channel never show the values; nobody else is told anything.
+    assert rated(talk) == {BOB: values(2, 4, 1, 3, 5, 1)}
+    # The thread and the channel never show the values (the question shows who has rated, not what); nobody
+    # else is told anything.
     for call in calls:
-        assert "2 4 2 3 5 2" not in call.all_text() + json.dumps(call.args), call
+        assert "2 4 1 3 5 1" not in call.all_text() + json.dumps(call.args), call
         assert call.method != "chat.postEphemeral" or call["user"] == BOB, call
     # Named factors work too, and new ratings replace the earlier ones.
     calls = talk.direct(
@@ -196,7 +197,7 @@ def test_a_dm_with_two_open_questions_asks_which(bot: Bot, fake_slack: FakeSlack
     calls = first.settle(mark)
     assert dm_posts(calls) == ["Thanks, your ratings for “Blog writing” in *Spring review* are in."]
     # The question's buttons are gone once one is used (a second click cannot rate another review).
-    (updated,) = [c for c in calls if c.method == "chat.update"]
+    (updated,) = [c for c in calls if c.method == "chat.update" and c["channel"] == dm_of(ALICE)]
     assert updated["ts"] == message.response["ts"] and updated["channel"] == dm_of(ALICE)  # type: ignore[index]
     assert updated.text == "Your ratings went to “Blog writing” in *Spring review*."
     assert not updated.blocks

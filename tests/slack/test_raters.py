@@ -102,3 +102,25 @@ def test_without_raters_the_facilitator_still_closes_the_round(slack: Slack) -> 
     assert "Step 6 of 7" in last_question(slack.fake.calls()).all_text()
     calls = talk.say("done")
     assert "Step 7 of 7" in last_question(calls).all_text()
+
+
+def test_ratings_by_direct_message_update_the_round_and_close_it(slack: Slack) -> None:
+    talk = slack.talk()
+    talk.start("By DM")
+    question = to_the_first_rating(talk)
+    posted = str(question.response["ts"])
+    talk.say(f"raters <@{p.USER_ID}> <@{BOB}>", markup=True)
+    shown = str(slack.fake.message(talk.channel, posted).blocks)
+    assert "closes by itself once everyone named has rated" in shown
+    assert f"waiting for <@{p.USER_ID}>, <@{BOB}>" in shown
+
+    talk.rate("1 4 1 3 5 1", p.USER_ID)
+    shown = str(slack.fake.message(talk.channel, posted).blocks)
+    assert f"Rated so far: <@{p.USER_ID}> · waiting for <@{BOB}>" in shown
+    assert "1 4 1 3 5 1" not in shown  # who has rated, never what
+
+    talk.rate("3 3 3 3 3 3", BOB)
+    closed = slack.fake.message(talk.channel, posted).blocks
+    assert not any(b.get("type") == "actions" for b in closed)
+    assert closed[-1]["elements"][0]["text"] == "✓ Round closed."
+    assert "Step 7 of 7" in last_question(slack.fake.calls()).all_text()

@@ -116,7 +116,7 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
             "block_id": question_block_id(review, prompt),
             "elements": _controls(review, prompt),
         },
-        {**_fixed_context((escape(prompt.accepts_in_public),)), "block_id": ids.HOW_TO_ANSWER_BLOCK},
+        how_to_answer_block(prompt),
     ]
     text = f"{step}{escape(prompt.text)}"
     room = MAX_BLOCKS - len(blocks) - len(tail)
@@ -128,6 +128,11 @@ def question_messages(review: Review, prompt: Prompt, note: str | None = None) -
     messages += [Message("Options (continued)", group) for group in pack(option_sections)]
     messages.append(Message("How to answer", tail))
     return messages
+
+
+def how_to_answer_block(prompt: Prompt) -> dict[str, Any]:
+    """The question's last line: the replies it takes (in the thread; ratings go in the form or a DM)."""
+    return {**_fixed_context((escape(prompt.accepts_in_public),)), "block_id": ids.HOW_TO_ANSWER_BLOCK}
 
 
 def round_status_block(status: str) -> dict[str, Any]:
