@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.slack import ids
+from bot.slack.blocks.parts import as_dicts, section
 from bot.slack.blocks.question import action_value
 from bot.slack.outgoing import Mail
 from bot.slack.presenter import InPrivate, Presenter
@@ -130,16 +132,15 @@ def _choices(text: str, rounds: list[RatingRound], ratings: str) -> list[dict[st
     """The "which one" message: its text, and a button per open rating question carrying the ratings (seen
     by the one person in the DM) and naming the question."""
     buttons = [
-        {
-            "type": "button",
-            "action_id": f"{ids.RATE_IN_PRIVATE}:{n}",
-            "text": {"type": "plain_text", "text": shorten(f"{n}. {r.task} ({r.review.title})", 75)},
-            "value": action_value(r.review.id or "", question_ref(r.prompt.key, r.prompt.edition), ratings),
-        }
+        ButtonElement(
+            text=shorten(f"{n}. {r.task} ({r.review.title})", 75),
+            action_id=f"{ids.RATE_IN_PRIVATE}:{n}",
+            value=action_value(r.review.id or "", question_ref(r.prompt.key, r.prompt.edition), ratings),
+        )
         for n, r in enumerate(rounds[:MAX_BUTTONS], start=1)
     ]
-    rows = [{"type": "actions", "elements": buttons[i : i + ROW]} for i in range(0, len(buttons), ROW)]
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, 3000)}}, *rows]
+    rows = [ActionsBlock(elements=buttons[i : i + ROW]) for i in range(0, len(buttons), ROW)]
+    return as_dicts([section(text), *rows])
 
 
 def rate_chosen(

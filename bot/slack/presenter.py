@@ -276,24 +276,29 @@ class Presenter:
         if turn.late:
             self.ensure_posted(mail, review)
             return
-        moved_on = turn.prompt is not None and turn.prompt.key != turn.question
-        if moved_on:
+        if turn.prompt is not None and turn.prompt.key != turn.question:  # moved on: the note goes with it
             message = slack_text(turn.message) if turn.message else None
-            if not self.ensure_posted(mail, review, note=message):
-                if message:
-                    self.announce(mail, review, message)  # a command left the open question as it was posted
-                if turn.prompt is not None:
-                    self.refresh_round(mail, review, turn.prompt)  # e.g. raters named: who is missing now
+            if not self.show_next(mail, turn, user, note=message) and message:
+                self.announce(mail, review, message)  # a command left the open question as it was posted
         else:
             if turn.message and turn.prompt is not None:
                 self.whisper(mail, review, user, turn.message)
-            if not self.ensure_posted(mail, review) and turn.prompt is not None:
-                self.refresh_round(mail, review, turn.prompt)
-        if moved_on or turn.prompt is None:
+            self.show_next(mail, turn, user)
+
+    def show_next(self, mail: Mail, turn: Turn, user: str, note: str | None = None) -> bool:
+        """After a recorded reply (typed, clicked or sent in private): the next question (with `note`), or
+        the open one's round shown as it stands; the question moved past closed; the report once finished.
+        True when a question is posted."""
+        review = turn.review
+        posted = self.ensure_posted(mail, review, note=note)
+        if not posted and turn.prompt is not None:
+            self.refresh_round(mail, review, turn.prompt)  # e.g. a rating, or raters named: who is missing
+        if turn.prompt is None or turn.prompt.key != turn.question:
             self.close_question(mail, turn, user)
         if turn.finished:
             self.post_report(mail, review)
             reminders.schedule_reminder(mail, review)  # the monthly check-in, when it has metrics
+        return posted
 
     def plan_private(self, mail: Mail, turn: Turn, user: str, private: InPrivate) -> None:
         """What a rating sent in a direct message shows: a word in the DM (never anyone else's ratings), and
@@ -321,12 +326,11 @@ class Presenter:
             text = slack_text(turn.message or "Nothing was recorded.")
         if turn.recorded:
             self.refresh_kickoff(mail, review, before=turn.before)
+        if turn.recorded and not turn.late:
             moved_on = turn.prompt is not None and turn.prompt.key != turn.question
-            note = slack_text(turn.message) if moved_on and turn.message and not turn.late else None
-            if not self.ensure_posted(mail, review, note=note) and turn.prompt is not None and not moved_on:
-                self.refresh_round(mail, review, turn.prompt)
-            if (moved_on or turn.prompt is None) and not turn.late:
-                self.close_question(mail, turn, user)
+            self.show_next(
+                mail, turn, user, note=slack_text(turn.message) if moved_on and turn.message else None
+            )
         else:
             self.ensure_posted(mail, review)
         if private.asked_ts and (turn.recorded or turn.late):
