@@ -159,12 +159,16 @@ class Access:
         posted: bool = False,
     ) -> str | None:
         """Why `user` may not act on `review` from `channel` (None: they may). `posted`: the request is a
-        message `user` posted in the review's thread, which only a member of its channel can."""
+        message `user` posted in the review's thread, which only a member of its channel can.
+
+        The facilitator (who started the review in its channel) and the raters they named are not looked up:
+        the people who answer most never wait for Slack's member list, and a slow Slack never refuses them.
+        """
         if other_enterprise(review, enterprise_id):
             return OTHER_WORKSPACE
         if channel is not None and channel != review.channel_id:
             return OTHER_CHANNEL
-        if posted or not review.channel_id:
+        if posted or not review.channel_id or user == review.facilitator or user in review.raters:
             return None
         members, fresh = self.members_now(client, review.team_id, review.channel_id)
         if members is not None and user not in members and not fresh:

@@ -227,6 +227,29 @@ def test_a_membership_check_slack_does_not_answer_in_time_refuses_and_asks_to_tr
     assert [(r.author, r.text) for r in chat.history()] == [(BOB, "skip")]
 
 
+def test_the_facilitator_and_named_raters_act_without_a_membership_check(
+    app: Bot, fake_slack: FakeSlack
+) -> None:
+    """They are never kept waiting for Slack's member list, nor refused when it is too slow to come."""
+    chat = Chat(app, fake_slack)
+    fake_slack.add_channel(chat.channel, members=[ALICE, BOB, CAROL])
+    chat.start()
+    chat.say(f"raters <@{BOB}>")
+    question = last_question(fake_slack.calls())
+    fake_slack.latency.methods["conversations.members"] = SLOW_CHECK
+    mark = fake_slack.mark()
+    chat.click(question, "Skip", BOB)
+    assert [(r.author, r.text) for r in chat.history()][-1] == (BOB, "skip")
+    question = last_question(fake_slack.calls())
+    _, calls = chat.click(question, "Add in a form", ALICE)
+    assert [c.method for c in calls if c.method == "views.open"] == ["views.open"]
+    assert not [c for c in fake_slack.calls("conversations.members") if c.seq > mark]
+
+    _, calls = chat.click(question, "Add in a form", CAROL)  # not named: looked up, and Slack is too slow
+    assert "couldn't check that you are in the review's channel" in said(calls)
+    assert not [c for c in calls if c.method == "views.open"]
+
+
 def test_an_admin_check_slack_does_not_answer_in_time_grants_nothing(app: Bot, fake_slack: FakeSlack) -> None:
     fake_slack.set_user(ADMIN, "ada", is_admin=True)
     chat = Chat(app, fake_slack)
