@@ -23,7 +23,7 @@ from bot.slack import ids
 from bot.slack.blocks.parts import section
 from bot.slack.text import escape, question_ref, question_token, shorten
 from flows.checkin import Tracked, number_text, series
-from flows.method import FACTORS
+from flows.method import FACTORS, counts
 from flows.model import Review
 from flows.prompts import Kind, Prompt
 
@@ -95,6 +95,7 @@ def weights_modal(metadata: str) -> View:
                 block_id=ids.WEIGHT_BLOCK_PREFIX + factor.id,
                 label=factor.label.capitalize(),
                 element=PlainTextInputElement(action_id=ids.WEIGHT_INPUT, initial_value="1", max_length=10),
+                hint=f"It {counts(factor.id, factor.direction)}.",  # which way it counts, as the question says
             )
         )
     return View(

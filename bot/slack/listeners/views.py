@@ -37,13 +37,34 @@ def ratings_reply(view: dict[str, Any]) -> str:
     return " ".join(picked)
 
 
-def weights_reply(view: dict[str, Any]) -> str:
+def weight_fields(view: dict[str, Any]) -> dict[str, str]:
+    """The weights form's fields by factor id (an empty field weighs 1)."""
     values = _values(view)
-    pairs = []
+    fields = {}
     for factor in FACTOR_IDS:
         value = values.get(ids.WEIGHT_BLOCK_PREFIX + factor, {}).get(ids.WEIGHT_INPUT, {}).get("value")
-        pairs.append(f"{factor} {(value or '1').strip()}")
-    return " ".join(pairs)
+        fields[factor] = (value or "1").strip()
+    return fields
+
+
+def weights_reply(view: dict[str, Any]) -> str:
+    return " ".join(f"{factor} {value}" for factor, value in weight_fields(view).items())
+
+
+def weight_errors(view: dict[str, Any]) -> dict[str, str]:
+    """What is wrong in the weights form, by block, so Slack shows each message under its own field."""
+    errors = {}
+    for factor, value in weight_fields(view).items():
+        try:
+            parse_weights(f"{factor} {value}")
+        except ReplyError as exc:
+            errors[ids.WEIGHT_BLOCK_PREFIX + factor] = str(exc)[:150]
+    if not errors:
+        try:
+            parse_weights(weights_reply(view))
+        except ReplyError as exc:  # about the weights together (all zero): shown under the first
+            errors[ids.WEIGHT_BLOCK_PREFIX + FACTOR_IDS[0]] = str(exc)[:150]
+    return errors
 
 
 def _by_metadata(body: dict[str, Any]) -> tuple[str, str | None] | None:
@@ -84,11 +105,9 @@ def register(app: App, presenter: Presenter) -> None:
 
     @app.view(ids.WEIGHTS_VIEW, middleware=checked)
     def weights(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        text = weights_reply(body["view"])
-        try:
-            parse_weights(text)
-        except ReplyError as exc:
-            ack(response_action="errors", errors={ids.WEIGHT_BLOCK_PREFIX + FACTOR_IDS[0]: str(exc)[:150]})
+        errors = weight_errors(body["view"])
+        if errors:
+            ack(response_action="errors", errors=errors)
             return
         ack()
-        submit(body, client, context, text)
+        submit(body, client, context, weights_reply(body["view"]))
