@@ -9,10 +9,12 @@
   members can do: they are not looked up.
 - Facilitator-only steps (cancel, reopen, weights, closing a rating round) also accept a workspace admin or
   owner, as `users.info` says; answers are looked up once per person and kept for a few minutes.
-- Slack is asked while the request waits, so each read has a short timeout and all of them end within the
-  request's first 0.8 s (`bot.slack.views.checking`): a request is answered within a second. No answer in time
-  is never a yes: a membership unknown refuses with CANNOT_CHECK ("try again in a moment"), an admin unknown
-  is not an admin (and is asked again next time).
+- Slack is asked while the request waits, so the request waits at most until 0.8 s after it began
+  (`bot.slack.views.checking`): a request is answered within a second. No answer in time is never a yes: a
+  membership unknown refuses with CANNOT_CHECK ("try again in a moment"), an admin unknown is not an admin
+  (and is asked again next time). A channel's member list is read by one background lookup per channel, which
+  goes on after its request has moved on: when Slack is slow, the first requests are refused, and the list is
+  there for the next ones instead of every request waiting its 0.8 s again.
 - Requests missing the fields everything above relies on (team, user, channel) are refused before any
   listener runs (`CompleteRequests`), which also puts the request's workspace on the context (`workspace`):
   listeners read it there rather than each digging it out of its payload.
@@ -128,9 +130,27 @@ class Reads(Protocol):
     """The Web API reads the checks make (`bot.slack.views.checking`: short timeouts, within the request's
     time)."""
 
-    def conversations_members(self, **kwargs: Any) -> Any: ...
-
     def users_info(self, **kwargs: Any) -> Any: ...
+
+    def time_left(self) -> float: ...
+
+    def unhurried(self) -> MembersReader: ...
+
+
+class MembersReader(Protocol):
+    """What reads a channel's member list (slack_sdk's WebClient)."""
+
+    def conversations_members(
+        self, *, channel: str, cursor: str | None = None, limit: int | None = None, **kwargs: Any
+    ) -> Any: ...
+
+
+class Lookup:
+    """A channel's member list on its way from Slack: requests wait on `done` as long as they may."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.members: frozenset[str] | None = None
 
 
 def failure(exc: Exception) -> str:
@@ -147,6 +167,7 @@ class Access:
         self._lock = threading.Lock()
         self._admins: dict[tuple[str, str], tuple[float, bool]] = {}
         self._members: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+        self._lookups: dict[tuple[str, str], Lookup] = {}
 
     def problem(
         self,
@@ -193,27 +214,43 @@ class Access:
         key = (team_id, channel_id)
         with self._lock:
             cached = self._members.get(key)
-        if cached and self.clock() - cached[0] < (self.ttl if ttl is None else ttl):
-            return cached[1], False
+            if cached and self.clock() - cached[0] < (self.ttl if ttl is None else ttl):
+                return cached[1], False
+            lookup = self._lookups.get(key)
+            if lookup is None:  # one lookup a channel at a time, however many requests want it
+                lookup = self._lookups[key] = Lookup()
+                reader = threading.Thread(
+                    target=self._look_up,
+                    args=(client.unhurried(), key, lookup),
+                    name=f"members-{channel_id}",
+                    daemon=True,
+                )
+                reader.start()
+        if not lookup.done.wait(client.time_left()):
+            note(slack_error="conversations.members_too_slow")
+        return lookup.members, True
+
+    def _look_up(self, client: MembersReader, key: tuple[str, str], lookup: Lookup) -> None:
+        """Read every page of a channel's members and keep the list (nothing is kept when Slack fails)."""
         found: set[str] = set()
         try:
-            # Page by page, each call with what is left of the request's time (`checking`).
             cursor = ""
             while True:
-                more = {"cursor": cursor} if cursor else {}
-                page = client.conversations_members(channel=channel_id, limit=1000, **more)
+                page = client.conversations_members(channel=key[1], limit=1000, cursor=cursor or None)
                 found.update(page.get("members") or [])
                 cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
                 if not cursor:
                     break
+            lookup.members = frozenset(found)
         except (SlackApiError, SlackClientError, OSError) as exc:  # OSError: no answer in time
             log.warning("conversations.members failed error=%s", failure(exc))
-            note(slack_error=failure(exc))
-            return None, True
-        members = frozenset(found)
-        with self._lock:
-            self._members[key] = (self.clock(), members)
-        return members, True
+        finally:
+            with self._lock:
+                if lookup.members is not None:
+                    self._members[key] = (self.clock(), lookup.members)
+                if self._lookups.get(key) is lookup:
+                    del self._lookups[key]
+            lookup.done.set()
 
     def is_admin(self, client: Reads, team_id: str, user: str) -> bool:
         """A workspace admin or owner (False when Slack would not say, or not in time: never a yes unless

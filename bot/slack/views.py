@@ -3,8 +3,9 @@ click's trigger_id within 3 seconds) and the access checks' reads (`bot.slack.ac
 client with a short timeout and no retries; everything else a request causes goes through the outbox.
 
 - `quick` (views.open): `QUICK_TIMEOUT` seconds, as the trigger_id lives 3 seconds.
-- `checking` (conversations.members, users.info): CHECK_TIMEOUT seconds a call, and no later than
-  `CHECK_BUDGET` seconds after the request's dispatch began, so that a request is answered within a second even when Slack is slow; with no
+- `checking` (users.info; and how long a request may wait for a channel's member list, which is read in the
+  background, `unhurried`): CHECK_TIMEOUT seconds a call, and no later than `CHECK_BUDGET` seconds after the
+  request's dispatch began, so that a request is answered within a second even when Slack is slow; with no
   time left the call is not made. The access checks treat no answer as "could not check" (nothing is done,
   the person is asked to try again) or "not an admin": never as a yes.
 """
@@ -25,6 +26,7 @@ QUICK_TIMEOUT = 2  # seconds; Slack gives up on the request at 3
 CHECK_BUDGET = 0.8  # seconds from a request's start by which its access checks end: answered within 1 s
 CHECK_TIMEOUT = 0.7  # seconds one access check's call may take, at most
 MIN_CHECK = 0.05  # seconds: with less left, Slack is not asked at all
+LOOKUP_TIMEOUT = 10  # seconds a member list may take, read on after its request has moved on
 
 
 class NoTimeLeft(SlackClientError):
@@ -59,11 +61,20 @@ class Checking:
     def __init__(self, client: WebClient) -> None:
         self.client = client
 
-    def conversations_members(self, **kwargs: Any) -> Any:
-        return quick(self.client, check_timeout()).conversations_members(**kwargs)
-
     def users_info(self, **kwargs: Any) -> Any:
         return quick(self.client, check_timeout()).users_info(**kwargs)
+
+    def time_left(self) -> float:
+        """Seconds the request may still wait for a check (0 when it has none left)."""
+        try:
+            return check_timeout()
+        except NoTimeLeft:
+            return 0.0
+
+    def unhurried(self) -> WebClient:
+        """A client for a read that goes on after the request has been answered (a channel's member list,
+        kept for the requests that follow)."""
+        return quick(self.client, LOOKUP_TIMEOUT)
 
 
 def checking(client: WebClient) -> Checking:

@@ -9,7 +9,9 @@ What runs, each in a process of its own: the fake Web API (`fake_server`), one o
 serve` (waitress, as in production, logging one line a request), and this load generator. Before the run,
 `--reviews` reviews of 12 processes are stored at a rating question with no raters named, so every rating is
 kept in the open round and saved as an answer row (the bot then thanks the rater: a Web API call; and checks,
-once a channel, who is in it). The generator submits the rating form (signed, as Slack posts it; ratings are
+once a channel, who is in it). With `--named-raters`, the 20 people and one more who never rates are the
+review's named raters: the round stays open and nobody is looked up (the facilitator names the team's raters
+when a review starts). The generator submits the rating form (signed, as Slack posts it; ratings are
 never typed in the thread since 2026-12-05) open-loop: request i leaves at
 start + i / rate, whatever happened to earlier ones (a pool of threads sends them), to review i mod
 `--reviews`, from one of 20 people, with ratings drawn at random; with several processes, requests go round
@@ -68,6 +70,7 @@ from tests.support.harness import (
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DEFAULT_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 PEOPLE = [f"U0LOAD{i:03d}" for i in range(20)]
+AWAY = "U0AWAY000"  # a named rater who never rates, so that rounds stay open (`--named-raters`)
 TARGET_P99_MS = 100.0
 REPO = Path(__file__).resolve().parents[2]
 RATED = K_RATE + process_names(12)[0]  # the rating question the seeded reviews are at (`seed_reviews`)
@@ -304,13 +307,13 @@ def stop_serve(served: Served) -> None:
 
 
 def seed_reviews(
-    api_url: str, database_url: str, count: int, processes: int = 12
+    api_url: str, database_url: str, count: int, processes: int = 12, raters: list[str] | None = None
 ) -> list[tuple[str, str, str]]:
-    """`count` reviews at a rating question with no raters named, each with its kickoff message posted to
-    the fake; (review id, channel, thread_ts) for each."""
+    """`count` reviews at a rating question (with `raters` named, or none), each with its kickoff message
+    posted to the fake; (review id, channel, thread_ts) for each."""
     from slack_sdk import WebClient
 
-    template = review_at_prioritise(processes)
+    template = review_at_prioritise(processes, raters=raters)
     drive(template, ["skip"])  # the first service level: now at the first rating question
     prompt = current_prompt(template)
     assert prompt is not None
@@ -389,6 +392,7 @@ def run_load(
     seed: int = 1,
     workdir: Path | None = None,
     api_latency: float = 0.0,
+    named_raters: bool = False,
 ) -> LoadResult:
     result = LoadResult(
         database=db, processes=processes, seconds=seconds, rate=rate, reviews=reviews, api_latency=api_latency
@@ -398,7 +402,8 @@ def run_load(
         work = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-load-")))
         api_url, fake_pid = stack.enter_context(fake_slack_process())
         database_url = stack.enter_context(database(db, work))
-        seeded = seed_reviews(api_url, database_url, reviews)
+        raters = [*PEOPLE, AWAY] if named_raters else None
+        seeded = seed_reviews(api_url, database_url, reviews, raters=raters)
         set_api_latency(api_url, api_latency)  # after seeding: its kickoff posts are not what is measured
         bots = [start_serve(api_url, database_url, work, f"serve{i}") for i in range(processes)]
         for bot in bots:
@@ -477,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--reviews", type=int, default=50)
     parser.add_argument("--api-latency", type=float, default=0.0, help="seconds each fake Web API call takes")
+    parser.add_argument("--named-raters", action="store_true", help="the people rating are the named raters")
     args = parser.parse_args(argv)
     result = run_load(
         db=args.db,
@@ -485,18 +491,24 @@ def main(argv: list[str] | None = None) -> int:
         rate=args.rate,
         reviews=args.reviews,
         api_latency=args.api_latency,
+        named_raters=args.named_raters,
     )
     print(json.dumps({**result.__dict__, "met": result.met}, indent=2))
     return 0 if result.met else 1
 
 
 def load_in_a_process(
-    db: str, processes: int, seconds: float = DEFAULT_SECONDS, api_latency: float = 0.0
+    db: str,
+    processes: int,
+    seconds: float = DEFAULT_SECONDS,
+    api_latency: float = 0.0,
+    named_raters: bool = False,
 ) -> LoadResult:
     """The load generator in a process of its own, as from the command line: inside pytest's process it
     shares that process's heap and garbage collector, whose pauses delayed requests it then counted."""
     command = [sys.executable, "-m", "tests.benchmarks.load", "--db", db, "--processes", str(processes)]
     command += ["--seconds", str(seconds), "--api-latency", str(api_latency)]
+    command += ["--named-raters"] if named_raters else []
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=seconds * 5 + 120)
     if done.returncode not in (0, 1):  # 1: ran, target missed
         raise RuntimeError(f"the load run failed ({done.returncode}):\n{done.stderr[-3000:]}")

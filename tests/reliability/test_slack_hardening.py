@@ -248,6 +248,13 @@ def test_the_facilitator_and_named_raters_act_without_a_membership_check(
     _, calls = chat.click(question, "Add in a form", CAROL)  # not named: looked up, and Slack is too slow
     assert "couldn't check that you are in the review's channel" in said(calls)
     assert not [c for c in calls if c.method == "views.open"]
+    # The lookup went on: once Slack has answered, her next click finds the list kept and is not refused.
+    fake_slack.wait_until(
+        lambda: any(c.seq > mark and c.response for c in fake_slack.calls("conversations.members")), 5
+    )
+    _, calls = chat.click(question, "Add in a form", CAROL)
+    assert [c.method for c in calls if c.method == "views.open"] == ["views.open"]
+    assert len([c for c in fake_slack.calls("conversations.members") if c.seq > mark]) == 1
 
 
 def test_an_admin_check_slack_does_not_answer_in_time_grants_nothing(app: Bot, fake_slack: FakeSlack) -> None:

@@ -31,9 +31,23 @@ def test_every_page_of_a_big_channels_members_is_read(fake_slack: FakeSlack) -> 
     assert len(fake_slack.calls("conversations.members")) == 3
 
 
-def test_a_members_list_slack_is_too_slow_to_give_is_unknown_and_not_kept(fake_slack: FakeSlack) -> None:
+def test_a_members_list_slack_is_too_slow_to_give_is_unknown_then_kept_when_it_comes(
+    fake_slack: FakeSlack,
+) -> None:
+    """A slow Slack costs the requests that come while its answer is on the way, not every request after."""
     access = Access()
-    fake_slack.latency.methods["conversations.members"] = 1.0
-    assert access.members(checking(fake_slack.client()), "T0TEST", "C0SLOW") is None
-    fake_slack.latency.methods["conversations.members"] = 0.0
-    assert access.members(checking(fake_slack.client()), "T0TEST", "C0SLOW") is not None
+    fake_slack.latency.methods["conversations.members"] = 2.5  # two checks' time (0.7 s each) and more
+    client = checking(fake_slack.client())
+    assert access.members(client, "T0TEST", "C0SLOW") is None  # no answer within the check's time
+    assert access.members(client, "T0TEST", "C0SLOW") is None  # still on its way: not asked again
+    fake_slack.wait_until(lambda: access.members(client, "T0TEST", "C0SLOW") is not None, 5)
+    assert len(fake_slack.calls("conversations.members")) == 1
+
+
+def test_a_members_list_slack_refuses_is_not_kept(fake_slack: FakeSlack) -> None:
+    access = Access()
+    fake_slack.fail("conversations.members", "ratelimited")
+    client = checking(fake_slack.client())
+    assert access.members(client, "T0TEST", "C0FAIL") is None
+    fake_slack.wait_until(lambda: access.members(client, "T0TEST", "C0FAIL") is not None, 5)
+    assert len(fake_slack.calls("conversations.members")) == 2
