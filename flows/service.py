@@ -42,7 +42,6 @@ from flows.interview.outcome import MAX_RECORDED_TEXT
 from flows.keys import (
     CANDIDATES,
     CHECKIN,
-    K_REMINDER,
     K_REPORT_LINKS,
     K_WEIGHTS,
     QuestionKey,
@@ -541,30 +540,6 @@ class ReviewService:
             return result
 
         return self._until_saved(review_id, record)
-
-    def note_reminder(self, review_id: str, post_at: int, scheduled_id: str | None = None) -> Review:
-        """Remember the next scheduled check-in reminder, so it is scheduled once."""
-
-        def note(_attempt: int) -> Review:
-            loaded = self.load(review_id)
-            reminder = {"post_at": post_at, "id": scheduled_id}
-            return self.store.save(
-                replace(loaded, answers={**loaded.answers, K_REMINDER: reminder}), since=loaded
-            )
-
-        return self._until_saved(review_id, note)
-
-    def forget_reminder(self, review_id: str) -> Review:
-        """Forget the scheduled check-in reminder (withdrawn): the next one is scheduled afresh."""
-
-        def forget(_attempt: int) -> Review:
-            loaded = self.load(review_id)
-            if K_REMINDER not in loaded.answers:
-                return loaded
-            kept = {k: v for k, v in loaded.answers.items() if k != K_REMINDER}
-            return self.store.save(replace(loaded, answers=kept), since=loaded)
-
-        return self._until_saved(review_id, forget)
 
     def withdraw_report_links(
         self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False

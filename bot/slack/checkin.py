@@ -36,6 +36,7 @@ from flows.method import Stage
 from flows.model import Review, utcnow
 from flows.ports import THREAD, Outgoing
 from flows.service import ReviewNotFound
+from storage.reminders import reminders_beside
 
 log = logging.getLogger("outsource_review.slack")
 
@@ -135,7 +136,7 @@ def record(presenter: Presenter, client: WebClient, submission: Submission, team
         )
         post_warnings(mail, result.review, result.warnings, user)
         upload_charts(mail, result.review, result)
-        reminders.schedule_reminder(mail, result.review)
+        reminders.schedule_reminder(mail, result.review, reminders_beside(presenter.service.store))
         return mail.rows
 
     try:

@@ -42,6 +42,7 @@ from flows.ports import Outgoing
 from flows.prompts import Kind, Prompt
 from flows.service import Progress, ReviewNotFound, ReviewService, Turn
 from storage.outbox import Problem
+from storage.reminders import reminders_beside
 
 log = logging.getLogger("outsource_review.slack")
 
@@ -297,7 +298,9 @@ class Presenter:
             self.close_question(mail, turn, user)
         if turn.finished:
             self.post_report(mail, review)
-            reminders.schedule_reminder(mail, review)  # the monthly check-in, when it has metrics
+            reminders.schedule_reminder(
+                mail, review, reminders_beside(self.service.store)
+            )  # the monthly check-in, when it has metrics
         return posted
 
     def plan_private(self, mail: Mail, turn: Turn, user: str, private: InPrivate) -> None:
