@@ -15,14 +15,30 @@ from functools import partial
 from typing import TypeVar
 from uuid import uuid4
 
+# For transports, which import flows through this module alone besides the view modules (model, method,
+# prompts, report, render, advice, people, ports; tests/test_architecture.py keeps it so): what they parse
+# and show beside a turn, from answers files, check-ins and versions.
+from flows.answers import AnswersError as AnswersError
+from flows.answers import load_answers as load_answers
+from flows.checkin import CheckinError as CheckinError
+from flows.checkin import CheckinResult as CheckinResult
+from flows.checkin import EarlyWarning as EarlyWarning
+from flows.checkin import Level as Level
+from flows.checkin import Tracked as Tracked
+from flows.checkin import checkable as checkable
 from flows.checkin import (
-    CheckinResult,
     early_warnings,
-    number_text,
     record_checkins,
-    series,
     tracked_in,
 )
+from flows.checkin import month_of as month_of
+from flows.checkin import next_reminder as next_reminder
+from flows.checkin import number_text as number_text
+from flows.checkin import parse_period as parse_period
+from flows.checkin import parse_value as parse_value
+from flows.checkin import reminder_text as reminder_text
+from flows.checkin import series as series
+from flows.checkin import tracked_metrics as tracked_metrics
 from flows.interview import (
     REOPENED_HINT as REOPENED_HINT,  # for transports: what a reopened review takes
 )
@@ -52,10 +68,15 @@ from flows.method import Stage
 from flows.model import AnswerRecord, Review, ReviewInput, utcnow
 from flows.ports import DuplicateDelivery, Outgoing, ReviewStore, VersionConflict
 from flows.prompts import Kind, Prompt, ReplyError, clean_text, typed_reply
+from flows.replay import check_answers as check_answers
 from flows.replay import replay
 from flows.report import Report
 from flows.similarity import name_key
-from flows.versions import META_REOPENED, compare, next_version, previous_version_id
+from flows.versions import META_REOPENED, next_version
+from flows.versions import compare as compare
+from flows.versions import previous_version_id as previous_version_id
+from flows.versions import render_comparison as render_comparison
+from flows.versions import version_of as version_of
 
 MAX_ATTEMPTS = 20
 

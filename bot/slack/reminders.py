@@ -13,9 +13,9 @@ from datetime import datetime
 from bot.slack.effects import REMINDER
 from bot.slack.outgoing import Mail
 from bot.slack.text import escape
-from flows.checkin import next_reminder, reminder_text, tracked_metrics
 from flows.model import Review, utcnow
 from flows.ports import THREAD
+from flows.service import next_reminder, reminder_text, tracked_metrics
 from storage.reminders import SqlScheduledReminders
 
 
