@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 from functools import partial
 from typing import TypeVar
 from uuid import uuid4
@@ -107,9 +108,46 @@ class NotPermitted(PermissionError):
     """Only the facilitator (or a workspace admin) may do this."""
 
 
+class Permission(Enum):
+    """What a reply's author may do beyond answering: the steps only the facilitator takes (setting weights,
+    closing a rating round, `reconsider`, finishing a reopened review) are open to an admin too."""
+
+    ADMIN = "admin"  # a workspace admin (or the terminal's one person): may take the facilitator's steps
+    MEMBER = "member"  # anyone else: only the facilitator takes the facilitator's steps
+    # Not known yet, because finding out costs the transport something (a Web API call): when the reply
+    # takes a facilitator's step, `ReviewService.reply` raises PermissionNeeded, and the transport finds out
+    # and replies again with ADMIN or MEMBER. Most replies never ask.
+    UNCHECKED = "unchecked"
+
+
+class PermissionNeeded(Exception):
+    """The reply takes a step only the facilitator (or an admin) may take, and its author's permission was
+    UNCHECKED: nothing was saved; reply again with Permission.ADMIN or Permission.MEMBER."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One reply, as a transport received it.
+
+    `answering` pins the question it answers (the `edition` a button or form was shown for); None answers
+    the open question. `typed_at` is when a typed reply was written, by the clock of the place it was written
+    (Slack's ts of the message). `written_in_public`: written where everyone reads it (a channel thread),
+    where ratings are not taken. `delivery_key` makes it idempotent: the key of its delivery (a Slack event
+    id, a click's action_ts), claimed with what it saves."""
+
+    author: str
+    text: str
+    answering: str | None = None
+    typed_at: datetime | None = None
+    written_in_public: bool = False
+    delivery_key: str | None = None
+
+
 @dataclass
 class Turn:
-    """What a transport shows after one interaction."""
+    """What a transport shows after one interaction: the review as saved, the open question (`prompt`), where
+    the review stands (`progress`), a word for the author (`message`, `error`), and the full report when the
+    turn finished the review (`report`)."""
 
     review: Review
     prompt: Prompt | None
@@ -120,12 +158,23 @@ class Turn:
     late: bool = False  # the reply reached a question someone else had just answered
     question: str | None = None  # the key of the question the reply went to
     duplicate: bool = False  # this delivery (its receipt) was applied before: nothing was done now
-    withheld: bool = False  # a rating written where everyone reads it: not recorded (`reply(public=True)`)
+    withheld: bool = (
+        False  # a rating written where everyone reads it: not recorded (`Reply.written_in_public`)
+    )
     before: Review | None = None  # the review as it was when the reply was applied to it (replies only)
+    # When the turn finished the review: its full report (`ReviewService.full_report`), built before the
+    # save, as what the turn shows is (its ledger holds the answers saved before this turn).
+    report: Report | None = None
 
     @property
     def finished(self) -> bool:
         return Stage.DONE in self.stages_passed
+
+    @property
+    def progress(self) -> Progress:
+        """Where the review stands after the turn (its step; the count of rated tasks is left out, as it
+        costs a pass over the ratings: `ReviewService.progress` has it)."""
+        return progress(self.review, count_rated=False)
 
 
 # What a transport will show for a turn, as outbox rows: asked before the turn is saved, and saved with it.
@@ -312,27 +361,22 @@ class ReviewService:
     def reply(
         self,
         review_id: str,
-        author: str,
-        text: str,
+        reply: Reply,
         *,
+        permission: Permission = Permission.MEMBER,
         team_id: str | None = None,
-        is_admin: bool | Callable[[], bool] = False,
-        expect_key: str | None = None,
-        receipt: str | None = None,
         loaded: Review | None = None,
-        typed_at: datetime | None = None,
         plan: Plan | None = None,
-        public: bool = False,
     ) -> Turn:
-        """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms).
+        """Apply one reply (`Reply`) and save it; `permission` says whether its author may take the
+        facilitator's steps (`Permission`; PermissionNeeded when UNCHECKED and it matters).
 
-        `public`: the reply was written where everyone reads it (a channel thread), where ratings are not
-        taken: a rating there is not recorded, and the turn says so (`Turn.withheld`).
+        A rating written in public (`Reply.written_in_public`) is not recorded, and the turn says so
+        (`Turn.withheld`).
 
-        `typed_at` is when a typed reply was written, by the clock of the place it was written (Slack's ts of
-        the message). A reply written before the open question was posted there (`Review.posted_at`) was
-        meant for the question before: it is kept in the history as late, not taken as an answer to the open
-        question, and the author is told what is open now.
+        A typed reply written (`Reply.typed_at`) before the open question was posted there
+        (`Review.posted_at`) was meant for the question before: it is kept in the history as late, not taken
+        as an answer to the open question, and the author is told what is open now.
 
         `plan` says what the transport will show for the turn, as outbox rows (`Outgoing`): it is asked once
         the reply is applied, and its rows are saved in the same transaction as the answer (a reply that saves
@@ -340,33 +384,30 @@ class ReviewService:
         A row that asks a question marks it as posted in that save (`Outgoing.question`).
 
         `loaded` is the review as the caller read it (it is not changed), possibly outdated by the time the
-        reply is saved: the first attempt applies the reply to a copy of it instead of loading it again.
-        When that copy turns out outdated (its save conflicts, or the reply would save nothing and the stored
-        version differs), the review is loaded anew; a typed reply then answers the question that was open
-        when it arrived (see `_aim_again`).
+        reply is saved: the first attempt applies the reply to a copy of it instead of loading it again, so
+        an answer in a Slack thread reads the review once. When that copy turns out outdated (its save
+        conflicts, or the reply would save nothing and the stored version differs), the review is loaded
+        anew; a typed reply then answers the question that was open when it arrived (see `_aim_again`).
 
-        `is_admin` may be a function: it is asked (once) only when someone other than the facilitator takes a
-        step only the facilitator may take (setting weights, closing a rating round, `reconsider`).
-
-        `receipt` makes the reply idempotent. The key of its delivery (a Slack event id, a click's action_ts)
-        is claimed in the same transaction that saves the answer, so a retried delivery is applied once (the
-        retry gets `Turn.duplicate`), and a crash before the save leaves the receipt free for the retry to
-        apply the answer. A reply that saves nothing (an error, `help`) claims its receipt on its own, so its
-        retry stays silent.
+        `Reply.delivery_key` makes the reply idempotent. It is claimed in the same transaction that saves the
+        answer, so a retried delivery is applied once (the retry gets `Turn.duplicate`), and a crash before
+        the save leaves the key free for the retry to apply the answer. A reply that saves nothing (an error,
+        `help`) claims its key on its own, so its retry stays silent.
         """
-        text, too_long = typed_reply(text)
+        author, expect_key, receipt = reply.author, reply.answering, reply.delivery_key
+        typed_at, public = reply.typed_at, reply.written_in_public
+        text, too_long = typed_reply(reply.text)
         if too_long:
             review = self.load(review_id, team_id)
             turn = Turn(review=review, prompt=current_prompt(review), error=too_long)
             return self._unsaved(turn, receipt, plan)
-        admin: list[bool] = []
 
         def is_facilitator(review: Review) -> bool:
-            if author == review.facilitator:
+            if author == review.facilitator or permission is Permission.ADMIN:
                 return True
-            if not admin:
-                admin.append(bool(is_admin() if callable(is_admin) else is_admin))
-            return admin[0]
+            if permission is Permission.UNCHECKED:
+                raise PermissionNeeded(f"{author} takes a step only the facilitator or an admin may take")
+            return False
 
         arrived = utcnow()
         aimed_at = expect_key
@@ -501,6 +542,8 @@ class ReviewService:
     ) -> Turn:
         """Save `turn`'s review with its records and what `plan` shows for it, in one transaction."""
         turn.before = since
+        if turn.finished:
+            turn.report = self._finished_report(turn.review)
         rows = plan(turn) if plan is not None else ()
         _posts(turn.review, rows)
         turn.review = self.store.save(turn.review, records, receipt, since=since, outbox=rows)
@@ -606,6 +649,13 @@ class ReviewService:
         report.checkins = [reading for t in tracked for reading in series(review, t.process, t.metric.name)]
         report.warnings = early_warnings(review, tracked)
         return report
+
+    def _finished_report(self, review: Review) -> Report | None:
+        """The full report of a review just finished; None if it cannot be built."""
+        try:
+            return self.full_report(review)
+        except ValueError:
+            return None
 
     def participants(self, review: Review) -> list[str]:
         """Everyone who has taken part: the facilitator, the named raters and whoever has answered."""
