@@ -411,10 +411,12 @@ class ReviewService:
 
         arrived = utcnow()
         aimed_at = expect_key
-        fresh: Review | None = None
-        # Its own loop, not `_until_saved`: a retried reply may be aimed anew (see `_aim_again`).
-        for attempt in range(self.max_attempts):
-            if attempt == 0 and loaded is not None and loaded.id == review_id:
+        fresh: Review | None = None  # the review loaded anew by the attempt before, for the next one
+
+        def attempt(number: int) -> Turn:
+            # A retried reply may be aimed anew (see `_aim_again`): `aimed_at` and `fresh` carry over.
+            nonlocal aimed_at, fresh
+            if number == 0 and loaded is not None and loaded.id == review_id:
                 recalled, review = True, _copy(loaded)
             else:
                 recalled = False
@@ -440,23 +442,23 @@ class ReviewService:
                 fresh = self.load(review_id, team_id)
                 if fresh.version != review.version:  # `loaded` was outdated: not the reply's fault
                     aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived, typed_at)
-                    continue
+                    raise VersionConflict(review_id)  # tried again on the fresh review
             if outcome.stale and typed_late:
                 outcome.error = _moved_on(outcome.prompt)
             try:
-                turn = self._save(review, author, text, outcome, aimed_at, receipt, before, plan)
+                return self._save(review, author, text, outcome, aimed_at, receipt, before, plan)
             except VersionConflict:
                 if recalled:
                     fresh = self.load(review_id, team_id)
                     aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived, typed_at)
                 elif typed_at is not None and expect_key is None:
                     aimed_at = None  # judged again against the review as saved since
-                continue
+                raise
             except DuplicateDelivery:
                 saved = self.load(review_id, team_id)
                 return Turn(review=saved, prompt=current_prompt(saved), duplicate=True)
-            return turn
-        raise VersionConflict(review_id)
+
+        return self._until_saved(review_id, attempt)
 
     def send(self, rows: Sequence[Outgoing]) -> None:
         """Write outbox rows no save causes (a refusal, a help text, a report asked for again)."""
