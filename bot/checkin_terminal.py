@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.terminal import Console
-from flows.checkin import CheckinError, CheckinResult, Tracked, number_text, parse_value, series
 from flows.model import Review
+from flows.service import CheckinError, CheckinResult, Tracked, number_text, parse_value, series
 
 Entry = tuple[str | None, str, object]
 

@@ -27,16 +27,25 @@ from bot.checkin_terminal import ask_values, plain, result_lines
 from bot.config import MissingSetting, Settings, SlackSettingsError, SlackUnreachable
 from bot.slack import manifest
 from bot.terminal import chat, finish_chat, save_answers, std_console
-from flows.answers import AnswersError, load_answers
-from flows.checkin import CheckinError, checkable, parse_period
 from flows.method import Stage
 from flows.model import Review, ReviewInput, utcnow
 from flows.prompts import ReplyError, WeightsAnswer, parse_weights
 from flows.render import RENDERERS
-from flows.replay import check_answers
 from flows.report import Report
-from flows.service import ReviewService, report_of
-from flows.versions import compare, previous_version_id, render_comparison, version_of
+from flows.service import (
+    AnswersError,
+    CheckinError,
+    ReviewService,
+    check_answers,
+    checkable,
+    compare,
+    load_answers,
+    parse_period,
+    previous_version_id,
+    render_comparison,
+    report_of,
+    version_of,
+)
 from storage.db import MissingDriver, database_url, make_engine, require_driver
 from storage.migrate import current_revision, upgrade
 

@@ -16,7 +16,9 @@ from flows.model import Review, ReviewInput
 from flows.people import plain
 from flows.prompts import COMMANDS, Kind, Prompt
 from flows.render import render_markdown
-from flows.service import REOPENED_HINT, ReviewService, Turn, report_of
+from flows.service import REOPENED_HINT, Permission, Reply, ReviewService, Turn, report_of
+
+ADMIN = Permission.ADMIN  # the terminal's one person runs the review: they may take every step
 
 # ---------------------------------------------------------------- reports
 
@@ -113,14 +115,16 @@ def chat(
     if review.is_open and prompt is None and review.state is Stage.REPORT:
         review = _reopened(service, review, me, console)
         prompt = service.prompt(review)
+    progress = service.progress(review)
     while review.is_open and prompt is not None:
         if weights is not None and service.weights_set(review) and prompt.kind not in (Kind.LIST, Kind.TEXT):
-            changed = service.reply(review_id, me, f"weights {weights}", is_admin=True)
+            changed = service.reply(review_id, Reply(me, f"weights {weights}"), permission=ADMIN)
             said = changed.error or changed.message or "done"
             console.write(shown(f"--weights {weights}: {said}"))
             weights, review, prompt, show = None, changed.review, changed.prompt, True
+            progress = changed.progress
             continue
-        now = service.progress(review).headline
+        now = progress.headline
         if now != headline and now.startswith("Step"):
             console.write(f"\n{now}")
             headline = now
@@ -139,14 +143,14 @@ def chat(
         if prompt.kind is Kind.RATINGS and prompt.awaiting and not _is_command(text):
             author = prompt.awaiting[0]
         # Judged against the question as shown: options renumbered since (by a merge) refuse the reply.
-        turn: Turn = service.reply(review_id, author, text, is_admin=True, expect_key=prompt.edition)
+        turn: Turn = service.reply(review_id, Reply(author, text, answering=prompt.edition), permission=ADMIN)
         if turn.error:
             console.write(shown(turn.error))
         elif turn.message:
             console.write(shown(turn.message))
         show = bool(turn.error) or turn.prompt is None or turn.prompt.edition != prompt.edition
         show = show or (turn.prompt is not None and turn.prompt.awaiting != prompt.awaiting)
-        review, prompt = turn.review, turn.prompt
+        review, prompt, progress = turn.review, turn.prompt, turn.progress
     return review
 
 
@@ -160,7 +164,7 @@ def _reopened(service: ReviewService, review: Review, me: str, console: Console)
         if line.strip().lower() == "answers":
             console.write("\n".join(f"{n}. {text}" for n, _, text in service.answered(review)))
             continue
-        turn = service.reply(review.id or "", me, line.strip() or "help", is_admin=True)
+        turn = service.reply(review.id or "", Reply(me, line.strip() or "help"), permission=ADMIN)
         console.write(shown(turn.error or turn.message or ""))
         review = turn.review
     return review

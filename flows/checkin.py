@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from flows.interview import build_report
 from flows.keys import CHECKIN, key_for
 from flows.keys import K_CHECKIN as K_CHECKIN  # re-exported: callers import them from here
-from flows.keys import K_REMINDER as K_REMINDER
 from flows.method import Stage
 from flows.model import Metric, Review
 from flows.report import EarlyWarning, Level, Reading, Report

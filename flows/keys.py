@@ -30,7 +30,6 @@ SERVICE_LEVEL = "prioritise.service_level"
 RATE = "prioritise.rate"
 METRICS = "metrics"
 CHECKIN = "checkin"  # kept beside the interview's answers: a process's check-ins
-REMINDER = "checkin.reminder"  # the next scheduled reminder: {"post_at": epoch seconds, "id": ...}
 REPORT_LINKS = "meta.report_links"  # how many times the facilitator has withdrawn the report's web links
 
 _STAGES = {
@@ -191,5 +190,4 @@ K_SERVICE_LEVEL = prefix(SERVICE_LEVEL)
 K_RATE = prefix(RATE)
 K_METRICS = prefix(METRICS)
 K_CHECKIN = prefix(CHECKIN)
-K_REMINDER = REMINDER
 K_REPORT_LINKS = REPORT_LINKS

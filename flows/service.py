@@ -11,18 +11,35 @@ import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 from functools import partial
 from typing import TypeVar
 from uuid import uuid4
 
+# For transports, which import flows through this module alone besides the view modules (model, method,
+# prompts, report, render, advice, people, ports; tests/test_architecture.py keeps it so): what they parse
+# and show beside a turn, from answers files, check-ins and versions.
+from flows.answers import AnswersError as AnswersError
+from flows.answers import load_answers as load_answers
+from flows.checkin import CheckinError as CheckinError
+from flows.checkin import CheckinResult as CheckinResult
+from flows.checkin import EarlyWarning as EarlyWarning
+from flows.checkin import Level as Level
+from flows.checkin import Tracked as Tracked
+from flows.checkin import checkable as checkable
 from flows.checkin import (
-    CheckinResult,
     early_warnings,
-    number_text,
     record_checkins,
-    series,
     tracked_in,
 )
+from flows.checkin import month_of as month_of
+from flows.checkin import next_reminder as next_reminder
+from flows.checkin import number_text as number_text
+from flows.checkin import parse_period as parse_period
+from flows.checkin import parse_value as parse_value
+from flows.checkin import reminder_text as reminder_text
+from flows.checkin import series as series
+from flows.checkin import tracked_metrics as tracked_metrics
 from flows.interview import (
     REOPENED_HINT as REOPENED_HINT,  # for transports: what a reopened review takes
 )
@@ -42,7 +59,6 @@ from flows.interview.outcome import MAX_RECORDED_TEXT
 from flows.keys import (
     CANDIDATES,
     CHECKIN,
-    K_REMINDER,
     K_REPORT_LINKS,
     K_WEIGHTS,
     QuestionKey,
@@ -53,10 +69,15 @@ from flows.method import Stage
 from flows.model import AnswerRecord, Review, ReviewInput, utcnow
 from flows.ports import DuplicateDelivery, Outgoing, ReviewStore, VersionConflict
 from flows.prompts import Kind, Prompt, ReplyError, clean_text, typed_reply
+from flows.replay import check_answers as check_answers
 from flows.replay import replay
 from flows.report import Report
 from flows.similarity import name_key
-from flows.versions import META_REOPENED, compare, next_version, previous_version_id
+from flows.versions import META_REOPENED, next_version
+from flows.versions import compare as compare
+from flows.versions import previous_version_id as previous_version_id
+from flows.versions import render_comparison as render_comparison
+from flows.versions import version_of as version_of
 
 MAX_ATTEMPTS = 20
 
@@ -87,9 +108,46 @@ class NotPermitted(PermissionError):
     """Only the facilitator (or a workspace admin) may do this."""
 
 
+class Permission(Enum):
+    """What a reply's author may do beyond answering: the steps only the facilitator takes (setting weights,
+    closing a rating round, `reconsider`, finishing a reopened review) are open to an admin too."""
+
+    ADMIN = "admin"  # a workspace admin (or the terminal's one person): may take the facilitator's steps
+    MEMBER = "member"  # anyone else: only the facilitator takes the facilitator's steps
+    # Not known yet, because finding out costs the transport something (a Web API call): when the reply
+    # takes a facilitator's step, `ReviewService.reply` raises PermissionNeeded, and the transport finds out
+    # and replies again with ADMIN or MEMBER. Most replies never ask.
+    UNCHECKED = "unchecked"
+
+
+class PermissionNeeded(Exception):
+    """The reply takes a step only the facilitator (or an admin) may take, and its author's permission was
+    UNCHECKED: nothing was saved; reply again with Permission.ADMIN or Permission.MEMBER."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One reply, as a transport received it.
+
+    `answering` pins the question it answers (the `edition` a button or form was shown for); None answers
+    the open question. `typed_at` is when a typed reply was written, by the clock of the place it was written
+    (Slack's ts of the message). `written_in_public`: written where everyone reads it (a channel thread),
+    where ratings are not taken. `delivery_key` makes it idempotent: the key of its delivery (a Slack event
+    id, a click's action_ts), claimed with what it saves."""
+
+    author: str
+    text: str
+    answering: str | None = None
+    typed_at: datetime | None = None
+    written_in_public: bool = False
+    delivery_key: str | None = None
+
+
 @dataclass
 class Turn:
-    """What a transport shows after one interaction."""
+    """What a transport shows after one interaction: the review as saved, the open question (`prompt`), where
+    the review stands (`progress`), a word for the author (`message`, `error`), and the full report when the
+    turn finished the review (`report`)."""
 
     review: Review
     prompt: Prompt | None
@@ -100,12 +158,23 @@ class Turn:
     late: bool = False  # the reply reached a question someone else had just answered
     question: str | None = None  # the key of the question the reply went to
     duplicate: bool = False  # this delivery (its receipt) was applied before: nothing was done now
-    withheld: bool = False  # a rating written where everyone reads it: not recorded (`reply(public=True)`)
+    withheld: bool = (
+        False  # a rating written where everyone reads it: not recorded (`Reply.written_in_public`)
+    )
     before: Review | None = None  # the review as it was when the reply was applied to it (replies only)
+    # When the turn finished the review: its full report (`ReviewService.full_report`), built before the
+    # save, as what the turn shows is (its ledger holds the answers saved before this turn).
+    report: Report | None = None
 
     @property
     def finished(self) -> bool:
         return Stage.DONE in self.stages_passed
+
+    @property
+    def progress(self) -> Progress:
+        """Where the review stands after the turn (its step; the count of rated tasks is left out, as it
+        costs a pass over the ratings: `ReviewService.progress` has it)."""
+        return progress(self.review, count_rated=False)
 
 
 # What a transport will show for a turn, as outbox rows: asked before the turn is saved, and saved with it.
@@ -292,27 +361,22 @@ class ReviewService:
     def reply(
         self,
         review_id: str,
-        author: str,
-        text: str,
+        reply: Reply,
         *,
+        permission: Permission = Permission.MEMBER,
         team_id: str | None = None,
-        is_admin: bool | Callable[[], bool] = False,
-        expect_key: str | None = None,
-        receipt: str | None = None,
         loaded: Review | None = None,
-        typed_at: datetime | None = None,
         plan: Plan | None = None,
-        public: bool = False,
     ) -> Turn:
-        """Apply one reply from `author`. `expect_key` pins the question it answers (buttons and forms).
+        """Apply one reply (`Reply`) and save it; `permission` says whether its author may take the
+        facilitator's steps (`Permission`; PermissionNeeded when UNCHECKED and it matters).
 
-        `public`: the reply was written where everyone reads it (a channel thread), where ratings are not
-        taken: a rating there is not recorded, and the turn says so (`Turn.withheld`).
+        A rating written in public (`Reply.written_in_public`) is not recorded, and the turn says so
+        (`Turn.withheld`).
 
-        `typed_at` is when a typed reply was written, by the clock of the place it was written (Slack's ts of
-        the message). A reply written before the open question was posted there (`Review.posted_at`) was
-        meant for the question before: it is kept in the history as late, not taken as an answer to the open
-        question, and the author is told what is open now.
+        A typed reply written (`Reply.typed_at`) before the open question was posted there
+        (`Review.posted_at`) was meant for the question before: it is kept in the history as late, not taken
+        as an answer to the open question, and the author is told what is open now.
 
         `plan` says what the transport will show for the turn, as outbox rows (`Outgoing`): it is asked once
         the reply is applied, and its rows are saved in the same transaction as the answer (a reply that saves
@@ -320,40 +384,39 @@ class ReviewService:
         A row that asks a question marks it as posted in that save (`Outgoing.question`).
 
         `loaded` is the review as the caller read it (it is not changed), possibly outdated by the time the
-        reply is saved: the first attempt applies the reply to a copy of it instead of loading it again.
-        When that copy turns out outdated (its save conflicts, or the reply would save nothing and the stored
-        version differs), the review is loaded anew; a typed reply then answers the question that was open
-        when it arrived (see `_aim_again`).
+        reply is saved: the first attempt applies the reply to a copy of it instead of loading it again, so
+        an answer in a Slack thread reads the review once. When that copy turns out outdated (its save
+        conflicts, or the reply would save nothing and the stored version differs), the review is loaded
+        anew; a typed reply then answers the question that was open when it arrived (see `_aim_again`).
 
-        `is_admin` may be a function: it is asked (once) only when someone other than the facilitator takes a
-        step only the facilitator may take (setting weights, closing a rating round, `reconsider`).
-
-        `receipt` makes the reply idempotent. The key of its delivery (a Slack event id, a click's action_ts)
-        is claimed in the same transaction that saves the answer, so a retried delivery is applied once (the
-        retry gets `Turn.duplicate`), and a crash before the save leaves the receipt free for the retry to
-        apply the answer. A reply that saves nothing (an error, `help`) claims its receipt on its own, so its
-        retry stays silent.
+        `Reply.delivery_key` makes the reply idempotent. It is claimed in the same transaction that saves the
+        answer, so a retried delivery is applied once (the retry gets `Turn.duplicate`), and a crash before
+        the save leaves the key free for the retry to apply the answer. A reply that saves nothing (an error,
+        `help`) claims its key on its own, so its retry stays silent.
         """
-        text, too_long = typed_reply(text)
+        author, expect_key, receipt = reply.author, reply.answering, reply.delivery_key
+        typed_at, public = reply.typed_at, reply.written_in_public
+        text, too_long = typed_reply(reply.text)
         if too_long:
             review = self.load(review_id, team_id)
             turn = Turn(review=review, prompt=current_prompt(review), error=too_long)
             return self._unsaved(turn, receipt, plan)
-        admin: list[bool] = []
 
         def is_facilitator(review: Review) -> bool:
-            if author == review.facilitator:
+            if author == review.facilitator or permission is Permission.ADMIN:
                 return True
-            if not admin:
-                admin.append(bool(is_admin() if callable(is_admin) else is_admin))
-            return admin[0]
+            if permission is Permission.UNCHECKED:
+                raise PermissionNeeded(f"{author} takes a step only the facilitator or an admin may take")
+            return False
 
         arrived = utcnow()
         aimed_at = expect_key
-        fresh: Review | None = None
-        # Its own loop, not `_until_saved`: a retried reply may be aimed anew (see `_aim_again`).
-        for attempt in range(self.max_attempts):
-            if attempt == 0 and loaded is not None and loaded.id == review_id:
+        fresh: Review | None = None  # the review loaded anew by the attempt before, for the next one
+
+        def attempt(number: int) -> Turn:
+            # A retried reply may be aimed anew (see `_aim_again`): `aimed_at` and `fresh` carry over.
+            nonlocal aimed_at, fresh
+            if number == 0 and loaded is not None and loaded.id == review_id:
                 recalled, review = True, _copy(loaded)
             else:
                 recalled = False
@@ -379,23 +442,23 @@ class ReviewService:
                 fresh = self.load(review_id, team_id)
                 if fresh.version != review.version:  # `loaded` was outdated: not the reply's fault
                     aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived, typed_at)
-                    continue
+                    raise VersionConflict(review_id)  # tried again on the fresh review
             if outcome.stale and typed_late:
                 outcome.error = _moved_on(outcome.prompt)
             try:
-                turn = self._save(review, author, text, outcome, aimed_at, receipt, before, plan)
+                return self._save(review, author, text, outcome, aimed_at, receipt, before, plan)
             except VersionConflict:
                 if recalled:
                     fresh = self.load(review_id, team_id)
                     aimed_at = _aim_again(expect_key, aimed_at, fresh, arrived, typed_at)
                 elif typed_at is not None and expect_key is None:
                     aimed_at = None  # judged again against the review as saved since
-                continue
+                raise
             except DuplicateDelivery:
                 saved = self.load(review_id, team_id)
                 return Turn(review=saved, prompt=current_prompt(saved), duplicate=True)
-            return turn
-        raise VersionConflict(review_id)
+
+        return self._until_saved(review_id, attempt)
 
     def send(self, rows: Sequence[Outgoing]) -> None:
         """Write outbox rows no save causes (a refusal, a help text, a report asked for again)."""
@@ -481,6 +544,8 @@ class ReviewService:
     ) -> Turn:
         """Save `turn`'s review with its records and what `plan` shows for it, in one transaction."""
         turn.before = since
+        if turn.finished:
+            turn.report = self._finished_report(turn.review)
         rows = plan(turn) if plan is not None else ()
         _posts(turn.review, rows)
         turn.review = self.store.save(turn.review, records, receipt, since=since, outbox=rows)
@@ -542,30 +607,6 @@ class ReviewService:
 
         return self._until_saved(review_id, record)
 
-    def note_reminder(self, review_id: str, post_at: int, scheduled_id: str | None = None) -> Review:
-        """Remember the next scheduled check-in reminder, so it is scheduled once."""
-
-        def note(_attempt: int) -> Review:
-            loaded = self.load(review_id)
-            reminder = {"post_at": post_at, "id": scheduled_id}
-            return self.store.save(
-                replace(loaded, answers={**loaded.answers, K_REMINDER: reminder}), since=loaded
-            )
-
-        return self._until_saved(review_id, note)
-
-    def forget_reminder(self, review_id: str) -> Review:
-        """Forget the scheduled check-in reminder (withdrawn): the next one is scheduled afresh."""
-
-        def forget(_attempt: int) -> Review:
-            loaded = self.load(review_id)
-            if K_REMINDER not in loaded.answers:
-                return loaded
-            kept = {k: v for k, v in loaded.answers.items() if k != K_REMINDER}
-            return self.store.save(replace(loaded, answers=kept), since=loaded)
-
-        return self._until_saved(review_id, forget)
-
     def withdraw_report_links(
         self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
     ) -> Review:
@@ -610,6 +651,13 @@ class ReviewService:
         report.checkins = [reading for t in tracked for reading in series(review, t.process, t.metric.name)]
         report.warnings = early_warnings(review, tracked)
         return report
+
+    def _finished_report(self, review: Review) -> Report | None:
+        """The full report of a review just finished; None if it cannot be built."""
+        try:
+            return self.full_report(review)
+        except ValueError:
+            return None
 
     def participants(self, review: Review) -> list[str]:
         """Everyone who has taken part: the facilitator, the named raters and whoever has answered."""

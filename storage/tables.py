@@ -136,6 +136,18 @@ class ReceiptRow(StorageModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class ScheduledReminderRow(StorageModel, table=True):
+    """The review's next check-in reminder, scheduled in Slack (chat.scheduleMessage): when it posts, and
+    Slack's id of the scheduled message, to withdraw it. Slack's own state, kept apart from the review's
+    answers (`bot.slack.reminders`)."""
+
+    __tablename__ = "scheduled_reminder"
+
+    review_id: str = Field(foreign_key="review.id", ondelete="CASCADE", primary_key=True, sa_type=String)
+    post_at: int = Field(sa_type=BigInteger)  # seconds since the epoch
+    message_id: str | None = Field(default=None, sa_type=String)  # Slack's scheduled_message_id
+
+
 class OutboxItemRow(StorageModel, table=True):
     """A message to deliver (an outbox row, see storage.outbox): written in the same transaction as the change
     that caused it, sent afterwards by a delivery worker. The id gives the order (per lane)."""

@@ -207,3 +207,49 @@ def test_the_engine_check_sees_an_engine_import(tmp_path: Path, monkeypatch: pyt
     )
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert engine_imports("bot") == {"bot/x.py": ["flows.interview"]}
+
+
+# What transports (bot/) may import from flows: the review service, the one door, and the view types it
+# hands out or takes (a review and its stages, prompts, progress through the service, reports and their
+# wording, people's names, outbox rows). Check-ins, answers files, replays and versions come through
+# `flows.service` too (its re-exports), so a transport never depends on how flows is laid out inside.
+BOT_MAY_IMPORT = frozenset(
+    {
+        "flows.service",
+        "flows.model",
+        "flows.method",
+        "flows.prompts",
+        "flows.report",
+        "flows.render",
+        "flows.advice",
+        "flows.people",
+        "flows.ports",
+    }
+)
+
+
+def flows_imports_outside_the_door(package: str) -> dict[str, list[str]]:
+    bad = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        hits = sorted(
+            m for m in imported_modules(path) if m.split(".")[0] == "flows" and m not in BOT_MAY_IMPORT
+        )
+        if hits:
+            bad[str(path.relative_to(ROOT))] = hits
+    return bad
+
+
+def test_transports_import_flows_only_through_the_service_and_its_view_types() -> None:
+    assert flows_imports_outside_the_door("bot") == {}
+
+
+def test_the_door_check_sees_a_forbidden_flows_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "x.py").write_text(
+        "import flows\nfrom flows.checkin import series\nfrom flows.service import ReviewService\n"
+        "from flows.prompts import Prompt\nimport flows.versions\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert flows_imports_outside_the_door("bot") == {"bot/x.py": ["flows", "flows.checkin", "flows.versions"]}

@@ -21,21 +21,22 @@ from bot.slack.presenter import Presenter
 from bot.slack.report_uploads import CHECKIN_CHART
 from bot.slack.text import escape, mention
 from bot.slack.views import checking, open_view
-from flows.checkin import (
+from flows.method import Stage
+from flows.model import Review, utcnow
+from flows.ports import THREAD, Outgoing
+from flows.service import (
     CheckinError,
     CheckinResult,
     EarlyWarning,
     Level,
+    ReviewNotFound,
     checkable,
     month_of,
     parse_period,
     parse_value,
     tracked_metrics,
 )
-from flows.method import Stage
-from flows.model import Review, utcnow
-from flows.ports import THREAD, Outgoing
-from flows.service import ReviewNotFound
+from storage.reminders import reminders_beside
 
 log = logging.getLogger("outsource_review.slack")
 
@@ -135,7 +136,7 @@ def record(presenter: Presenter, client: WebClient, submission: Submission, team
         )
         post_warnings(mail, result.review, result.warnings, user)
         upload_charts(mail, result.review, result)
-        reminders.schedule_reminder(mail, result.review)
+        reminders.schedule_reminder(mail, result.review, reminders_beside(presenter.service.store))
         return mail.rows
 
     try:

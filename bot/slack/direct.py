@@ -1,7 +1,7 @@
 """Direct messages to the bot: ratings given in private.
 
 Ratings are private until their round closes, so they are never typed in a review's thread (a rating typed
-there is not recorded, see `ReviewService.reply(public=True)`): they are given in the rating form, or sent to
+there is not recorded, see `Reply.written_in_public`): they are given in the rating form, or sent to
 the bot in a direct message, handled here. A DM with six ratings goes to the one rating question open for the
 person (in the reviews of the workspace whose channel they are a member of, checked as for a button). With
 several open, the bot asks which: a button per question (it carries the ratings and names its question, so a

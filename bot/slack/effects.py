@@ -3,7 +3,8 @@
 - `thread`: the message is the review's kickoff; its ts becomes the review's thread.
 - `posted:<edition>`: the message is that question; the review keeps Slack's time of it (`posted_at`), as long
   as that question is still the one marked posted (the save that wrote the row marked it).
-- `reminder:<post_at>`: the check-in reminder is scheduled; the review keeps its id, so it is scheduled once.
+- `reminder:<post_at>`: the check-in reminder is scheduled; the bot keeps its id (storage.reminders), so it is
+  scheduled once.
 
 Each runs before the row is marked done, and may run twice (a crash in between): each is idempotent.
 
@@ -20,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flows.service import ReviewNotFound, ReviewService
+from storage.reminders import reminders_beside
 
 log = logging.getLogger("bot.slack.delivery")
 
@@ -39,7 +41,7 @@ def apply_effect(
     elif kind == POSTED:
         stamp_posted(service, review_id, value, slack_time(result.get("ts")))
     elif kind == REMINDER:
-        service.note_reminder(review_id, int(value), result.get("scheduled_message_id"))
+        reminders_beside(service.store).note(review_id, int(value), result.get("scheduled_message_id"))
     else:
         log.warning("unknown delivery effect=%s review=%s: ignored", kind, review_id)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -40,8 +41,18 @@ from flows.people import people
 from flows.ports import THREAD as IN_THREAD
 from flows.ports import Outgoing
 from flows.prompts import Kind, Prompt
-from flows.service import Progress, ReviewNotFound, ReviewService, Turn
+from flows.report import Report
+from flows.service import (
+    Permission,
+    PermissionNeeded,
+    Progress,
+    Reply,
+    ReviewNotFound,
+    ReviewService,
+    Turn,
+)
 from storage.outbox import Problem
+from storage.reminders import reminders_beside
 
 log = logging.getLogger("outsource_review.slack")
 
@@ -217,19 +228,21 @@ class Presenter:
                 self.plan_turn(mail, turn, user)
             return mail.rows
 
-        turn = self.service.reply(
-            str(review.id),
+        reply = Reply(
             user,
             text,
-            team_id=team_id,
-            expect_key=self.expected_key(review, token),
-            receipt=receipt,
-            is_admin=lambda: self.access.is_admin(checking(client), team_id, user),
-            loaded=review,
+            answering=self.expected_key(review, token),
             typed_at=slack_time(typed_ts),
-            plan=plan,
-            public=typed,
+            written_in_public=typed,
+            delivery_key=receipt,
         )
+        apply = partial(self.service.reply, str(review.id), reply, team_id=team_id, loaded=review, plan=plan)
+        try:
+            # Whether they are an admin is asked of Slack only when the reply takes a facilitator's step.
+            turn = apply(permission=Permission.UNCHECKED)
+        except PermissionNeeded:
+            admin = self.access.is_admin(checking(client), team_id, user)
+            turn = apply(permission=Permission.ADMIN if admin else Permission.MEMBER)
         note(outcome=_outcome(turn))
         self.wake()
         return turn
@@ -296,8 +309,10 @@ class Presenter:
         if turn.prompt is None or turn.prompt.key != turn.question:
             self.close_question(mail, turn, user)
         if turn.finished:
-            self.post_report(mail, review)
-            reminders.schedule_reminder(mail, review)  # the monthly check-in, when it has metrics
+            self.post_report(mail, review, turn.report)
+            reminders.schedule_reminder(
+                mail, review, reminders_beside(self.service.store)
+            )  # the monthly check-in, when it has metrics
         return posted
 
     def plan_private(self, mail: Mail, turn: Turn, user: str, private: InPrivate) -> None:
@@ -421,14 +436,16 @@ class Presenter:
     def report_link(self, review: Review) -> str | None:
         return self._report_link(review) if self._report_link is not None else None
 
-    def post_report(self, mail: Mail, review: Review) -> bool:
+    def post_report(self, mail: Mail, review: Review, report: Report | None = None) -> bool:
         """The shortlist in one message in the channel, with a button to the report page (or, without a
         PUBLIC_URL, a word that the full report is in the thread), then the chart and the full report as a
-        Markdown file in the thread (drawn when they are delivered); False when the report is not ready."""
-        try:
-            report = self.service.full_report(review)
-        except ValueError:
-            return False
+        Markdown file in the thread (drawn when they are delivered); False when the report is not ready.
+        `report`: the full report, when the turn that finished the review brought it (`Turn.report`)."""
+        if report is None:
+            try:
+                report = self.service.full_report(review)
+            except ValueError:
+                return False
         if not review.channel_id:
             return False
         link = self.report_link(review)

@@ -21,10 +21,9 @@ from bot.charts import (  # matplotlib itself loads with the first chart
 )
 from bot.slack.failures import DeliveryError
 from bot.slack.text import escape, shorten, slug
-from flows.checkin import series, tracked_metrics
 from flows.people import person
 from flows.render import RENDERERS, render_markdown
-from flows.service import ReviewNotFound, ReviewService
+from flows.service import ReviewNotFound, ReviewService, series, tracked_metrics
 
 log = logging.getLogger("bot.slack.delivery")
 

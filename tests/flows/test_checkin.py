@@ -407,12 +407,3 @@ def test_the_service_saves_nothing_on_bad_input(review: Review) -> None:
     with pytest.raises(c.CheckinError):
         service.checkin_many(review_id, "ana", [("SEO audits", SESSIONS, 1), ("SEO audits", SESSIONS, "x")])
     assert store.saves == 0 and store.history(review_id) == []
-
-
-def test_the_next_reminder_is_remembered(review: Review) -> None:
-    store = MemoryStore()
-    service = ReviewService(store)
-    review_id = store.create(review).id or ""
-    saved = service.note_reminder(review_id, 1_800_000_000, "Q123")
-    assert saved.answers[c.K_REMINDER] == {"post_at": 1_800_000_000, "id": "Q123"}
-    assert saved.state is Stage.DONE

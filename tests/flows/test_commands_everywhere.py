@@ -23,7 +23,7 @@ from flows.interview import (
     picked,
 )
 from flows.method import Stage
-from flows.service import ReviewService
+from flows.service import Reply, ReviewService
 from tests.support.memory_store import MemoryStore
 from tests.support.reviews import CONTRACT_PLAN, FACILITATOR, Interview, run
 
@@ -77,7 +77,7 @@ def _service_at_candidates() -> tuple[ReviewService, MemoryStore, str]:
     service = ReviewService(store)
     review_id = service.start(title="Q3 review", facilitator=FACILITATOR, team_id="T1").review.id or ""
     for text in ("skip", "\n".join(SEVEN), "done"):
-        assert service.reply(review_id, FACILITATOR, text).error is None
+        assert service.reply(review_id, Reply(FACILITATOR, text)).error is None
     return service, store, review_id
 
 
@@ -87,13 +87,13 @@ def test_a_typed_answer_is_judged_against_the_numbering_posted_in_the_thread() -
     shown = service.prompt(service.load(review_id))
     assert shown is not None
     service.mark_posted(review_id, shown.edition)
-    merged = service.reply(review_id, FACILITATOR, "merge Newsletter into SEO audits")
+    merged = service.reply(review_id, Reply(FACILITATOR, "merge Newsletter into SEO audits"))
     assert merged.recorded and merged.prompt is not None and merged.prompt.edition != shown.edition
-    turn = service.reply(review_id, "bob", "3 4")
+    turn = service.reply(review_id, Reply("bob", "3 4"))
     assert "renumbered" in (turn.error or "") and turn.late
     assert K_CANDIDATES not in service.load(review_id).answers
     service.mark_posted(review_id, merged.prompt.edition)  # the new numbers are in the thread now
-    turn = service.reply(review_id, "bob", "3 4")
+    turn = service.reply(review_id, Reply("bob", "3 4"))
     assert turn.error is None
     assert picked(service.load(review_id).answers[K_CANDIDATES]) == ["Blog writing", "Podcast"]
 
@@ -101,9 +101,9 @@ def test_a_typed_answer_is_judged_against_the_numbering_posted_in_the_thread() -
 def test_a_merge_saved_while_an_answer_was_on_its_way_refuses_the_answer() -> None:
     service, store, review_id = _service_at_candidates()
     store.before_next_save.append(
-        lambda: service.reply(review_id, FACILITATOR, "merge Newsletter into SEO audits")
+        lambda: service.reply(review_id, Reply(FACILITATOR, "merge Newsletter into SEO audits"))
     )
-    turn = service.reply(review_id, "bob", "3 4")
+    turn = service.reply(review_id, Reply("bob", "3 4"))
     assert "renumbered" in (turn.error or "") and turn.late
     review = service.load(review_id)
     assert K_CANDIDATES not in review.answers and explicit_merges(review) == [("Newsletter", "SEO audits")]

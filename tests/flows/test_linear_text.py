@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from flows.interview import apply_reply, current_prompt
 from flows.model import Review
 from flows.prompts import Kind, clean_text, split_comment
-from flows.service import ReviewService
+from flows.service import Reply, ReviewService
 from tests.support.memory_store import MemoryStore
 from tests.support.reviews import FACILITATOR
 
@@ -159,8 +159,8 @@ def test_a_reply_longer_than_slack_allows_is_refused_before_cleaning() -> None:
     length, whatever they hold; up to Slack's 40,000 a reply is cleaned first, then measured."""
     service = ReviewService(MemoryStore())
     review = service.start(title="Probe", facilitator=FACILITATOR, team_id="T1").review
-    turn = service.reply(review.id or "", FACILITATOR, "a" + "\u200d" * 49_999, team_id="T1")
+    turn = service.reply(review.id or "", Reply(FACILITATOR, "a" + "\u200d" * 49_999), team_id="T1")
     assert turn.error is not None and "50,000 characters" in turn.error
     assert not turn.recorded
-    turn = service.reply(review.id or "", FACILITATOR, "skip" + "\u200d" * 39_000, team_id="T1")
+    turn = service.reply(review.id or "", Reply(FACILITATOR, "skip" + "\u200d" * 39_000), team_id="T1")
     assert turn.error is None and turn.recorded

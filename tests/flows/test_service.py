@@ -10,7 +10,15 @@ import pytest
 from flows.interview import K_CANDIDATES, K_ORGANISATION, K_PROCESSES, picked
 from flows.method import Stage
 from flows.ports import Outgoing, VersionConflict
-from flows.service import NotPermitted, ReviewNotFound, ReviewService, Turn
+from flows.service import (
+    NotPermitted,
+    Permission,
+    PermissionNeeded,
+    Reply,
+    ReviewNotFound,
+    ReviewService,
+    Turn,
+)
 from tests.support.memory_store import MemoryStore
 from tests.support.reviews import FACILITATOR
 
@@ -34,7 +42,7 @@ def _start(service: ReviewService, raters: Sequence[str] = ()) -> str:
 
 def _to_candidates(service: ReviewService, review_id: str) -> None:
     for text in ("skip", "SEO audits\nNewsletter\nPaid search ads", "done"):
-        turn = service.reply(review_id, FACILITATOR, text)
+        turn = service.reply(review_id, Reply(FACILITATOR, text))
         assert turn.error is None, turn.error
     assert service.load(review_id).state is Stage.CANDIDATES
 
@@ -44,10 +52,10 @@ def _to_candidates(service: ReviewService, review_id: str) -> None:
 
 def test_each_accepted_reply_saves_one_answer_record(service: ReviewService, store: MemoryStore) -> None:
     review_id = _start(service)
-    service.reply(review_id, FACILITATOR, "skip")
-    service.reply(review_id, "alice", "SEO audits\nNewsletter")
-    service.reply(review_id, "bob", "- Paid search ads")
-    turn = service.reply(review_id, FACILITATOR, "done")
+    service.reply(review_id, Reply(FACILITATOR, "skip"))
+    service.reply(review_id, Reply("alice", "SEO audits\nNewsletter"))
+    service.reply(review_id, Reply("bob", "- Paid search ads"))
+    turn = service.reply(review_id, Reply(FACILITATOR, "done"))
     assert turn.recorded and turn.error is None
     assert turn.review.state is Stage.CANDIDATES
     history = store.history(review_id)
@@ -69,7 +77,7 @@ def test_a_reply_that_does_not_parse_or_changes_nothing_saves_nothing(
     review_id = _start(service)
     _to_candidates(service, review_id)
     before = (store.saves, store.history(review_id), service.load(review_id))
-    turn = service.reply(review_id, "alice", text)
+    turn = service.reply(review_id, Reply("alice", text))
     assert not turn.recorded
     assert (turn.error is not None) or (text == "help" and turn.message)
     assert (store.saves, store.history(review_id), service.load(review_id)) == before
@@ -80,10 +88,10 @@ def test_a_version_conflict_is_retried_and_both_answers_apply(
     service: ReviewService, store: MemoryStore
 ) -> None:
     review_id = _start(service)
-    service.reply(review_id, FACILITATOR, "skip")
+    service.reply(review_id, Reply(FACILITATOR, "skip"))
     # bob saves between alice's load and alice's save
-    store.before_next_save.append(lambda: service.reply(review_id, "bob", "Newsletter"))
-    turn = service.reply(review_id, "alice", "SEO audits")
+    store.before_next_save.append(lambda: service.reply(review_id, Reply("bob", "Newsletter")))
+    turn = service.reply(review_id, Reply("alice", "SEO audits"))
     assert store.conflicts == 1
     assert turn.recorded and not turn.late and turn.error is None
     review = service.load(review_id)
@@ -98,8 +106,8 @@ def test_a_version_conflict_is_retried_and_both_answers_apply(
 def test_two_authors_answer_the_same_question_at_once(service: ReviewService, store: MemoryStore) -> None:
     review_id = _start(service)
     _to_candidates(service, review_id)
-    store.before_next_save.append(lambda: service.reply(review_id, "bob", "1 2"))
-    turn = service.reply(review_id, "alice", "3")
+    store.before_next_save.append(lambda: service.reply(review_id, Reply("bob", "1 2")))
+    turn = service.reply(review_id, Reply("alice", "3"))
     assert turn.late and turn.recorded
     assert turn.error and "answered already" in turn.error
     review = service.load(review_id)
@@ -118,10 +126,10 @@ def test_raters_rating_at_the_same_moment_are_both_counted(
 ) -> None:
     review_id = _start(service, raters=["alice", "bob"])
     for text in ("skip", "SEO audits", "done", "all", *["none"] * 12, "ok", "skip"):
-        assert service.reply(review_id, FACILITATOR, text).error is None
+        assert service.reply(review_id, Reply(FACILITATOR, text)).error is None
     assert service.load(review_id).state is Stage.PRIORITISE
-    store.before_next_save.append(lambda: service.reply(review_id, "bob", "2 2 2 2 2 2"))
-    turn = service.reply(review_id, "alice", "4 4 4 4 4 4")
+    store.before_next_save.append(lambda: service.reply(review_id, Reply("bob", "2 2 2 2 2 2")))
+    turn = service.reply(review_id, Reply("alice", "4 4 4 4 4 4"))
     assert not turn.late and turn.recorded
     review = service.load(review_id)
     assert set(review.answers["prioritise.rate:SEO audits"]) == {"alice", "bob"}
@@ -138,10 +146,10 @@ def test_an_outdated_review_given_is_loaded_again_and_the_reply_answers_the_open
     question that was open when it came."""
     review_id = _start(service)
     for text in ("skip", "SEO audits\nNewsletter\nPaid search ads"):
-        service.reply(review_id, FACILITATOR, text)
+        service.reply(review_id, Reply(FACILITATOR, text))
     outdated = service.load(review_id)  # still at the list of processes
-    service.reply(review_id, FACILITATOR, "done")  # saved elsewhere: now at step 2
-    turn = service.reply(review_id, "alice", "1 2", loaded=outdated)
+    service.reply(review_id, Reply(FACILITATOR, "done"))  # saved elsewhere: now at step 2
+    turn = service.reply(review_id, Reply("alice", "1 2"), loaded=outdated)
     assert turn.recorded and not turn.late and turn.error is None
     assert store.conflicts == 1
     review = service.load(review_id)
@@ -156,11 +164,11 @@ def test_a_reply_that_saves_nothing_is_checked_against_the_stored_review(
     review_id = _start(service)
     outdated = service.load(review_id)  # at the organisation question
     _to_candidates(service, review_id)
-    turn = service.reply(review_id, "alice", "help", loaded=outdated)
+    turn = service.reply(review_id, Reply("alice", "help"), loaded=outdated)
     assert not turn.recorded and turn.message
     assert turn.prompt is not None and turn.prompt.key == K_CANDIDATES  # help for the open question
     current = service.load(review_id)
-    assert service.reply(review_id, "alice", "help", loaded=current).prompt == turn.prompt
+    assert service.reply(review_id, Reply("alice", "help"), loaded=current).prompt == turn.prompt
 
 
 def test_a_current_review_given_and_saved_over_after_the_reply_came_makes_it_late(
@@ -169,8 +177,8 @@ def test_a_current_review_given_and_saved_over_after_the_reply_came_makes_it_lat
     review_id = _start(service)
     _to_candidates(service, review_id)
     current = service.load(review_id)
-    store.before_next_save.append(lambda: service.reply(review_id, "bob", "1 2"))
-    turn = service.reply(review_id, "alice", "3", loaded=current)
+    store.before_next_save.append(lambda: service.reply(review_id, Reply("bob", "1 2")))
+    turn = service.reply(review_id, Reply("alice", "3"), loaded=current)
     assert turn.late and turn.recorded
     assert picked(service.load(review_id).answers[K_CANDIDATES]) == ["SEO audits", "Newsletter"]
 
@@ -192,18 +200,18 @@ def test_a_plans_rows_are_saved_with_the_answer_and_mark_the_question_they_ask(
     review_id = _start(service)
     service.mark_posted(review_id, K_ORGANISATION)
     saves, written = store.saves, len(store.outbox)
-    turn = service.reply(review_id, FACILITATOR, "skip", plan=_asking)
+    turn = service.reply(review_id, Reply(FACILITATOR, "skip"), plan=_asking)
     assert turn.prompt is not None and turn.prompt.key == K_PROCESSES
     assert store.saves == saves + 1  # the answer, its rows and the mark: one save
     assert [row.method for row in store.outbox[written:]] == ["note", "ask"]
     assert service.load(review_id).posted_question == K_PROCESSES
     # A reply that keeps the same question open (a list item) asks nothing again: it is posted already.
     written = len(store.outbox)
-    service.reply(review_id, FACILITATOR, "SEO audits", plan=_asking)
+    service.reply(review_id, Reply(FACILITATOR, "SEO audits"), plan=_asking)
     assert [row.method for row in store.outbox[written:]] == ["note"]
     # Without a plan, nothing is written and nothing marked.
     written = len(store.outbox)
-    service.reply(review_id, FACILITATOR, "done")
+    service.reply(review_id, Reply(FACILITATOR, "done"))
     assert len(store.outbox) == written and service.load(review_id).posted_question == K_PROCESSES
 
 
@@ -213,17 +221,17 @@ def test_a_reply_that_saves_nothing_writes_its_rows_once_with_its_receipt(
     review_id = _start(service)
     service.mark_posted(review_id, K_ORGANISATION)
     written = len(store.outbox)
-    turn = service.reply(review_id, FACILITATOR, "help", receipt="event:E1", plan=_asking)
+    turn = service.reply(review_id, Reply(FACILITATOR, "help", delivery_key="event:E1"), plan=_asking)
     assert not turn.recorded and [row.method for row in store.outbox[written:]] == ["note"]
-    again = service.reply(review_id, FACILITATOR, "help", receipt="event:E1", plan=_asking)
+    again = service.reply(review_id, Reply(FACILITATOR, "help", delivery_key="event:E1"), plan=_asking)
     assert again.duplicate and len(store.outbox) == written + 1  # the retry shows nothing
 
 
 def test_a_retried_answer_writes_nothing_again(service: ReviewService, store: MemoryStore) -> None:
     review_id = _start(service)
-    service.reply(review_id, FACILITATOR, "skip", receipt="event:E2", plan=_asking)
+    service.reply(review_id, Reply(FACILITATOR, "skip", delivery_key="event:E2"), plan=_asking)
     written = len(store.outbox)
-    again = service.reply(review_id, FACILITATOR, "skip", receipt="event:E2", plan=_asking)
+    again = service.reply(review_id, Reply(FACILITATOR, "skip", delivery_key="event:E2"), plan=_asking)
     assert again.duplicate and len(store.outbox) == written and len(store.history(review_id)) == 1
 
 
@@ -239,7 +247,7 @@ def test_endless_conflicts_give_up_with_version_conflict(store: MemoryStore) -> 
 
     store.before_next_save.append(interfere)
     with pytest.raises(VersionConflict):
-        service.reply(review_id, "alice", "skip")
+        service.reply(review_id, Reply("alice", "skip"))
     assert store.history(review_id) == []
 
 
@@ -248,10 +256,10 @@ def test_replies_to_a_finished_review_are_refused_and_not_saved(
 ) -> None:
     review_id = _start(service)
     for text in ("skip", "SEO audits", "done", "none"):
-        service.reply(review_id, FACILITATOR, text)
+        service.reply(review_id, Reply(FACILITATOR, text))
     assert service.load(review_id).state is Stage.DONE
     saves = store.saves
-    turn = service.reply(review_id, "alice", "yes")
+    turn = service.reply(review_id, Reply("alice", "yes"))
     assert turn.error and "finished" in turn.error and not turn.recorded
     assert store.saves == saves
 
@@ -259,10 +267,53 @@ def test_replies_to_a_finished_review_are_refused_and_not_saved(
 def test_an_unknown_review_or_another_team(service: ReviewService) -> None:
     review_id = _start(service)
     with pytest.raises(ReviewNotFound):
-        service.reply("nope", "alice", "skip")
+        service.reply("nope", Reply("alice", "skip"))
     with pytest.raises(ReviewNotFound):
-        service.reply(review_id, "alice", "skip", team_id="T2")
-    assert service.reply(review_id, "alice", "skip", team_id="T1").recorded
+        service.reply(review_id, Reply("alice", "skip"), team_id="T2")
+    assert service.reply(review_id, Reply("alice", "skip"), team_id="T1").recorded
+
+
+def _finished_then_reopened(service: ReviewService) -> str:
+    review_id = _start(service)
+    for text in ("skip", "SEO audits", "done", "none"):
+        service.reply(review_id, Reply(FACILITATOR, text))
+    assert service.reopen(review_id, FACILITATOR).review.state is Stage.REPORT
+    return review_id
+
+
+def test_a_facilitators_step_asks_for_an_unchecked_permission_and_saves_nothing(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id = _finished_then_reopened(service)
+    saves, records = store.saves, len(store.history(review_id))
+    with pytest.raises(PermissionNeeded):
+        service.reply(review_id, Reply("alice", "done"), permission=Permission.UNCHECKED)
+    assert (store.saves, len(store.history(review_id))) == (saves, records)
+    # An answer anyone may give never asks.
+    assert service.reply(review_id, Reply("alice", "help"), permission=Permission.UNCHECKED).error
+
+    refused = service.reply(review_id, Reply("alice", "done"), permission=Permission.MEMBER)
+    assert refused.error and "Only the facilitator" in refused.error and not refused.recorded
+    finished = service.reply(review_id, Reply("alice", "done"), permission=Permission.ADMIN)
+    assert finished.finished and finished.review.state is Stage.DONE
+
+
+def test_a_turn_carries_what_a_transport_shows(service: ReviewService) -> None:
+    review_id = _start(service)
+    turn = service.reply(review_id, Reply(FACILITATOR, "skip"))
+    assert turn.progress == service.progress(turn.review, count_rated=False)
+    assert turn.prompt is not None and turn.report is None
+    for text in ("SEO audits", "done"):
+        turn = service.reply(review_id, Reply(FACILITATOR, text))
+    assert turn.report is None
+    turn = service.reply(review_id, Reply(FACILITATOR, "none"))
+    assert turn.finished and turn.prompt is None and turn.progress.stage is Stage.DONE
+    built = service.report(turn.review)
+    assert turn.report is not None and (turn.report.processes, turn.report.excluded) == (
+        built.processes,
+        built.excluded,
+    )
+    assert [entry.process for entry in turn.report.ledger] == ["SEO audits"]  # the full report
 
 
 # ---------------------------------------------------------------- cancel and reopen
@@ -303,7 +354,7 @@ def test_cancelling_twice_is_a_polite_error(service: ReviewService, store: Memor
 
 def test_cancel_retries_a_version_conflict(service: ReviewService, store: MemoryStore) -> None:
     review_id = _start(service)
-    store.before_next_save.append(lambda: service.reply(review_id, "bob", "skip"))
+    store.before_next_save.append(lambda: service.reply(review_id, Reply("bob", "skip")))
     turn = service.cancel(review_id, FACILITATOR)
     assert store.conflicts == 1
     assert turn.review.state is Stage.CANCELLED
@@ -316,7 +367,7 @@ def test_cancel_retries_a_version_conflict(service: ReviewService, store: Memory
 def _at_rating(service: ReviewService, raters: Sequence[str] = ()) -> str:
     review_id = _start(service, raters=raters)
     for text in ("skip", "SEO audits", "done", "all", *["none"] * 12, "ok", "skip"):
-        assert service.reply(review_id, FACILITATOR, text).error is None
+        assert service.reply(review_id, Reply(FACILITATOR, text)).error is None
     return review_id
 
 
@@ -326,21 +377,21 @@ def test_a_rating_written_in_public_is_withheld_and_saves_nothing(
     review_id = _at_rating(service)
     version, records = service.load(review_id).version, len(store.records[review_id])
     for text in ("2 4 2 3 5 2", "2 4", "hello"):
-        turn = service.reply(review_id, "bob", text, public=True)
+        turn = service.reply(review_id, Reply("bob", text, written_in_public=True))
         assert turn.withheld and not turn.recorded and turn.error, text
     assert service.load(review_id).version == version and len(store.records[review_id]) == records
     # Commands still work there; `help` says where ratings go.
-    turn = service.reply(review_id, "bob", "help", public=True)
+    turn = service.reply(review_id, Reply("bob", "help", written_in_public=True))
     assert not turn.withheld and "rate in the form, or send the bot a direct message" in (turn.message or "")
     # The same rating given in private (a form, a direct message, the terminal) is recorded.
-    turn = service.reply(review_id, "bob", "2 4 2 3 5 2")
+    turn = service.reply(review_id, Reply("bob", "2 4 2 3 5 2"))
     assert turn.recorded and not turn.withheld
     assert set(service.load(review_id).drafts["prioritise.rate:SEO audits"]) == {"bob"}
 
 
 def test_other_questions_are_answered_in_public_as_before(service: ReviewService) -> None:
     review_id = _start(service)
-    turn = service.reply(review_id, FACILITATOR, "skip", public=True)
+    turn = service.reply(review_id, Reply(FACILITATOR, "skip", written_in_public=True))
     assert turn.recorded and not turn.withheld
 
 

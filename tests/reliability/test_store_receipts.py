@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from flows.model import AnswerRecord, Review
 from flows.ports import DuplicateDelivery, VersionConflict
-from flows.service import ReviewService
+from flows.service import Reply, ReviewService
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlReviewStore
@@ -80,13 +80,17 @@ def test_a_receipt_claimed_before_refuses_the_save(store: SqlReviewStore) -> Non
 def test_the_same_delivery_from_many_threads_is_applied_once(store: SqlReviewStore) -> None:
     service = ReviewService(store)
     review = service.start(title="Race", facilitator="U1", team_id="T1").review
-    service.reply(review.id or "", "U1", "skip")
+    service.reply(review.id or "", Reply("U1", "skip"))
     start = threading.Barrier(8)
     turns = []
 
     def deliver() -> None:
         start.wait()
-        turns.append(service.reply(review.id or "", "U1", "Blog writing", team_id="T1", receipt="event:Ev3"))
+        turns.append(
+            service.reply(
+                review.id or "", Reply("U1", "Blog writing", delivery_key="event:Ev3"), team_id="T1"
+            )
+        )
 
     threads = [threading.Thread(target=deliver) for _ in range(8)]
     for thread in threads:

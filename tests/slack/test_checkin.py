@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text as sql
 
-from flows.checkin import K_CHECKIN, K_REMINDER, next_reminder
+from flows.checkin import K_CHECKIN, next_reminder
 from flows.method import Stage
 from storage.db import make_engine
+from storage.reminders import reminders_beside
 from tests.support import FakeSlack
 from tests.support import payloads as p
 from tests.support.bots import Bot
@@ -23,7 +24,7 @@ from tests.support.checkin import (
     load,
     values_for,
 )
-from tests.support.conversation import REPLIES, Conversation, ephemerals
+from tests.support.conversation import REPLIES, Conversation, ephemerals, store_of
 from tests.support.fake_slack import Call
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -227,7 +228,7 @@ def test_reopening_a_finished_review_withdraws_its_reminder_and_finishing_schedu
     assert withdrawn.ok and withdrawn["scheduled_message_id"] == scheduled_id
     assert withdrawn["channel"] == p.CHANNEL_ID
     assert fake_slack.scheduled_messages() == []
-    assert K_REMINDER not in talk.review().answers
+    assert reminders_beside(store_of(bot)).get(talk.review().id or "") is None
 
     talk.say("done")
     assert talk.review().state is Stage.DONE
@@ -242,7 +243,7 @@ def test_a_reminder_already_gone_is_forgotten_all_the_same(bot: Bot, fake_slack:
         talk.reply(text, user)
     fake_slack.fail("chat.deleteScheduledMessage", "invalid_scheduled_message_id")  # posted meanwhile
     talk.command("reopen")
-    assert K_REMINDER not in talk.review().answers
+    assert reminders_beside(store_of(bot)).get(talk.review().id or "") is None
 
 
 def test_a_check_in_and_what_the_thread_is_told_are_saved_together_or_not_at_all(

@@ -9,9 +9,9 @@ import pytest
 
 from bot.slack.effects import slack_time
 from bot.slack.posted import metadata_for
-from flows.checkin import K_REMINDER
 from flows.model import utcnow
 from flows.ports import Outgoing
+from storage.reminders import ScheduledReminder, reminders_beside
 from tests.support import FakeSlack
 from tests.support.delivery import TEAM, Outbox, keys_in, post
 
@@ -86,7 +86,8 @@ def test_reminder_effect_keeps_the_scheduled_message(fake_slack: FakeSlack, outb
     with outbox.delivering() as delivery:
         delivery.drain()
     (scheduled,) = fake_slack.scheduled_messages()
-    assert outbox.service.load(rid).answers[K_REMINDER] == {"post_at": post_at, "id": scheduled}
+    assert reminders_beside(outbox.service.store).get(rid) == ScheduledReminder(post_at, scheduled)
+    assert "checkin.reminder" not in outbox.service.load(rid).answers  # Slack's state, not an answer
     assert outbox.store.result(rid, "reminder") == {
         "channel": CHANNEL,
         "scheduled_message_id": scheduled,

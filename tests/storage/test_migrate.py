@@ -25,6 +25,7 @@ from storage.migrate import (
     head_revision,
     upgrade,
 )
+from storage.reminders import ScheduledReminder, SqlScheduledReminders
 from storage.repository import SqlReviewStore
 from storage.tables import metadata
 from tests.support.storage_workers import fresh_processes, upgrade_in_process
@@ -40,6 +41,7 @@ TABLES = {
     "metric",
     "outbox",
     "outbox_pace",
+    "scheduled_reminder",
 }
 SLACK_OAUTH_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}  # Bolt's OAuth stores (0003)
 
@@ -49,7 +51,7 @@ def _tables(engine: Engine) -> set[str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert head_revision() == "0006"
+    assert head_revision() == "0007"
 
 
 def test_empty_database_has_no_revision(database_url: str) -> None:
@@ -167,6 +169,31 @@ def test_stored_answers_move_into_rows_and_back_and_nothing_else_is_lost(databas
         upgrade(engine)
         again = SqlReviewStore(engine).get("r1")
         assert again is not None and list(again.answers.items()) == list(answers.items())
+    finally:
+        engine.dispose()
+
+
+def test_a_scheduled_reminder_moves_out_of_the_answers_and_back(database_url: str) -> None:
+    """0007 moves Slack's scheduled reminder (kept as the answer "checkin.reminder") into scheduled_reminder,
+    keeping its id; its downgrade puts it back among the answers, after the others."""
+    engine = make_engine(database_url)
+    answers = {"intake.title": "Kept", "checkin.reminder": {"post_at": 1_800_000_000, "id": "Q123"}}
+    try:
+        upgrade(engine, "0006")
+        store = SqlReviewStore(engine)
+        review = store.create(Review(title="Kept", facilitator="U1", team_id="T1", answers=answers))
+        rid = review.id or ""
+
+        upgrade(engine)
+        assert store.get(rid).answers == {"intake.title": "Kept"}  # type: ignore[union-attr]
+        assert SqlScheduledReminders(engine).get(rid) == ScheduledReminder(1_800_000_000, "Q123")
+
+        _downgrade(engine, "0006")
+        assert list(store.get(rid).answers.items()) == list(answers.items())  # type: ignore[union-attr]
+        assert "scheduled_reminder" not in _tables(engine)
+
+        upgrade(engine)
+        assert SqlScheduledReminders(engine).get(rid) == ScheduledReminder(1_800_000_000, "Q123")
     finally:
         engine.dispose()
 

@@ -16,7 +16,7 @@ from flows.ports import Outgoing
 from flows.prompts import Prompt
 from flows.render import render_markdown, to_json_dict
 from flows.replay import Answers, drive
-from flows.service import ReviewService
+from flows.service import Permission, Reply, ReviewService
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlReviewStore
@@ -53,7 +53,11 @@ def typed_one_by_one(service: ReviewService, text: str | None = None, source: st
     review_id = turn.review.id or ""
 
     def send(author: str, text: str) -> tuple[Prompt | None, str | None]:
-        reply = service.reply(review_id, author, text, is_admin=author == FACILITATOR)
+        reply = service.reply(
+            review_id,
+            Reply(author, text),
+            permission=Permission.ADMIN if author == FACILITATOR else Permission.MEMBER,
+        )
         return reply.prompt, reply.error
 
     drive(Answers(data, source, FACILITATOR), turn.prompt, send)

@@ -22,10 +22,10 @@ from slack_sdk.models.views import View
 from bot.slack import ids
 from bot.slack.blocks.parts import section
 from bot.slack.text import escape, question_ref, question_token, shorten
-from flows.checkin import Tracked, number_text, series
 from flows.method import FACTORS, counts
 from flows.model import Review
 from flows.prompts import Kind, Prompt
+from flows.service import Tracked, number_text, series
 
 
 def view_metadata(review: Review, prompt: Prompt, channel_id: str | None, thread_ts: str | None) -> str:

@@ -24,6 +24,7 @@ from flows.ports import Outgoing
 from flows.prompts import clean_text
 from flows.render import RENDERERS
 from flows.service import NotPermitted, ReviewService, Turn
+from storage.reminders import reminders_beside
 
 COMMAND = "/outsource-review"
 NO_REVIEW = "There is no review in this channel yet. Start one with `/outsource-review Q3 review`."
@@ -204,7 +205,9 @@ def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: st
         mail = Mail.for_review(turn.review)
         presenter.refresh_kickoff(mail, turn.review, before=turn.before)
         # No check-ins on a review not finished: its scheduled reminder is taken back.
-        withdrawn[:] = [reminders.withdraw_reminder(mail, turn.review)]
+        withdrawn[:] = [
+            reminders.withdraw_reminder(mail, turn.review, reminders_beside(presenter.service.store))
+        ]
         if action == "cancel":
             presenter.announce(mail, turn.review, f"{mention(user)} cancelled this review.")
         else:
@@ -226,7 +229,7 @@ def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: st
         return turn.error
     presenter.wake()
     if any(withdrawn):
-        presenter.service.forget_reminder(review.id or "")
+        reminders_beside(presenter.service.store).forget(review.id or "")
     return None
 
 
