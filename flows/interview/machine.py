@@ -27,7 +27,8 @@ QUESTION_STAGES = INTERVIEW_PATH[:-1]  # the stages that ask; the report only wa
 TRIGGERS: dict[str, str] = {
     "done": "a reply left the open stage with nothing to ask: on to the next stage, and over every stage "
     "after it with nothing to ask (answered already, or nothing in play)",
-    "knock_out": "a knock-out step (3 to 5) crossed out the last candidate: straight to the report",
+    "knock_out": "a knock-out step (3 to 5) is left with no candidate in play (its answers crossed out the "
+    "last one, or none came to it): straight to the report",
     "finish": "the report is reached, or the facilitator says `done` to a reopened review waiting there",
     "back": "`back` took the last answer back: to the stage that answer belongs to",
     "revise": "`change N`, `merge`, `reconsider` or `weights` changed an earlier answer: to the earliest stage "
@@ -46,8 +47,8 @@ def nothing_left_to_ask(event: EventData) -> bool:
 
 
 def no_candidates_left(event: EventData) -> bool:
-    """This knock-out step crossed out the last candidate: nothing is in play when the next step starts, so
-    steps 6 and 7 have nothing to ask about."""
+    """Nothing is in play when the next step starts (this knock-out step crossed out the last candidate, or
+    none came to it), so no later step has anything to ask about."""
     review = _review(event)
     following = INTERVIEW_PATH[INTERVIEW_PATH.index(review.state) + 1]
     return not _known(event).at(review, following)
