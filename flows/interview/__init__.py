@@ -6,7 +6,7 @@ A review's state is one of `Stage`; the questions inside a stage are derived fro
 - `flows.keys`: the question keys (`QuestionKey`), the one place that knows how a key is written;
 - `sifting`: what the answers add up to (the decision's input, what is in play at a stage);
 - `plans`: which questions each stage asks, in what order;
-- `machine`: the one shared transitions machine and its firing;
+- `machine`: the one shared transitions machine, and `move`, the one way to fire it;
 - `editing`, `commands`, `replies`, `outcome`: what a reply does;
 - `progress` (data) and `wording` (answers and progress put in words).
 
@@ -14,7 +14,7 @@ This module re-exports the names the rest of the code imports.
 """
 
 from flows.interview.editing import commit, go_back
-from flows.interview.machine import MACHINE, cancel, fire, reopen, rewind, settle, transitions_table
+from flows.interview.machine import MACHINE, cancel, move, reopen, transitions_table
 from flows.interview.outcome import Outcome
 from flows.interview.plans import PLANS, current_prompt, process_options
 from flows.interview.progress import Progress, progress
@@ -75,19 +75,17 @@ __all__ = [
     "current_prompt",
     "describe",
     "explicit_merges",
-    "fire",
     "go_back",
     "in_play",
     "listed_processes",
     "merge_suggestions",
+    "move",
     "picked",
     "process_options",
     "progress",
     "question_of",
     "reopen",
     "review_input",
-    "rewind",
-    "settle",
     "stage_of",
     "transitions_table",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flows.interview.editing import change_answer, commit, merge_explicitly, reconsider
-from flows.interview.machine import rewind
+from flows.interview.machine import move
 from flows.interview.outcome import Outcome, conclude
 from flows.interview.plans import current_prompt
 from flows.interview.sifting import InPlay
@@ -62,7 +62,7 @@ def apply_command(
             message = "Weights changed."
     except ReplyError as exc:
         return Outcome(prompt=current_prompt(review, known), error=str(exc))
-    rewind(review, known)
+    move(review, "revise", known)  # to the earliest stage with an open question again
     outcome = Outcome(prompt=None, changed=True, message=message, value=value)
     return conclude(review, outcome, f"review.{verb}", known)
 

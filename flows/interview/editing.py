@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from flows.decision import sift
-from flows.interview.machine import fire
+from flows.interview.machine import move
 from flows.interview.sifting import InPlay, accepted_merges, explicit_merges, listed_processes, review_input
 from flows.keys import EXPLICIT_MERGES, MERGE, METRICS, PROCESSES, RATE, TITLE, QuestionKey, key_for, stage_of
 from flows.method import INTERVIEW_PATH
@@ -51,9 +51,7 @@ def go_back(review: Review) -> tuple[str, Any]:
         raise ReplyError("There is nothing to go back to yet.")
     key = earlier[-1]
     was = uncommit(review, key)
-    target = stage_of(key)
-    while review.state is not target and fire(review, "retreat"):
-        pass
+    move(review, "back", reopened=key)
     return key, was
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.interview.machine import settle
+from flows.interview.machine import move
 from flows.interview.plans import current_prompt
 from flows.interview.sifting import InPlay
 from flows.method import Stage
@@ -45,7 +45,7 @@ class Outcome:
 def conclude(review: Review, outcome: Outcome, question: str, known: InPlay, finish: bool = False) -> Outcome:
     """Settle a changed review (move over the stages now complete) and show the question now open."""
     if outcome.changed:
-        outcome.stages_passed = settle(review, finish, known)
+        outcome.stages_passed = move(review, "finish" if finish else "done", known)
         review.updated_at = utcnow()
     outcome.question = question
     outcome.prompt = current_prompt(review, known)

@@ -1,8 +1,8 @@
 """6. The state machine: one step on the shared `MACHINE` against a `transitions.Machine` built per request.
 
 Both start from the same saved review, rehydrated per request (`Review(**fields)`, as the store does), and
-fire `retreat` (a transition without conditions, so the machine is measured, not the questions behind
-`advance`). The per-request machine has the same states and transitions, read off `MACHINE`. Batches of each
+fire `cancel` (a transition without conditions, so the machine is measured, not the questions behind
+`done`). The per-request machine has the same states and transitions, read off `MACHINE`. Batches of each
 alternate; the figure is the median time of one request.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from transitions import Machine
 
-from flows.interview import MACHINE, fire
+from flows.interview import MACHINE, move
 from flows.method import Stage
 from flows.model import Review
 from tests.benchmarks import results
@@ -60,7 +60,7 @@ def test_a_step_on_the_shared_machine_against_a_machine_per_request(benchmark: A
 
     def shared() -> None:
         review = Review(**row)
-        assert fire(review, "retreat")
+        assert move(review, "cancel")
 
     def per_request() -> None:
         review = Review(**row)
@@ -72,7 +72,7 @@ def test_a_step_on_the_shared_machine_against_a_machine_per_request(benchmark: A
             auto_transitions=False,
             send_event=True,
         )
-        assert review.retreat()  # type: ignore[attr-defined]
+        assert review.cancel()  # type: ignore[attr-defined]
 
     def batch(fn: Any) -> float:
         start = time.perf_counter()
@@ -82,7 +82,7 @@ def test_a_step_on_the_shared_machine_against_a_machine_per_request(benchmark: A
 
     # The same step either way.
     a, b = Review(**row), Review(**row)
-    fire(a, "retreat")
+    move(a, "cancel")
     Machine(
         model=b,
         states=Stage,
@@ -91,8 +91,8 @@ def test_a_step_on_the_shared_machine_against_a_machine_per_request(benchmark: A
         auto_transitions=False,
         send_event=True,
     )
-    b.retreat()  # type: ignore[attr-defined]
-    assert a.state == b.state == Stage.NOT_SHORT_TERM
+    b.cancel()  # type: ignore[attr-defined]
+    assert a.state == b.state == Stage.CANCELLED
 
     times: dict[str, list[float]] = {"rehydrate": [], "shared": [], "per request": []}
 

@@ -37,7 +37,7 @@ from flows.interview import (
     apply_reply,
     current_prompt,
     in_play,
-    settle,
+    move,
 )
 from flows.method import FACTOR_IDS, Stage
 from flows.model import Review
@@ -123,7 +123,7 @@ def rated_review(n: int, raters: int | list[str] = 10) -> Review:
         answers[K_RATE + process] = ratings_of(people, seed=i)
     review.answers = answers
     review.answered = [*review.answered, *(k for k in answers if k not in review.answered)]
-    settle(review)
+    move(review, "done")
     prompt = current_prompt(review)
     assert review.state is Stage.METRICS and prompt is not None and prompt.key.startswith(K_METRICS)
     return review
@@ -140,7 +140,7 @@ def finished_review(n: int, raters: int = 10, metrics: int = 1) -> Review:
         ]
     review.answers = answers
     review.answered = [*review.answered, *(k for k in answers if k not in review.answered)]
-    settle(review)
+    move(review, "done")
     assert review.state is Stage.DONE, review.state
     return review
 
