@@ -93,15 +93,17 @@ def test_http_answer_whatever_the_web_api_latency(benchmark: Any) -> None:
         table.add(r.api_latency, r.sent, r.acknowledged, r.lost, r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms)
         table.rows[-1] += [calls, r.fsync_stalls]
     table.met = all(r.p99_ms <= 50 and r.lost == 0 and r.failed == 0 for r in found)
-    table.notes.append(
-        "As figure 3 (open loop, timed from when each request was due to its HTTP 200), the latency set on the "
-        "fake once the reviews are seeded. Each reply makes an ephemeral thank-you (and, on change, a kickoff "
-        "update): outbox rows the serve process's delivery thread sends meanwhile, at most 100 calls in "
-        "flight, so at 2 s a call it sends about 50 a second and the rest waits in the outbox.",
-        "The people rating are the reviews' named raters (with one more who never rates, so rounds stay "
-        "open), as when the facilitator names the team at the start: nobody is looked up in Slack's member "
-        "list. Someone not named is looked up once a channel (in the background, kept 5 minutes); while "
-        "Slack has not answered, their request waits at most 0.8 s and is refused with a try-again.",
+    table.notes.extend(
+        (
+            "As figure 3 (open loop, timed from when each request was due to its HTTP 200), the latency set on the "
+            "fake once the reviews are seeded. Each reply makes an ephemeral thank-you (and, on change, a kickoff "
+            "update): outbox rows the serve process's delivery thread sends meanwhile, at most 100 calls in "
+            "flight, so at 2 s a call it sends about 50 a second and the rest waits in the outbox.",
+            "The people rating are the reviews' named raters (with one more who never rates, so rounds stay "
+            "open), as when the facilitator names the team at the start: nobody is looked up in Slack's member "
+            "list. Someone not named is looked up once a channel (in the background, kept 5 minutes); while "
+            "Slack has not answered, their request waits at most 0.8 s and is refused with a try-again.",
+        )
     )
     assert all(r.lost == 0 for r in found)
 
