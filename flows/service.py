@@ -63,9 +63,10 @@ from flows.keys import (
     K_WEIGHTS,
     QuestionKey,
     key_for,
+    knockout,
 )
 from flows.ledger import build_ledger, reconsiderations
-from flows.method import Stage
+from flows.method import KNOCKOUT_STAGES, Criterion, Stage, criteria_for
 from flows.model import AnswerRecord, Review, ReviewInput, utcnow
 from flows.ports import DuplicateDelivery, Outgoing, ReviewStore, VersionConflict
 from flows.prompts import Kind, Prompt, ReplyError, clean_text, typed_reply
@@ -141,6 +142,16 @@ class Reply:
     typed_at: datetime | None = None
     written_in_public: bool = False
     delivery_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Picks:
+    """The processes chosen, by name, at one pick question (a form's answer to it): `answering` is the
+    question's key, or the edition the form was shown for. Applied, the names become the option numbers of
+    the question as it is open then; a name it no longer offers is dropped, and none chosen is "none"."""
+
+    answering: str
+    names: tuple[str, ...] = ()
 
 
 @dataclass
@@ -454,6 +465,60 @@ class ReviewService:
                 elif typed_at is not None and expect_key is None:
                     aimed_at = None  # judged again against the review as saved since
                 raise
+            except DuplicateDelivery:
+                saved = self.load(review_id, team_id)
+                return Turn(review=saved, prompt=current_prompt(saved), duplicate=True)
+
+        return self._until_saved(review_id, attempt)
+
+    def reply_all(
+        self,
+        review_id: str,
+        author: str,
+        picks: Sequence[Picks],
+        *,
+        delivery_key: str | None = None,
+        permission: Permission = Permission.MEMBER,
+        team_id: str | None = None,
+        plan: Plan | None = None,
+    ) -> Turn:
+        """Answer several pick questions in turn (a step's criteria, from a form) and save the answers
+        together: one history record each, and what `plan` shows for the last turn only (the question open
+        after them). When one of them cannot be applied (the review moved on meanwhile), nothing is saved and
+        the turn's `error` says why. `delivery_key` makes it idempotent, as for `reply`."""
+
+        def attempt(_number: int) -> Turn:
+            review = self.load(review_id, team_id)
+            before = _copy(review)
+            may_lead = author == review.facilitator or permission is Permission.ADMIN
+            known = InPlay()  # what is in play, worked out once per answer at most
+            records: list[AnswerRecord] = []
+            outcomes: list[Outcome] = []
+            for pick in picks:
+                prompt = current_prompt(review, known)
+                text = _numbers(prompt, pick.names)
+                outcome = apply_reply(
+                    review, author, text, is_facilitator=may_lead, expect_key=pick.answering, known=known
+                )
+                if not outcome.changed or outcome.stale:
+                    failed = Turn(review=before, prompt=current_prompt(before), error=_not_applied(outcome))
+                    return self._unsaved(failed, delivery_key, plan)
+                records.append(outcome.record(review, author, text))
+                outcomes.append(outcome)
+            if not outcomes:
+                return Turn(review=before, prompt=current_prompt(before))
+            last = outcomes[-1]
+            messages = [o.message for o in outcomes if o.message]
+            turn = Turn(
+                review=review,
+                prompt=last.prompt,
+                message=" ".join(messages) or None,
+                stages_passed=[stage for o in outcomes for stage in o.stages_passed],
+                recorded=True,
+                question=last.question,
+            )
+            try:
+                return self._saved(turn, records, delivery_key, before, plan)
             except DuplicateDelivery:
                 saved = self.load(review_id, team_id)
                 return Turn(review=saved, prompt=current_prompt(saved), duplicate=True)
@@ -827,6 +892,29 @@ def _typed_before_posted(review: Review, typed_at: datetime) -> bool:
 def _question_before(review: Review) -> str:
     """The question a late reply was meant for: the one answered last (the open one came after it)."""
     return review.answered[-1] if review.answered else "late"
+
+
+def _numbers(prompt: Prompt | None, names: Sequence[str]) -> str:
+    """The typed reply choosing `names` at the pick question `prompt`: their option numbers, or "none"."""
+    chosen = set(names)
+    options = prompt.options if prompt is not None else ()
+    numbers = [str(i) for i, option in enumerate(options, start=1) if option.value in chosen]
+    return " ".join(numbers) or "none"
+
+
+def _not_applied(outcome: Outcome) -> str:
+    now = f" Open now: {outcome.prompt.text}" if outcome.prompt is not None else ""
+    return f"The review moved on before your form arrived, so none of its answers was saved.{now}"
+
+
+def knockout_questions(prompt: Prompt | None) -> list[tuple[str, Criterion]]:
+    """At a knock-out question (a pick of steps 3 to 5): the step's criteria from it on, each with its
+    question's key; otherwise none."""
+    if prompt is None or prompt.kind is not Kind.PICK or prompt.stage not in KNOCKOUT_STAGES:
+        return []
+    keyed = [(knockout(prompt.stage, c.id), c) for c in criteria_for(prompt.stage)]
+    keys = [key for key, _ in keyed]
+    return keyed[keys.index(prompt.key) :] if prompt.key in keys else []
 
 
 def _moved_on(prompt: Prompt | None) -> str:

@@ -45,6 +45,7 @@ from flows.report import Report
 from flows.service import (
     Permission,
     PermissionNeeded,
+    Picks,
     Progress,
     Reply,
     ReviewNotFound,
@@ -219,15 +220,7 @@ class Presenter:
         rating sent in a direct message, answered there.
         """
         team_id = review.team_id
-
-        def plan(turn: Turn) -> Sequence[Outgoing]:
-            mail = Mail.for_review(turn.review)
-            if private is not None:
-                self.plan_private(mail, turn, user, private)
-            else:
-                self.plan_turn(mail, turn, user)
-            return mail.rows
-
+        plan = self._planner(user, private)
         reply = Reply(
             user,
             text,
@@ -246,6 +239,36 @@ class Presenter:
         note(outcome=_outcome(turn))
         self.wake()
         return turn
+
+    def apply_picks(
+        self, client: WebClient, review: Review, *, user: str, picks: Sequence[Picks], receipt: str | None
+    ) -> Turn:
+        """Apply a step form's answers (`ReviewService.reply_all`): saved together, and the thread shows what
+        the last of them leads to. `receipt`: the submission's key (a form submitted again is applied once)."""
+        turn = self.service.reply_all(
+            str(review.id),
+            user,
+            picks,
+            delivery_key=receipt,
+            team_id=review.team_id,
+            plan=self._planner(user),
+        )
+        note(outcome=_outcome(turn))
+        self.wake()
+        return turn
+
+    def _planner(self, user: str, private: InPrivate | None = None) -> Callable[[Turn], Sequence[Outgoing]]:
+        """What a turn of `user`'s shows, as outbox rows (in the thread, or for a reply sent in private)."""
+
+        def plan(turn: Turn) -> Sequence[Outgoing]:
+            mail = Mail.for_review(turn.review)
+            if private is not None:
+                self.plan_private(mail, turn, user, private)
+            else:
+                self.plan_turn(mail, turn, user)
+            return mail.rows
+
+        return plan
 
     def refuse(
         self,

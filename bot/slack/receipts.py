@@ -36,7 +36,7 @@ log = logging.getLogger("bot.slack.receipts")
 # Events whose receipt goes with the answer they bring, claimed when (and only if) an answer is saved.
 ANSWER_EVENTS = ("message",)
 # Forms whose submission is an answer: their receipt goes with it too.
-ANSWER_VIEWS = (ids.RATINGS_VIEW, ids.LIST_VIEW, ids.WEIGHTS_VIEW)
+ANSWER_VIEWS = (ids.RATINGS_VIEW, ids.LIST_VIEW, ids.WEIGHTS_VIEW, ids.STEP_VIEW)
 # Slack gives up retrying within the hour; receipts older than this are deleted now and then.
 KEEP_RECEIPTS = timedelta(days=2)
 PRUNE_EVERY = 1000  # requests

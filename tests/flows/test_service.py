@@ -14,10 +14,12 @@ from flows.service import (
     NotPermitted,
     Permission,
     PermissionNeeded,
+    Picks,
     Reply,
     ReviewNotFound,
     ReviewService,
     Turn,
+    knockout_questions,
 )
 from tests.support.memory_store import MemoryStore
 from tests.support.reviews import FACILITATOR
@@ -405,3 +407,61 @@ def test_the_open_rating_rounds_of_a_workspace_oldest_review_first(service: Revi
     rounds = service.rating_rounds("T1")
     assert [(r.review.id, r.task) for r in rounds] == [(first, "SEO audits"), (second, "SEO audits")]
     assert service.rating_rounds("T2") == []
+
+
+# ---------------------------------------------------------------- several pick questions at once
+
+
+def _to_step_3(service: ReviewService) -> tuple[str, Turn]:
+    review_id = _start(service)
+    _to_candidates(service, review_id)
+    turn = service.reply(review_id, Reply(FACILITATOR, "all"))
+    assert turn.prompt is not None and turn.prompt.stage is Stage.KEEP_INHOUSE
+    return review_id, turn
+
+
+def test_reply_all_answers_a_steps_criteria_by_name_in_one_save(
+    service: ReviewService, store: MemoryStore
+) -> None:
+    review_id, turn = _to_step_3(service)
+    assert turn.prompt is not None
+    questions = [key for key, _ in knockout_questions(turn.prompt)]
+    assert len(questions) == 3
+    shown: list[Turn] = []
+    picks = [
+        Picks(turn.prompt.edition, ("Newsletter",)),
+        Picks(questions[1], ("Newsletter", "Paid search ads", "Not listed")),
+        Picks(questions[2]),
+    ]
+    version = turn.review.version
+    done = service.reply_all(
+        review_id, "alice", picks, delivery_key="form-1", plan=lambda t: shown.append(t) or ()
+    )
+    assert done.error is None and done.recorded and len(shown) == 1  # what the last answer leads to
+    assert done.review.version == version + 1  # one save
+    assert done.review.state is Stage.CANNOT_OUTSOURCE and done.question == questions[2]
+    assert [picked(done.review.answers[key]) for key in questions] == [
+        ["Newsletter"],
+        ["Newsletter", "Paid search ads"],
+        [],
+    ]
+    history = [r for r in store.history(review_id) if r.question in questions]
+    assert [(r.question, r.text) for r in history] == [
+        (questions[0], "2"),
+        (questions[1], "2 3"),
+        (questions[2], "none"),
+    ]
+    again = service.reply_all(review_id, "alice", picks, delivery_key="form-1")
+    assert again.duplicate and again.review.version == version + 1
+
+
+def test_reply_all_saves_nothing_when_the_review_moved_on(service: ReviewService) -> None:
+    review_id, turn = _to_step_3(service)
+    assert turn.prompt is not None
+    opened_for = turn.prompt.edition
+    questions = [key for key, _ in knockout_questions(turn.prompt)]
+    service.reply(review_id, Reply("bob", "none"))  # the first criterion, answered meanwhile
+    version = service.load(review_id).version
+    refused = service.reply_all(review_id, "alice", [Picks(opened_for, ("SEO audits",)), Picks(questions[1])])
+    assert refused.error is not None and refused.error.startswith("The review moved on")
+    assert not refused.recorded and service.load(review_id).version == version

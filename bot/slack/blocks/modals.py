@@ -15,17 +15,21 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     SectionBlock,
+    StaticMultiSelectElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.slack import ids
-from bot.slack.blocks.parts import section
+from bot.slack.blocks.parts import MAX_OPTION_TEXT, MAX_SELECT_OPTIONS, section
 from bot.slack.text import escape, question_ref, question_token, shorten
 from flows.method import FACTORS, counts
 from flows.model import Review
 from flows.prompts import Kind, Prompt
-from flows.service import Tracked, number_text, series
+from flows.render import step_title
+from flows.service import Tracked, knockout_questions, number_text, series
+
+MAX_LABEL = 2000
 
 
 def view_metadata(review: Review, prompt: Prompt, channel_id: str | None, thread_ts: str | None) -> str:
@@ -109,8 +113,52 @@ def weights_modal(metadata: str) -> View:
     )
 
 
+def step_form_fits(prompt: Prompt) -> bool:
+    """Whether the open question can be answered with its step's other criteria in one form (a knock-out
+    question, with no more processes in play than a menu holds)."""
+    return bool(knockout_questions(prompt)) and 0 < len(prompt.options) <= MAX_SELECT_OPTIONS
+
+
+def step_modal(prompt: Prompt, metadata: str) -> View:
+    """A knock-out step's criteria still to answer (from the open question on), each a menu of the
+    processes in play; what is chosen leaves the review at this step. Their options' values are the
+    processes' numbers in the open question (`step_form_picks` reads them back)."""
+    step = prompt.step_number or 0
+    options = [
+        Option(value=str(i), text=shorten(o.label, MAX_OPTION_TEXT))
+        for i, o in enumerate(prompt.options[:MAX_SELECT_OPTIONS], start=1)
+    ]
+    blocks: list[Block] = [
+        section(
+            f"*Step {step} of 7 · {escape(step_title(step))}*\nFor each question, choose the processes it "
+            "holds for; leave it empty when it holds for none. A process chosen in any of them leaves the "
+            "review at this step."
+        )
+    ]
+    for _key, criterion in knockout_questions(prompt):
+        blocks.append(
+            InputBlock(
+                block_id=ids.CRITERION_BLOCK_PREFIX + criterion.id,
+                label=shorten(criterion.question, MAX_LABEL),
+                hint=shorten(criterion.help, MAX_LABEL),
+                optional=True,
+                element=StaticMultiSelectElement(
+                    action_id=ids.CRITERION_SELECT, placeholder="None of them", options=options
+                ),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ids.STEP_VIEW,
+        title=f"Step {step} in one form",
+        submit="Save answers",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=blocks,
+    )
+
+
 MAX_MODAL_INPUTS = 95  # a modal holds 100 blocks: the intro, the month and a note leave room for 95 metrics
-MAX_LABEL = 2000
 
 
 def metric_token(item: Tracked) -> str:

@@ -39,7 +39,7 @@ from bot.slack.text import MESSAGE_TEXT_LIMIT, escape, is_user_id, mention, ques
 from flows.model import Review
 from flows.prompts import Kind, Prompt
 from flows.render import step_title
-from flows.service import Progress
+from flows.service import Progress, knockout_questions
 
 
 def kickoff_message(review: Review, progress: Progress) -> Message:
@@ -172,6 +172,13 @@ def action_value(review_id: str, token: str, reply: str) -> str:
 
 
 RATE_PRIVATELY = "Rate privately"  # the rating question's button that opens the rating form
+
+
+def step_form_label(step: int) -> str:
+    """The knock-out question's button that opens the form answering the step's criteria at once."""
+    return f"Answer step {step} in one form"
+
+
 # A question's buttons: (label, action_id, the reply its value carries ("" for one that opens a form), style).
 _ButtonSpec = tuple[str, str, str, str | None]
 
@@ -212,18 +219,31 @@ def _buttons(kind: Kind, optional: bool) -> tuple[tuple[dict[str, Any], str], ..
     return tuple(made)
 
 
+@cache
+def _step_form_button(step: int) -> dict[str, Any]:
+    """A knock-out question's main action: its step's remaining criteria in one form (made once per step)."""
+    button = ButtonElement(
+        text=step_form_label(step), action_id=ids.OPEN_STEP_FORM, value="-", style="primary"
+    ).to_dict()
+    del button["value"]
+    return button
+
+
 def _controls(review: Review, prompt: Prompt) -> list[dict[str, Any]]:
     """The question's menu (for a pick) and buttons; each button's value names the review and question."""
     elements: list[dict[str, Any]] = []
+    review_id, token = review.id or "", question_ref(prompt.key, prompt.edition)
     if prompt.kind is Kind.PICK and 0 < len(prompt.options) <= MAX_SELECT_OPTIONS:
         many = StaticMultiSelectElement(
             placeholder="Choose", action_id=ids.PICK_MANY, options=_options(prompt)
         )
         elements.append(many.to_dict())
+        if knockout_questions(prompt) and prompt.step_number:  # the step's criteria in one form
+            form = _step_form_button(prompt.step_number)
+            elements.append({**form, "value": action_value(review_id, token, "")})
     elif prompt.kind is Kind.PICK_ONE and prompt.options:
         one = StaticSelectElement(placeholder="Choose one", action_id=ids.PICK_ONE, options=_options(prompt))
         elements.append(one.to_dict())
-    review_id, token = review.id or "", question_ref(prompt.key, prompt.edition)
     elements += [
         {**button, "value": action_value(review_id, token, reply)}
         for button, reply in _buttons(prompt.kind, prompt.optional)

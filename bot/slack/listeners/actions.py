@@ -11,7 +11,14 @@ from slack_sdk import WebClient
 
 from bot.slack import ids
 from bot.slack.access import enterprise_of, workspace
-from bot.slack.blocks.modals import list_modal, ratings_modal, view_metadata, weights_modal
+from bot.slack.blocks.modals import (
+    list_modal,
+    ratings_modal,
+    step_form_fits,
+    step_modal,
+    view_metadata,
+    weights_modal,
+)
 from bot.slack.direct import rate_chosen
 from bot.slack.listeners.middleware import checked_review, review_of
 from bot.slack.outgoing import Mail
@@ -28,6 +35,8 @@ RATING_FORM_FAILED = (
     "Slack didn't open the form in time. Click the button again, or send me your six ratings in a direct "
     "message, like `2 4 2 3 5 2`."
 )
+
+NO_STEP_FORM = "This question has no form: choose in its menu, or type the numbers in the thread."
 
 
 def parse_value(value: str | None) -> tuple[str, str, str] | None:
@@ -113,7 +122,9 @@ def register(app: App, presenter: Presenter) -> None:
         chosen = " ".join(str(u) for u in action.get("selected_users") or []) or "none"
         presenter.apply(client, review, text=f"raters {chosen}", **_who(body))
 
-    @app.action(re.compile(f"^({ids.OPEN_RATINGS}|{ids.OPEN_LIST}|{ids.OPEN_WEIGHTS})$"), middleware=by_value)
+    forms = "|".join((ids.OPEN_RATINGS, ids.OPEN_LIST, ids.OPEN_WEIGHTS, ids.OPEN_STEP_FORM))
+
+    @app.action(re.compile(f"^({forms})$"), middleware=by_value)
     def open_form(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
@@ -137,6 +148,13 @@ def register(app: App, presenter: Presenter) -> None:
             view = ratings_modal(review, prompt, metadata)
         elif prompt.kind is Kind.WEIGHTS:
             view = weights_modal(metadata)
+        elif prompt.kind is Kind.PICK:
+            if not step_form_fits(prompt):
+                mail = Mail.for_review(review)
+                presenter.whisper(mail, review, user, NO_STEP_FORM)
+                presenter.send(mail)
+                return
+            view = step_modal(prompt, metadata)
         else:
             view = list_modal(prompt, metadata)
         if not open_view(client, body["trigger_id"], view.to_dict()):

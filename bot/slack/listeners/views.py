@@ -13,7 +13,8 @@ from bot.slack.listeners.middleware import checked_review, review_of
 from bot.slack.presenter import Presenter
 from bot.slack.receipts import receipt_key
 from flows.method import FACTOR_IDS
-from flows.prompts import ReplyError, parse_weights
+from flows.prompts import Prompt, ReplyError, parse_weights
+from flows.service import Picks, knockout_questions
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any] | None:
@@ -67,6 +68,19 @@ def weight_errors(view: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
+def step_form_picks(view: dict[str, Any], prompt: Prompt) -> list[Picks]:
+    """The step form's answers, criterion by criterion from the open question `prompt` (the one it was
+    opened for): the processes chosen, by name (an option's value is its number in `prompt`)."""
+    values = _values(view)
+    picks = []
+    for number, (key, criterion) in enumerate(knockout_questions(prompt)):
+        element = values.get(ids.CRITERION_BLOCK_PREFIX + criterion.id, {}).get(ids.CRITERION_SELECT, {})
+        chosen = [str(o.get("value")) for o in element.get("selected_options") or []]
+        names = tuple(option.value for i, option in enumerate(prompt.options, start=1) if str(i) in chosen)
+        picks.append(Picks(prompt.edition if number == 0 else key, names))
+    return picks
+
+
 def _by_metadata(body: dict[str, Any]) -> tuple[str, str | None] | None:
     """A form's review, and the channel it was opened from: its metadata names them."""
     data = _metadata(body.get("view") or {})
@@ -93,6 +107,30 @@ def register(app: App, presenter: Presenter) -> None:
     def ratings(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         submit(body, client, context, ratings_reply(body["view"]))
+
+    @app.view(ids.STEP_VIEW, middleware=checked)
+    def step(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """A knock-out step's criteria answered at once. When the step moved on since the form was opened,
+        nothing is saved and the person is told in the thread (the form closes: a submission Slack sends
+        again is then told nothing, as it was applied or refused once)."""
+        ack()
+        view, review = body["view"], review_of(context)
+        data = _metadata(view)
+        if data is None or review is None:
+            return
+        opened_for = presenter.expected_key(review, str(data["q"])) or ""
+        prompt = presenter.service.prompt(review)
+        if prompt is not None and opened_for == prompt.edition:
+            picks = step_form_picks(view, prompt)
+        else:
+            picks = [Picks(opened_for)]  # refused: the question it was opened for is no longer open
+        presenter.apply_picks(
+            client,
+            review,
+            user=body["user"]["id"],
+            picks=picks,
+            receipt=receipt_key(body),  # a form submitted again is applied once
+        )
 
     @app.view(ids.LIST_VIEW, middleware=checked)
     def lines(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
