@@ -35,6 +35,7 @@ from flows.report import Report
 from flows.service import (
     AnswersError,
     CheckinError,
+    Permission,
     ReviewService,
     check_answers,
     checkable,
@@ -340,7 +341,7 @@ def difference(service: ReviewService, review: Review, other: str) -> str:
 def cmd_rerun(args: argparse.Namespace, settings: Settings) -> int:
     with open_service(settings) as service:
         review = find_review(service, args.review)
-        turn = service.rerun(review.id or "", local_user(), is_admin=True)
+        turn = service.rerun(review.id or "", local_user(), permission=Permission.ADMIN)
         if turn.error:
             raise Failure(f"review {review.id}: {turn.error}")
     new_id = turn.review.id

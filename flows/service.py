@@ -126,6 +126,16 @@ class PermissionNeeded(Exception):
     UNCHECKED: nothing was saved; reply again with Permission.ADMIN or Permission.MEMBER."""
 
 
+def may_act_as_facilitator(author: str, review: Review, permission: Permission) -> bool:
+    """Whether `author` may take `review`'s facilitator-only steps: its facilitator, or an admin
+    (PermissionNeeded when that is UNCHECKED and `author` is not the facilitator)."""
+    if author == review.facilitator or permission is Permission.ADMIN:
+        return True
+    if permission is Permission.UNCHECKED:
+        raise PermissionNeeded(f"{author} takes a step only the facilitator or an admin may take")
+    return False
+
+
 @dataclass(frozen=True)
 class Reply:
     """One reply, as a transport received it.
@@ -318,10 +328,10 @@ class ReviewService:
         author: str,
         *,
         team_id: str | None = None,
-        is_admin: bool = False,
+        permission: Permission = Permission.MEMBER,
         plan: Plan | None = None,
     ) -> Turn:
-        return self._lifecycle(review_id, author, "cancel", team_id, is_admin, plan)
+        return self._lifecycle(review_id, author, "cancel", team_id, permission, plan)
 
     def reopen(
         self,
@@ -329,10 +339,10 @@ class ReviewService:
         author: str,
         *,
         team_id: str | None = None,
-        is_admin: bool = False,
+        permission: Permission = Permission.MEMBER,
         plan: Plan | None = None,
     ) -> Turn:
-        return self._lifecycle(review_id, author, "reopen", team_id, is_admin, plan)
+        return self._lifecycle(review_id, author, "reopen", team_id, permission, plan)
 
     def _lifecycle(
         self,
@@ -340,13 +350,13 @@ class ReviewService:
         author: str,
         action: str,
         team_id: str | None,
-        is_admin: bool,
+        permission: Permission,
         plan: Plan | None,
     ) -> Turn:
 
         def act(_attempt: int) -> Turn:
             review = self.load(review_id, team_id)
-            if not (is_admin or author == review.facilitator):
+            if not may_act_as_facilitator(author, review, permission):
                 raise NotPermitted(f"Only the facilitator can {action} this review.")
             loaded = _copy(review)
             try:
@@ -414,11 +424,7 @@ class ReviewService:
             return self._unsaved(turn, receipt, plan)
 
         def is_facilitator(review: Review) -> bool:
-            if author == review.facilitator or permission is Permission.ADMIN:
-                return True
-            if permission is Permission.UNCHECKED:
-                raise PermissionNeeded(f"{author} takes a step only the facilitator or an admin may take")
-            return False
+            return may_act_as_facilitator(author, review, permission)
 
         arrived = utcnow()
         aimed_at = expect_key
@@ -673,14 +679,19 @@ class ReviewService:
         return self._until_saved(review_id, record)
 
     def withdraw_report_links(
-        self, review_id: str, author: str, *, team_id: str | None = None, is_admin: bool = False
+        self,
+        review_id: str,
+        author: str,
+        *,
+        team_id: str | None = None,
+        permission: Permission = Permission.MEMBER,
     ) -> Review:
         """Every web link to the report made so far stops working (links made after work again): the links
         carry the review's link generation (`link_generation`), and this moves it on."""
 
         def withdraw(_attempt: int) -> Review:
             loaded = self.load(review_id, team_id)
-            if not (is_admin or author == loaded.facilitator):
+            if not may_act_as_facilitator(author, loaded, permission):
                 raise NotPermitted("Only the facilitator can withdraw the links to this review's report.")
             answers = {**loaded.answers, K_REPORT_LINKS: link_generation(loaded) + 1}
             return self.store.save(replace(loaded, answers=answers), since=loaded)
@@ -759,12 +770,12 @@ class ReviewService:
         author: str,
         *,
         team_id: str | None = None,
-        is_admin: bool = False,
+        permission: Permission = Permission.MEMBER,
         plan: Plan | None = None,
     ) -> Turn:
         """Start a new version of a finished review, holding all its answers (change what changed, then `done`)."""
         review = self.load(review_id, team_id)
-        if not (is_admin or author == review.facilitator):
+        if not may_act_as_facilitator(author, review, permission):
             raise NotPermitted("Only the facilitator can start a new version of this review.")
         if review.state is not Stage.DONE:
             return Turn(

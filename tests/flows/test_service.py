@@ -334,7 +334,7 @@ def test_an_admin_may_cancel_and_the_facilitator_may_reopen(
 ) -> None:
     review_id = _start(service)
     _to_candidates(service, review_id)
-    turn = service.cancel(review_id, "admin", is_admin=True)
+    turn = service.cancel(review_id, "admin", permission=Permission.ADMIN)
     assert turn.recorded and turn.review.state is Stage.CANCELLED
     assert store.history(review_id)[-1].question == "review.cancel"
     assert store.history(review_id)[-1].author == "admin"

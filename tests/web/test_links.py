@@ -8,7 +8,7 @@ import pytest
 
 from bot.web.links import link_key, make_token, read_token, report_link, still_valid
 from flows.model import Review, utcnow
-from flows.service import NotPermitted, ReviewService
+from flows.service import NotPermitted, Permission, ReviewService
 from tests.support.report_pages import FACILITATOR, PUBLIC_URL, link_settings
 
 
@@ -95,7 +95,7 @@ def test_only_the_facilitator_or_an_admin_withdraws(service: ReviewService, demo
     assert demo.id
     with pytest.raises(NotPermitted):
         service.withdraw_report_links(demo.id, "tom")
-    service.withdraw_report_links(demo.id, "tom", is_admin=True)
+    service.withdraw_report_links(demo.id, "tom", permission=Permission.ADMIN)
 
 
 @pytest.mark.parametrize(

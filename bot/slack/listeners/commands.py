@@ -23,7 +23,7 @@ from flows.model import Review, utcnow
 from flows.ports import Outgoing
 from flows.prompts import clean_text
 from flows.render import RENDERERS
-from flows.service import NotPermitted, ReviewService, Turn
+from flows.service import NotPermitted, Permission, ReviewService, Turn
 from storage.reminders import reminders_beside
 
 COMMAND = "/outsource-review"
@@ -38,6 +38,11 @@ def channel_review(presenter: Presenter, team_id: str, channel_id: str) -> Revie
     if open_reviews:
         return open_reviews[0]
     return reviews[0] if reviews else None
+
+
+def as_permission(admin: bool | None) -> Permission:
+    """A facilitator-only command's permission, from what Slack said of its sender (None: it did not say)."""
+    return Permission.ADMIN if admin else Permission.MEMBER
 
 
 def is_workspace_admin(presenter: Presenter, client: WebClient, team_id: str, user_id: str) -> bool | None:
@@ -222,7 +227,9 @@ def _lifecycle(presenter: Presenter, client: WebClient, review: Review, user: st
 
     change = presenter.service.cancel if action == "cancel" else presenter.service.reopen
     try:
-        turn = change(review.id or "", user, team_id=review.team_id, is_admin=admin, plan=plan)
+        turn = change(
+            review.id or "", user, team_id=review.team_id, permission=as_permission(admin), plan=plan
+        )
     except NotPermitted:
         return f"Only the facilitator ({mention(review.facilitator)}) or a workspace admin can {action} this review."
     if turn.error:
@@ -247,7 +254,9 @@ def _unshare(presenter: Presenter, client: WebClient, review: Review, user: str)
         if admin is None:
             return CANNOT_CHECK_ADMIN
         try:
-            service.withdraw_report_links(version.id or "", user, team_id=version.team_id, is_admin=admin)
+            service.withdraw_report_links(
+                version.id or "", user, team_id=version.team_id, permission=as_permission(admin)
+            )
         except NotPermitted:
             refused = refused or version
         else:
@@ -299,7 +308,7 @@ def _rerun(presenter: Presenter, client: WebClient, review: Review, user: str) -
 
     try:
         turn = presenter.service.rerun(
-            review.id or "", user, team_id=review.team_id, is_admin=admin, plan=plan
+            review.id or "", user, team_id=review.team_id, permission=as_permission(admin), plan=plan
         )
     except NotPermitted as exc:
         return str(exc)
