@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -509,10 +510,20 @@ def load_in_a_process(
     command = [sys.executable, "-m", "tests.benchmarks.load", "--db", db, "--processes", str(processes)]
     command += ["--seconds", str(seconds), "--api-latency", str(api_latency)]
     command += ["--named-raters"] if named_raters else []
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=seconds * 5 + 120)
-    if done.returncode not in (0, 1):  # 1: ran, target missed
-        raise RuntimeError(f"the load run failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    figures = json.loads(done.stdout)
+    # A session of its own, so that a run that times out is stopped with the fake and the `serve` processes it
+    # started (killing the generator alone left a `serve` behind, sending its outbox to nobody for an hour).
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True
+    ) as run:
+        try:
+            stdout, stderr = run.communicate(timeout=seconds * 5 + 120)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+            raise
+    if run.returncode not in (0, 1):  # 1: ran, target missed
+        raise RuntimeError(f"the load run failed ({run.returncode}):\n{stderr[-3000:]}")
+    figures = json.loads(stdout)
     figures.pop("met")
     return LoadResult(**figures)
 
