@@ -81,21 +81,8 @@ def chosen(opened: Call, **names: list[str]) -> dict[str, dict[str, Any]]:
 def submit(
     talk: Conversation, opened: Call, values: dict[str, dict[str, Any]], view_id: str, user: str = ALICE
 ) -> tuple[dict[str, Any], list[Call]]:
-    """Submit the form as Slack does (the same view id when it is submitted again): the HTTP answer's JSON
-    (empty when the form closes) and the Web API calls it caused."""
-    view = opened.view or {}
-    mark = talk.fake.mark()
-    reply = talk.bot.slack.view_submission(
-        view["callback_id"],
-        values,
-        user_id=user,
-        team_id=talk.team,
-        view_id=view_id,
-        blocks=view["blocks"],
-        private_metadata=view.get("private_metadata", ""),
-    )
-    assert reply.status == 200, reply
-    return (json.loads(reply.text) if reply.text else {}), talk.settle(mark)
+    """Submit the form as Slack does (the same view id when it is submitted again)."""
+    return talk.submit_form(opened, values, user, view_id=view_id)
 
 
 def exclusions(talk: Conversation) -> list[Exclusion]:

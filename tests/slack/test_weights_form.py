@@ -3,16 +3,11 @@ Signed requests into the real app, the fake Web API."""
 
 from __future__ import annotations
 
-import json
-
 from flows.method import FACTOR_IDS, FACTORS
 from tests.support import FakeSlack
-from tests.support import payloads as p
 from tests.support.bots import Bot
 from tests.support.conversation import Conversation, last_question
 from tests.support.fake_slack import Call
-
-ALICE = p.USER_ID
 
 
 def to_the_weights(talk: Conversation) -> Call:
@@ -65,19 +60,11 @@ def test_a_weight_that_is_not_a_number_is_refused_under_its_field_and_nothing_is
     talk = Conversation(bot, fake_slack)
     question = to_the_weights(talk)
     (opened,) = [c for c in talk.click(question, "Set weights") if c.method == "views.open"]
-    view = opened.view or {}
 
     def submitted(values: dict[str, dict[str, object]]) -> dict[str, str]:
-        mark = fake_slack.mark()
-        reply = bot.slack.view_submission(
-            view["callback_id"],
-            values,
-            user_id=ALICE,
-            team_id=talk.team,
-            private_metadata=view.get("private_metadata", ""),
-        )
-        assert reply.status == 200 and talk.settle(mark) == []
-        return dict(json.loads(reply.text)["errors"])
+        answer, calls = talk.submit_form(opened, values)
+        assert calls == []
+        return dict(answer["errors"])
 
     assert submitted(weight_values(benefits="heavy", importance="-2")) == {
         "weight:benefits": "The weight of benefits “heavy” is not a number; write it in digits, like `1500` or `2.5`.",

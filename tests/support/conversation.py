@@ -204,6 +204,17 @@ class Conversation:
 
     def submit(self, opened: Call, values: dict[str, dict[str, Any]], user: str = p.USER_ID) -> list[Call]:
         """Submit the modal opened by the views.open call `opened` with block_id -> action_id -> value."""
+        return self.submit_form(opened, values, user)[1]
+
+    def submit_form(
+        self,
+        opened: Call,
+        values: dict[str, dict[str, Any]],
+        user: str = p.USER_ID,
+        view_id: str | None = None,
+    ) -> tuple[dict[str, Any], list[Call]]:
+        """`submit`, as Slack does it (`view_id`: the same one when a form is submitted again): the HTTP
+        answer's JSON (empty when the form closes, `errors` when it stays open) and the Web API calls caused."""
         view = opened.view or {}
         mark = self.fake.mark()
         reply = self.bot.slack.view_submission(
@@ -211,10 +222,12 @@ class Conversation:
             values,
             user_id=user,
             team_id=self.team,
+            view_id=view_id,
+            blocks=view.get("blocks"),
             private_metadata=view.get("private_metadata", ""),
         )
         assert reply.status == 200, reply
-        return self.settle(mark)
+        return (json.loads(reply.text) if reply.text else {}), self.settle(mark)
 
 
 BOB = "U0BOB"
