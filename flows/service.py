@@ -496,7 +496,6 @@ class ReviewService:
         def attempt(_number: int) -> Turn:
             review = self.load(review_id, team_id)
             before = _copy(review)
-            may_lead = author == review.facilitator or permission is Permission.ADMIN
             known = InPlay()  # what is in play, worked out once per answer at most
             records: list[AnswerRecord] = []
             outcomes: list[Outcome] = []
@@ -504,7 +503,12 @@ class ReviewService:
                 prompt = current_prompt(review, known)
                 text = _numbers(prompt, pick.names)
                 outcome = apply_reply(
-                    review, author, text, is_facilitator=may_lead, expect_key=pick.answering, known=known
+                    review,
+                    author,
+                    text,
+                    is_facilitator=partial(may_act_as_facilitator, author, review, permission),
+                    expect_key=pick.answering,
+                    known=known,
                 )
                 if not outcome.changed or outcome.stale:
                     failed = Turn(review=before, prompt=current_prompt(before), error=_not_applied(outcome))
