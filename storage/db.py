@@ -2,14 +2,18 @@
 
 import importlib.util
 import sqlite3
+import threading
 import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -113,8 +117,8 @@ def _sqlite_engine(url: URL) -> Engine:
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """A writer that finds the file locked waits for it (up to the busy timeout; every write transaction of
-    the store starts with its write, so waiting is enough); foreign keys; WAL; commits that wait for the disk."""
+    """A writer that finds the file locked waits for it (up to the busy timeout; writers of one process take
+    turns, see `writing`); foreign keys; WAL; commits that wait for the disk."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -141,3 +145,30 @@ def _switch_to_wal(cursor: Any) -> None:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+# One lock per SQLite engine: its write transactions in this process take turns (see `writing`).
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction (`engine.begin()`); on a SQLite file, this process's writers take turns.
+
+    SQLite lets one writer at a time hold the file, and two things go wrong when threads simply meet there.
+    A transaction that reads before it writes (the outbox's claim) fails at once with "database is locked"
+    when another writer committed after its read: SQLite cannot move it to the newer snapshot, and does not
+    wait. And a writer that finds the file held waits in SQLite's busy handler, which sleeps 1, 2, 5, 10 ...
+    up to 100 ms between tries: under load (each answer's save, the delivery's claims and "done" marks, each
+    a commit that waits for the disk) a save waited up to a second for a file that was free within
+    milliseconds (docs/performance.md, figure 9a). Turns on a lock hand the file over the moment it is free.
+    Other processes on the same file still meet on the busy timeout. PostgreSQL: as it is."""
+    if engine.url.get_backend_name() != "sqlite":
+        with engine.begin() as connection:
+            yield connection
+        return
+    with _WRITERS_LOCK:
+        lock = _WRITERS.setdefault(engine, threading.Lock())
+    with lock, engine.begin() as connection:
+        yield connection

@@ -50,7 +50,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from flows.model import utcnow
 from flows.ports import Outgoing
-from storage.db import as_utc, json_text
+from storage.db import as_utc, json_text, writing
 from storage.tables import OutboxItemRow, OutboxPaceRow
 
 PENDING, SENDING, DONE, FAILED = "pending", "sending", "done", "failed"
@@ -134,7 +134,7 @@ class SqlOutbox:
         """Insert `items` in a transaction of their own."""
         if not items:
             return
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             self.write(connection, items)
 
     # Claiming and reporting back
@@ -154,7 +154,7 @@ class SqlOutbox:
         else:
             query = _CANDIDATES.limit(limit * 4)  # read without a lock: look further, past rows another takes
         claimed: list[OutboxRow] = []
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             candidates = connection.execute(query, params).all()
             if not candidates:
                 return []
@@ -196,7 +196,7 @@ class SqlOutbox:
             return 0
         now = as_utc(now) if now is not None else utcnow()
         values = [{"w_id": row.id, "w_attempts": row.attempts, "v_lease": now + self.lease} for row in rows]
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             return sum(int(connection.execute(_EXTEND, value).rowcount or 0) for value in values)
 
     def done(self, row: OutboxRow, result: Mapping[str, Any] | None = None) -> bool:
@@ -221,7 +221,7 @@ class SqlOutbox:
         a longer pause already set stays."""
         now = utcnow()
         until = now + timedelta(seconds=max(seconds, 0.0))
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             connection.execute(self._add_paces, [{"key": pace, "next_at": now, "paused_until": None}])
             connection.execute(_PAUSE, {"w_key": pace, "v_until": until})
 
@@ -334,7 +334,7 @@ class SqlOutbox:
     def forget(self, older_than: datetime) -> int:
         """Delete delivered rows finished before `older_than` (failed rows stay: they are Problems); how many."""
         query = _OUTBOX.delete().where(_OUTBOX.c.status == DONE, _OUTBOX.c.finished_at < as_utc(older_than))
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             return int(connection.execute(query).rowcount or 0)
 
     # Inside
@@ -387,7 +387,7 @@ class SqlOutbox:
             .where(_OUTBOX.c.id == row.id, _OUTBOX.c.status == SENDING, _OUTBOX.c.attempts == row.attempts)
             .values(values)
         )
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             return connection.execute(query).rowcount == 1
 
 

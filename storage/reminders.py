@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import delete, select
 
+from storage.db import writing
 from storage.tables import ScheduledReminderRow
 
 _TABLE = ScheduledReminderRow.__table__  # type: ignore[attr-defined]
@@ -38,12 +39,12 @@ class SqlScheduledReminders:
     def note(self, review_id: str, post_at: int, message_id: str | None) -> None:
         """Remember the review's scheduled reminder, in place of the one before."""
         values = {"review_id": review_id, "post_at": post_at, "message_id": message_id}
-        with self.engine.begin() as session:
+        with writing(self.engine) as session:
             session.execute(_upsert(self.engine.dialect.name), values)
 
     def forget(self, review_id: str) -> None:
         """Forget the review's scheduled reminder (withdrawn): the next one is scheduled afresh."""
-        with self.engine.begin() as session:
+        with writing(self.engine) as session:
             session.execute(delete(_TABLE).where(_TABLE.c.review_id == review_id))
 
 

@@ -25,7 +25,7 @@ from flows.method import Stage
 from flows.model import AnswerRecord, Review, utcnow
 from flows.ports import DuplicateDelivery, Outgoing, VersionConflict
 from flows.report import Report
-from storage.db import as_utc, json_text
+from storage.db import as_utc, json_text, writing
 from storage.outbox import SqlOutbox, with_review
 from storage.tables import (
     AnswerRow,
@@ -76,7 +76,7 @@ class SqlReviewStore:
             updated_at=now,
         )
         projection = self._projection(created)
-        with self.engine.begin() as session:
+        with writing(self.engine) as session:
             session.execute(insert(ReviewRow).values(_review_values(created)))
             self._write_answers(session, created, None)
             if projection is not None:
@@ -146,7 +146,7 @@ class SqlReviewStore:
         )
         check_projection = self.outcome is not None and projection is None and stored is None
         had_projection = projection is None and stored is not None and self._projection(stored) is not None
-        with self.engine.begin() as session:
+        with writing(self.engine) as session:
             if check_projection:
                 row = session.execute(_SAVE_SEEING_PROJECTION, params).first()
                 updated, had_projection = row is not None, bool(row and row[0])
@@ -175,7 +175,7 @@ class SqlReviewStore:
         `updated_at` stays: posting a question is not a change anyone made to the review."""
         at = as_utc(posted_at) if posted_at else None
         params = {"v_posted": question, "v_posted_at": at, "w_id": review.id, "w_seen": review.version}
-        with self.engine.begin() as session:
+        with writing(self.engine) as session:
             if session.execute(_MARK_POSTED, params).rowcount != 1:
                 raise VersionConflict(f"review {review.id} is no longer at version {review.version}")
         return replace(review, posted_question=question, posted_at=at, version=review.version + 1)
@@ -213,7 +213,7 @@ class SqlReviewStore:
         The primary key decides, so this holds across threads, processes and machines.
         """
         try:
-            with self.engine.begin() as session:
+            with writing(self.engine) as session:
                 try:
                     session.execute(_CLAIM, _receipt(team_id, key))
                 except IntegrityError:
@@ -231,7 +231,7 @@ class SqlReviewStore:
 
     def forget_receipts(self, older_than: datetime) -> int:
         """Delete receipts claimed before `older_than` (Slack retries within minutes); how many went."""
-        with self.engine.begin() as session:
+        with writing(self.engine) as session:
             result = session.execute(
                 delete(ReceiptRow).where(col(ReceiptRow.created_at) < as_utc(older_than))
             )

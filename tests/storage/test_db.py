@@ -1,12 +1,14 @@
 """Engine settings, checked on the database itself."""
 
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
-from storage.db import SQLITE_BUSY_TIMEOUT_MS, default_database_url, make_engine
+from storage.db import SQLITE_BUSY_TIMEOUT_MS, default_database_url, make_engine, writing
 
 
 def test_sqlite_file_uses_wal_busy_timeout_and_foreign_keys(sqlite_url: str) -> None:
@@ -111,3 +113,32 @@ def test_postgresql_engine_connects(postgres_url: str) -> None:
             )
     finally:
         engine.dispose()
+
+
+def test_a_process_writers_take_turns_on_a_sqlite_file(sqlite_url: str) -> None:
+    """Write transactions that read before they write (as the outbox's claim does) never meet "database is
+    locked" from other threads of the process: SQLite cannot upgrade a reader whose snapshot another writer
+    has since moved past, and does not wait for it, so without turns some of these fail at once."""
+    engine = make_engine(sqlite_url)
+    with writing(engine) as connection:
+        connection.execute(text("CREATE TABLE tally (n INTEGER)"))
+    failures: list[BaseException] = []
+
+    def count_then_add() -> None:
+        for _ in range(40):
+            try:
+                with writing(engine) as connection:
+                    seen = connection.execute(text("SELECT count(*) FROM tally")).scalar_one()
+                    connection.execute(text("INSERT INTO tally (n) VALUES (:n)"), {"n": seen})
+            except OperationalError as error:
+                failures.append(error)
+
+    threads = [threading.Thread(target=count_then_add) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with engine.connect() as connection:
+        counts = connection.execute(text("SELECT n FROM tally ORDER BY n")).scalars().all()
+    assert counts == list(range(240))  # each saw every write before its own: one at a time
