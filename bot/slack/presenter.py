@@ -409,11 +409,14 @@ class Presenter:
         prompt = self.service.prompt(review)
         if not review.is_open or prompt is None or prompt.edition == review.posted_question:
             return False
-        return self.post_question(mail, review, note=note)
+        return self.post_question(mail, review, note=note, prompt=prompt)
 
-    def post_question(self, mail: Mail, review: Review, note: str | None = None) -> bool:
-        """Post the open question in the review's thread; the save that writes it marks it as posted."""
-        prompt = self.service.prompt(review)
+    def post_question(
+        self, mail: Mail, review: Review, note: str | None = None, prompt: Prompt | None = None
+    ) -> bool:
+        """Post the open question in the review's thread (`prompt`, when the caller has worked it out); the
+        save that writes it marks it as posted."""
+        prompt = prompt or self.service.prompt(review)
         if prompt is None or not review.channel_id:
             return False
         for message in question_messages(review, prompt, note=note):
