@@ -77,6 +77,10 @@ class OutboxRow:
     created_at: datetime
 
 
+# A row sent, and the useful bits of Slack's answer: to be marked done (`SqlOutbox.claim`'s `delivered`).
+Delivered = tuple[OutboxRow, Mapping[str, Any] | None]
+
+
 @dataclass(frozen=True)
 class Backlog:
     """Undelivered rows (pending and sending): how many, and when the oldest was written."""
@@ -139,10 +143,20 @@ class SqlOutbox:
 
     # Claiming and reporting back
 
-    def claim(self, worker: str, limit: int, now: datetime | None = None) -> list[OutboxRow]:
+    def claim(
+        self,
+        worker: str,
+        limit: int,
+        now: datetime | None = None,
+        delivered: Sequence[Delivered] = (),
+    ) -> list[OutboxRow]:
         """Up to `limit` claimable rows (see the module's docstring), oldest first, now `sending` for `worker`
-        until `now + lease`, their attempts counted."""
-        if limit <= 0:
+        until `now + lease`, their attempts counted.
+
+        `delivered`: rows this worker has sent since its last claim, marked `done` (as `done` would) first, in
+        the same transaction: a delivery loop writes once per claim, not once more per row sent. A lane whose
+        head is among them may give its next row to this very claim."""
+        if limit <= 0 and not delivered:
             return []
         now = as_utc(now) if now is not None else utcnow()
         params = {"w_now": now, "w_horizon": now + self.pace_interval * (self.pace_burst - 1)}
@@ -155,6 +169,10 @@ class SqlOutbox:
             query = _CANDIDATES.limit(limit * 4)  # read without a lock: look further, past rows another takes
         claimed: list[OutboxRow] = []
         with writing(self.engine) as connection:
+            for sent, result in delivered:
+                connection.execute(self._finished(sent, status=DONE, result=_result_text(result)))
+            if limit <= 0:
+                return []
             candidates = connection.execute(query, params).all()
             if not candidates:
                 return []
@@ -201,7 +219,7 @@ class SqlOutbox:
 
     def done(self, row: OutboxRow, result: Mapping[str, Any] | None = None) -> bool:
         """Delivered: `result` (the useful bits of Slack's answer) is kept. False when the claim was lost."""
-        return self._finish(row, status=DONE, result=json_text(dict(result)) if result is not None else None)
+        return self._finish(row, status=DONE, result=_result_text(result))
 
     def retry(self, row: OutboxRow, error: str, delay: float) -> bool:
         """Pending again, due in `delay` seconds; the attempt counts. False when the claim was lost."""
@@ -370,6 +388,21 @@ class SqlOutbox:
         delay: float = 0.0,
         uncount: bool = False,
     ) -> bool:
+        query = self._finished(row, status=status, error=error, result=result, delay=delay, uncount=uncount)
+        with writing(self.engine) as connection:
+            return connection.execute(query).rowcount == 1
+
+    def _finished(
+        self,
+        row: OutboxRow,
+        *,
+        status: str,
+        error: str | None = None,
+        result: str | None = None,
+        delay: float = 0.0,
+        uncount: bool = False,
+    ) -> Any:
+        """The UPDATE that ends a claim as `status`, while the row is still as claimed."""
         now = utcnow()
         values: dict[str, Any] = {"status": status, "lease_until": None}
         if status == PENDING:
@@ -382,13 +415,15 @@ class SqlOutbox:
             values["result"] = result
         if uncount:
             values["attempts"] = _OUTBOX.c.attempts - 1
-        query = (
+        return (
             update(_OUTBOX)
             .where(_OUTBOX.c.id == row.id, _OUTBOX.c.status == SENDING, _OUTBOX.c.attempts == row.attempts)
             .values(values)
         )
-        with writing(self.engine) as connection:
-            return connection.execute(query).rowcount == 1
+
+
+def _result_text(result: Mapping[str, Any] | None) -> str | None:
+    return json_text(dict(result)) if result is not None else None
 
 
 def _row_values(item: Outgoing, now: datetime) -> dict[str, Any]:

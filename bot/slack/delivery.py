@@ -1,7 +1,9 @@
 """Delivery: sends the outbox to Slack, from background threads, each running an asyncio loop.
 
 Each loop claims rows (`SqlOutbox.claim`: a lane's rows one at a time, in order; a channel's paced) and
-delivers each one as a task (`bot.slack.settling`: sent by `bot.slack.sending`, then done, put back or failed),
+delivers each one as a task (`bot.slack.settling`: sent by `bot.slack.sending`, then done, put back or failed;
+a row sent is marked done by the loop's next claim, in the claim's transaction: one write per claim, not one
+more per row),
 through slack_sdk's AsyncWebClient on one aiohttp session: its connections are kept open and reused, and it has
 no retry handlers (the outbox retries, without holding anything up).
 
@@ -33,7 +35,7 @@ from bot.slack.settling import deliver
 from bot.slack.tokens import Tokens, bot_tokens
 from flows.model import utcnow
 from flows.service import ReviewService
-from storage.outbox import OutboxRow, SqlOutbox
+from storage.outbox import Delivered, OutboxRow, SqlOutbox
 
 log = logging.getLogger("bot.slack.delivery")
 
@@ -146,33 +148,44 @@ class Delivery:
             )
             tasks: set[asyncio.Task[None]] = set()
             held: dict[int, OutboxRow] = {}
+            sent: list[Delivered] = []  # marked done by the next claim, in its transaction
             keeper = asyncio.create_task(self._keep_leases(sender, held))
             while not self._stopping:
                 wake.clear()
-                claimed = await self._claim(sender, worker, IN_HAND - len(tasks))
+                claimed = await self._claim(sender, worker, IN_HAND - len(tasks), sent)
                 if claimed is None:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(wake.wait(), DB_TROUBLE_NAP)
                     continue
                 for row in claimed:
                     held[row.id] = row
-                    task = asyncio.create_task(deliver(sender, session, row))
+                    task = asyncio.create_task(deliver(sender, session, row, sent.append))
                     tasks.add(task)
                     task.add_done_callback(partial(self._settle, tasks=tasks, wake=wake, held=held, row=row))
                 if not wake.is_set():
                     await self._nap(sender, wake, idle=not tasks)
             await self._finish(tasks)
+            await self._claim(sender, worker, 0, sent)  # the last rows sent marked done
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
 
-    async def _claim(self, sender: Sender, worker: str, free: int) -> list[OutboxRow] | None:
-        """The rows claimed (a drain waiting learns when there were none); None when the database failed."""
+    async def _claim(
+        self, sender: Sender, worker: str, free: int, sent: list[Delivered]
+    ) -> list[OutboxRow] | None:
+        """The rows claimed (a drain waiting learns when there were none); None when the database failed.
+        The rows in `sent` are marked done in the claim's transaction (kept for the next claim if it fails)."""
         with self._changed:
             asked, settled = self._asked, self._settled
             self._claiming += 1
+        marks, sent[:] = sent[:], []
         try:
-            rows = await sender.blocking(self.outbox.claim, worker, free) if free > 0 else []
+            rows = (
+                await sender.blocking(self.outbox.claim, worker, max(free, 0), None, marks)
+                if free > 0 or marks
+                else []
+            )
         except Exception as exc:
+            sent[:0] = marks
             with self._changed:
                 self._claiming -= 1
             log.warning("claiming outbox rows failed error=%s; trying again", type(exc).__name__)

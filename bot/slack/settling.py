@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -22,13 +23,20 @@ from bot.slack.failures import (
     told,
 )
 from bot.slack.sending import RESPONSE_URL, Sender
-from storage.outbox import OutboxRow
+from storage.outbox import Delivered, OutboxRow
 
 log = logging.getLogger("bot.slack.delivery")
 
 
-async def deliver(sender: Sender, session: aiohttp.ClientSession, row: OutboxRow) -> None:
-    """Send `row` and settle it; nothing raises (a row left unsettled is taken again after its lease)."""
+async def deliver(
+    sender: Sender,
+    session: aiohttp.ClientSession,
+    row: OutboxRow,
+    sent: Callable[[Delivered], None],
+) -> None:
+    """Send `row` and settle it; nothing raises (a row left unsettled is taken again after its lease). A row
+    sent goes to `sent`, to be marked done by the loop's next claim, in its transaction (`SqlOutbox.claim`);
+    the other endings are written at once."""
     try:
         try:
             result = await sender.send(row)
@@ -39,7 +47,7 @@ async def deliver(sender: Sender, session: aiohttp.ClientSession, row: OutboxRow
                 log.exception("delivering outbox row %s raised", row.id)
             await _failed(sender, session, row, classify(exc))
         else:
-            await sender.blocking(sender.outbox.done, row, result)
+            sent((row, result))
     except asyncio.CancelledError:
         raise
     except Exception:  # the database: the row's lease runs out and it is delivered again, once

@@ -140,6 +140,25 @@ def test_a_lane_is_delivered_one_row_at_a_time_in_order(outbox: SqlOutbox) -> No
     assert texts(second) == ["1/1"]
 
 
+def test_a_claim_marks_the_rows_sent_done_first_and_may_take_their_lanes_next_rows(outbox: SqlOutbox) -> None:
+    outbox.enqueue(outbox_items(lanes=2, per_lane=2))
+    first = outbox.claim("w1", 10)
+    sent = [(first[0], {"ts": "1.1", "channel": "C1"}), (first[1], None)]
+    assert texts(outbox.claim("w1", 10, delivered=sent)) == ["0/1", "1/1"]
+    assert outbox.backlog().count == 2  # the two sent are done; the two just claimed are out
+    assert outbox.claim("w2", 0, delivered=sent) == []  # marking again changes nothing
+    assert outbox.backlog().count == 2
+
+
+def test_a_claim_does_not_mark_done_a_row_another_worker_has_taken_since(outbox: SqlOutbox) -> None:
+    outbox.enqueue(outbox_items(lanes=1, per_lane=2))
+    now = utcnow()
+    [lost] = outbox.claim("w1", 10, now=now)
+    [again] = outbox.claim("w2", 10, now=now + timedelta(seconds=31))  # w1's lease ran out
+    assert outbox.claim("w1", 10, now=now + timedelta(seconds=31), delivered=[(lost, None)]) == []
+    assert outbox.done(again)  # still w2's to end: w1's mark came too late
+
+
 def test_a_limit_takes_the_oldest_heads(outbox: SqlOutbox) -> None:
     outbox.enqueue(outbox_items(lanes=5, per_lane=1))
     assert texts(outbox.claim("w1", 2)) == ["0/0", "1/0"]
