@@ -21,6 +21,12 @@ from flows.method import FACTOR_IDS, FACTORS, FACTORS_BY_ID, RATING_MAX, RATING_
 from flows.model import Metric
 
 COMMANDS = ("done", "skip", "back", "help")
+# The commands that answer a question asked once per task, and the same question of every task after it, in
+# one reply (`Prompt.for_the_rest`), with what they do there.
+FOR_THE_REST = {
+    "skip all": "no service level for this task or any after it",
+    "done all": "no more metrics for this task, and none for the tasks after it",
+}
 FACTOR_NAMES = ", ".join(f.label for f in FACTORS)  # the six in order, as people read them
 # The commands that work at every question (flows.interview applies them). At a list or a free-text question a
 # reply of this form is a command too: quoted, or after an apostrophe, it is taken as text (`literal`).
@@ -69,6 +75,7 @@ class Prompt:
     awaiting: tuple[str, ...] = ()  # raters the round still waits for
     help: str = ""
     position: tuple[int, int] | None = None  # (k, n): the question is about task k of the step's n
+    for_the_rest: str | None = None  # a command of FOR_THE_REST it takes: this task's answer and the rest's
 
     @cached_property
     def edition(self) -> str:
@@ -99,6 +106,8 @@ class Prompt:
         tail = []
         if self.optional:
             tail.append("`skip`")
+        if self.for_the_rest:
+            tail.append(f"`{self.for_the_rest}` ({FOR_THE_REST[self.for_the_rest]})")
         tail += ["`back`", "`help`"]
         extra = ", ".join(tail)
         match self.kind:
@@ -168,7 +177,7 @@ RATINGS_ARE_PRIVATE = "Ratings are private until the round closes, so ratings ty
 
 @dataclass(frozen=True)
 class Reply:
-    """A parsed reply: either a command (`done`, `skip`, `back`, `help`) or a value."""
+    """A parsed reply: either a command (`done`, `skip`, `back`, `help`, or one of FOR_THE_REST) or a value."""
 
     command: str | None = None
     value: Any = None
@@ -241,6 +250,11 @@ def parse_reply(prompt: Prompt, text: str) -> Reply:
                 "`done` ends a list or a rating round; this question needs an answer. " + prompt.accepts
             )
         return Reply(command=word)
+    rest = " ".join(word.split())
+    if rest in FOR_THE_REST and prompt.for_the_rest:
+        if rest != prompt.for_the_rest:
+            raise ReplyError(f"`{rest}` doesn't work here. " + prompt.accepts)
+        return Reply(command=rest)
     if not raw:
         raise ReplyError("That reply was empty. " + prompt.accepts)
     parser = _PARSERS[prompt.kind]

@@ -153,3 +153,67 @@ def test_commands_typed_in_the_chat_work_at_every_question_and_a_merge_renumbers
     # Step 3 asks about the candidates picked by the new numbers.
     step_3 = renumbered[renumbered.index("Step 3 of 7") :]
     assert "  1. Blog writing\n  2. Podcast\nReply with option numbers" in step_3
+
+
+FOUR = ["SEO audits", "Newsletter", "Blog writing", "Podcast"]
+UP_TO_STEP_6 = ["skip", *FOUR, "", "all", "4", "none", "none", *["none"] * 9, "ok"]  # Podcast kept in-house
+RATINGS = ["2 4 2 2 5 2", "3 3 3 3 3 3", "1 3 1 3 4 1"]
+WHEN = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")  # the ledger's times: when the two chats answered
+
+
+def test_skip_all_and_done_all_answer_every_task_left_as_skip_and_done_would(cli: Cli) -> None:
+    """`skip all` at a service level passes it and every later one, straight to each rating round; `done all`
+    at metrics ends them for every task left. The report is the one the same answers one by one make."""
+    at_once = [
+        *UP_TO_STEP_6,
+        "monthly, 5 working days",  # SEO audits
+        RATINGS[0],
+        "skip all",  # Newsletter and Blog writing: no service level
+        RATINGS[1],
+        RATINGS[2],
+        "open rate; 20; 30",  # the first task shortlisted
+        "done all",  # no more metrics, none for the two after it
+    ]
+    one_by_one = [
+        *UP_TO_STEP_6,
+        "monthly, 5 working days",
+        RATINGS[0],
+        "skip",
+        RATINGS[1],
+        "skip",
+        RATINGS[2],
+        "open rate; 20; 30",
+        "done",
+        "done",
+        "done",
+    ]
+    first = chat(cli, at_once, "--title", "Same", "--name", "alice")
+    out = first.out
+    assert "Also skip, skip all (no service level for this task or any after it), back, help." in out
+    assert "Skipped, and the service levels of the task after it too." in out
+    assert "Done, and no metrics for the 2 tasks after it." in out
+    assert out.count("What service level do you get for") == 2  # SEO audits, then Newsletter's `skip all`
+    assert "What service level do you get for “Blog writing”" not in out
+    assert "All seven steps are done" in out
+    second = chat(cli, one_by_one, "--title", "Same", "--name", "alice")
+    reports = [WHEN.sub("(when)", cli.ok("export", new_review_id(result)).out) for result in (first, second)]
+    assert reports[0] == reports[1]
+    assert "Service level today: monthly, 5 working days" in reports[0]
+    assert "open rate" in reports[0] and "Podcast" in reports[0]
+
+
+def test_back_after_skip_all_reopens_that_task_and_a_wrong_word_for_the_rest_is_refused(cli: Cli) -> None:
+    result = chat(
+        cli,
+        [*UP_TO_STEP_6, "done all", "skip all", "back", "weekly", *RATINGS, "done all"],
+        "--title",
+        "Back",
+        "--name",
+        "alice",
+    )
+    out = result.out
+    assert "done all doesn't work here." in out
+    assert "Going back to the service level of SEO audits." in out
+    report = json.loads(cli.ok("export", new_review_id(result), "--format", "json").out)
+    levels = {task["process"]: task["service_level"] for task in report["shortlist"]}
+    assert levels == {"SEO audits": "weekly", "Newsletter": None, "Blog writing": None}
