@@ -451,6 +451,56 @@ def parse_private_rating(text: str) -> tuple[int | None, str]:
     return choice, " ".join(str(values[f]) for f in FACTOR_IDS)
 
 
+STEP_LETTERS = "abcdefghij"  # a knock-out step's criteria, in the method's order, as a step reply names them
+_STEP_PART = re.compile(r"([a-z])(?:\s*[:.)]\s*|\s+)(.*)", re.IGNORECASE | re.DOTALL)
+_NO_REASON = frozenset({"none", "skip", "no", "none of these", "none of them"})
+
+
+def step_reply_accepts(letters: str) -> str:
+    """What a knock-out step answered in one reply takes (`parse_step_reply`), its questions still to answer
+    lettered `letters`."""
+    first, last = letters[0], letters[-1]
+    named = f"`{first}`" if first == last else f"`{first}` to `{last}`"
+    several = "" if first == last else f", or several at once: `{first} 1 3; {last} 2`"
+    return (
+        f"Reply with a question's letter ({named}) and the processes it holds for, by number or name, such as "
+        f"`{first} 1 3`{several}. Reply `none` when none of them holds for any process. Also `back`, `help`."
+    )
+
+
+def parse_step_reply(prompt: Prompt, letters: str, text: str) -> list[list[str]] | None:
+    """A knock-out step's questions still to answer, from the open one `prompt` on, lettered `letters`, answered
+    in one typed reply: `none`, or parts separated by `;` or line breaks, each a question's letter and the
+    processes it holds for as a pick question takes them (`a 1 3; c Newsletter`). Returns, per question in
+    order, the processes chosen (their option values). None when `text` does not start as a step reply does (a
+    command, say); ReplyError when it does but does not parse."""
+    raw = _clean(text)
+    if " ".join(raw.casefold().strip(" .!`").split()) in _NO_REASON:
+        return [[] for _ in letters]
+    parts = [part.strip() for part in re.split(r"[;\n]", raw) if part.strip()]
+    chosen: list[list[str]] = [[] for _ in letters]
+    for n, part in enumerate(parts):
+        match = _STEP_PART.fullmatch(part)
+        if match is None:
+            if n == 0:
+                return None
+            raise ReplyError(f"“{part[:60]}” names no question. " + step_reply_accepts(letters))
+        letter, rest = match.group(1).casefold(), match.group(2).strip()
+        at = letters.find(letter)
+        if at < 0:
+            raise ReplyError(
+                f"There is no question `{letter}` to answer here. " + step_reply_accepts(letters)
+            )
+        if not rest:
+            raise ReplyError(f"After `{letter}`, name the processes it holds for, such as `{letter} 1 3`.")
+        try:
+            picked = [prompt.options[i].value for i in pick_many(prompt.options, rest)]
+        except ChoiceError as exc:
+            raise ReplyError(f"{letter}: {exc}") from None
+        chosen[at] += [p for p in picked if p not in chosen[at]]
+    return chosen
+
+
 def _parse_ratings(prompt: Prompt, raw: str) -> dict[str, int]:
     return parse_ratings(raw)
 
