@@ -70,3 +70,21 @@ def test_skip_all_and_done_for_all_record_what_skip_and_done_one_by_one_would(
     ]
     assert reports[0] == reports[1]
     assert "monthly, 5 working days" in reports[0] and "open rate" in reports[0]
+
+
+def test_step_2s_peer_figures_are_posted_once_not_again_after_a_reply_it_did_not_take(
+    bot: Bot, fake_slack: FakeSlack
+) -> None:
+    talk = Conversation(bot, fake_slack, new_channel())
+    talk.start("Peers")
+    talk.say("skip")
+    talk.say("\n".join(PROCESSES))
+    calls = talk.say("done")
+    assert "Source: Constant Contact" in last_question(calls).all_text()
+    typo = talk.say("x9")
+    assert [c for c in typo if c.method == "chat.postMessage"] == []  # told privately, nothing reposted
+    (told,) = [c.text for c in typo if c.method == "chat.postEphemeral"]
+    assert "x9" in told and "Source:" not in told
+    talk.say("all")
+    thread = talk.fake.messages(talk.channel, thread_ts=talk.thread_ts)
+    assert sum("Source: Constant Contact" in m.all_text() for m in thread) == 1
