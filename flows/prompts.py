@@ -478,6 +478,8 @@ def parse_step_reply(prompt: Prompt, letters: str, text: str) -> list[list[str]]
     if " ".join(raw.casefold().strip(" .!`").split()) in _NO_REASON:
         return [[] for _ in letters]
     parts = [part.strip() for part in re.split(r"[;\n]", raw) if part.strip()]
+    if not parts:
+        return None  # an empty reply is not taken
     chosen: list[list[str]] = [[] for _ in letters]
     for n, part in enumerate(parts):
         match = _STEP_PART.fullmatch(part)

@@ -658,7 +658,7 @@ def test_a_step_in_one_reply(text: str, chosen: list[list[str]]) -> None:
     assert parse_step_reply(make(Kind.PICK), "abc", text) == chosen
 
 
-@pytest.mark.parametrize("text", ["1 3", "all", "back", "Process 2"])
+@pytest.mark.parametrize("text", ["1 3", "all", "back", "Process 2", "", " ;\n"])
 def test_a_reply_that_is_no_step_reply(text: str) -> None:
     assert parse_step_reply(make(Kind.PICK), "abc", text) is None
 
