@@ -11,12 +11,30 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flows.method import Stage
+from flows.method import Criterion, Stage, criteria_for
 from flows.model import Review, ReviewInput
 from flows.people import plain
-from flows.prompts import COMMANDS, Kind, Prompt
+from flows.prompts import (
+    COMMANDS,
+    STEP_LETTERS,
+    Kind,
+    Prompt,
+    ReplyError,
+    looks_like_command,
+    parse_step_reply,
+    step_reply_accepts,
+)
 from flows.render import render_markdown
-from flows.service import REOPENED_HINT, Permission, Reply, ReviewService, Turn, report_of
+from flows.service import (
+    REOPENED_HINT,
+    Permission,
+    Picks,
+    Reply,
+    ReviewService,
+    Turn,
+    knockout_questions,
+    report_of,
+)
 
 ADMIN = Permission.ADMIN  # the terminal's one person runs the review: they may take every step
 
@@ -77,13 +95,17 @@ def shown(text: str) -> str:
     return plain(text).replace("`", "")
 
 
-def show_prompt(prompt: Prompt, console: Console) -> None:
+def show_prompt(prompt: Prompt, console: Console, details: bool = True) -> None:
+    """The question, its options and the replies it takes; with `details`, its context too (the peer figures
+    of step 2, the factors to rate, suggested metrics): shown the first time it is asked, not again after a
+    reply it did not take."""
+
     def out(text: str) -> None:
         console.write(text.replace("`", ""))  # flows marks typed words with backticks, for chat apps
 
     out("")
     out(f"{prompt.counter}: {prompt.text}" if prompt.counter else prompt.text)
-    for line in prompt.details:
+    for line in prompt.details if details else ():
         out(f"  {line}")
     for i, option in enumerate(prompt.options, start=1):
         out(f"  {i}. {option.label}")
@@ -93,6 +115,63 @@ def show_prompt(prompt: Prompt, console: Console) -> None:
     if prompt.kind is Kind.RATINGS and prompt.awaiting and len(prompt.awaiting) + len(prompt.collected) > 1:
         out(f"It is {prompt.awaiting[0]}'s turn to rate.")
     out(prompt.accepts)
+
+
+def _lettered(step: list[tuple[str, Criterion]]) -> list[tuple[str, Criterion]]:
+    """A knock-out step's questions still to answer, each with its letter: its place among the step's."""
+    order = [c.id for c in criteria_for(step[0][1].stage)]
+    return [(STEP_LETTERS[order.index(c.id)], c) for _, c in step]
+
+
+def show_step(prompt: Prompt, step: list[tuple[str, Criterion]], console: Console) -> None:
+    """A knock-out step's questions still to answer (from the open one on), asked at once: the processes in
+    play numbered once, each question with its letter (`parse_step_reply` reads the reply)."""
+    lettered = _lettered(step)
+    console.write("")
+    console.write(
+        "For each question below, name the processes it holds for. A process named in any of them leaves the "
+        "review at this step."
+    )
+    for i, option in enumerate(prompt.options, start=1):
+        console.write(f"  {i}. {option.label}")
+    for letter, criterion in lettered:
+        console.write(f"{letter}. {criterion.question}")
+    console.write(shown(step_reply_accepts("".join(letter for letter, _ in lettered))))
+
+
+def _answer_step(
+    service: ReviewService, review: Review, me: str, prompt: Prompt, text: str, console: Console
+) -> Turn | None:
+    """A reply to a knock-out step asked at once (`show_step`): its answers saved together, as the Slack step
+    form saves them. None when the reply is a command: it goes on as typed."""
+    step = knockout_questions(prompt)
+    lettered = _lettered(step)
+    letters = "".join(letter for letter, _ in lettered)
+    if text.casefold().strip(" .!`") == "help":
+        console.write("\n".join(f"{letter}. {c.question} {c.help}" for letter, c in lettered))
+        console.write(shown(step_reply_accepts(letters)))
+        return Turn(review=review, prompt=prompt)
+    try:
+        chosen = parse_step_reply(prompt, letters, text)
+    except ReplyError as exc:
+        return Turn(review=review, prompt=prompt, error=str(exc))
+    if chosen is None and not looks_like_command(text):
+        return Turn(review=review, prompt=prompt, error=step_reply_accepts(letters))
+    if chosen is None:
+        return None
+    picks = [
+        Picks(prompt.edition if n == 0 else key, tuple(names))
+        for n, ((key, _), names) in enumerate(zip(step, chosen, strict=True))
+    ]
+    turn = service.reply_all(review.id or "", me, picks, permission=ADMIN)
+    leaving = list(dict.fromkeys(name for names in chosen for name in names))
+    if not turn.error:
+        turn.message = (
+            f"Saved. Leaving the review at this step: {', '.join(leaving)}."
+            if leaving
+            else "Saved. No process leaves the review at this step."
+        )
+    return turn
 
 
 def _is_command(text: str) -> bool:
@@ -116,6 +195,7 @@ def chat(
         review = _reopened(service, review, me, console)
         prompt = service.prompt(review)
     progress = service.progress(review)
+    asked: set[str] = set()  # the questions shown with their context (the peer figures...) already
     while review.is_open and prompt is not None:
         if weights is not None and service.weights_set(review) and prompt.kind not in (Kind.LIST, Kind.TEXT):
             changed = service.reply(review_id, Reply(me, f"weights {weights}"), permission=ADMIN)
@@ -128,8 +208,12 @@ def chat(
         if now != headline and now.startswith("Step"):
             console.write(f"\n{now}")
             headline = now
-        if show:
-            show_prompt(prompt, console)
+        step = bool(knockout_questions(prompt))  # steps 3 to 5: each asked at once
+        if show and step:
+            show_step(prompt, knockout_questions(prompt), console)
+        elif show:
+            show_prompt(prompt, console, details=prompt.key not in asked)
+            asked.add(prompt.key)
         if weights is not None and prompt.kind is Kind.WEIGHTS:
             line: str | None = weights
             console.write(f"> {weights}  (from --weights)")
@@ -142,13 +226,16 @@ def chat(
         author = me
         if prompt.kind is Kind.RATINGS and prompt.awaiting and not _is_command(text):
             author = prompt.awaiting[0]
+        answered = _answer_step(service, review, me, prompt, text, console) if step else None
         # Judged against the question as shown: options renumbered since (by a merge) refuse the reply.
-        turn: Turn = service.reply(review_id, Reply(author, text, answering=prompt.edition), permission=ADMIN)
+        turn: Turn = answered or service.reply(
+            review_id, Reply(author, text, answering=prompt.edition), permission=ADMIN
+        )
         if turn.error:
             console.write(shown(turn.error))
         elif turn.message:
             console.write(shown(turn.message))
-        show = bool(turn.error) or turn.prompt is None or turn.prompt.edition != prompt.edition
+        show = bool(turn.error and not step) or turn.prompt is None or turn.prompt.edition != prompt.edition
         show = show or (turn.prompt is not None and turn.prompt.awaiting != prompt.awaiting)
         review, prompt, progress = turn.review, turn.prompt, turn.progress
     return review

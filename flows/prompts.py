@@ -21,6 +21,12 @@ from flows.method import FACTOR_IDS, FACTORS, FACTORS_BY_ID, RATING_MAX, RATING_
 from flows.model import Metric
 
 COMMANDS = ("done", "skip", "back", "help")
+# The commands that answer a question asked once per task, and the same question of every task after it, in
+# one reply (`Prompt.for_the_rest`), with what they do there.
+FOR_THE_REST = {
+    "skip all": "no service level for this task or any after it",
+    "done all": "no more metrics for this task, and none for the tasks after it",
+}
 FACTOR_NAMES = ", ".join(f.label for f in FACTORS)  # the six in order, as people read them
 # The commands that work at every question (flows.interview applies them). At a list or a free-text question a
 # reply of this form is a command too: quoted, or after an apostrophe, it is taken as text (`literal`).
@@ -69,6 +75,7 @@ class Prompt:
     awaiting: tuple[str, ...] = ()  # raters the round still waits for
     help: str = ""
     position: tuple[int, int] | None = None  # (k, n): the question is about task k of the step's n
+    for_the_rest: str | None = None  # a command of FOR_THE_REST it takes: this task's answer and the rest's
 
     @cached_property
     def edition(self) -> str:
@@ -99,6 +106,8 @@ class Prompt:
         tail = []
         if self.optional:
             tail.append("`skip`")
+        if self.for_the_rest:
+            tail.append(f"`{self.for_the_rest}` ({FOR_THE_REST[self.for_the_rest]})")
         tail += ["`back`", "`help`"]
         extra = ", ".join(tail)
         match self.kind:
@@ -168,7 +177,7 @@ RATINGS_ARE_PRIVATE = "Ratings are private until the round closes, so ratings ty
 
 @dataclass(frozen=True)
 class Reply:
-    """A parsed reply: either a command (`done`, `skip`, `back`, `help`) or a value."""
+    """A parsed reply: either a command (`done`, `skip`, `back`, `help`, or one of FOR_THE_REST) or a value."""
 
     command: str | None = None
     value: Any = None
@@ -241,6 +250,11 @@ def parse_reply(prompt: Prompt, text: str) -> Reply:
                 "`done` ends a list or a rating round; this question needs an answer. " + prompt.accepts
             )
         return Reply(command=word)
+    rest = " ".join(word.split())
+    if rest in FOR_THE_REST and prompt.for_the_rest:
+        if rest != prompt.for_the_rest:
+            raise ReplyError(f"`{rest}` doesn't work here. " + prompt.accepts)
+        return Reply(command=rest)
     if not raw:
         raise ReplyError("That reply was empty. " + prompt.accepts)
     parser = _PARSERS[prompt.kind]
@@ -435,6 +449,58 @@ def parse_private_rating(text: str) -> tuple[int | None, str]:
         )
     values = parse_ratings(rest)
     return choice, " ".join(str(values[f]) for f in FACTOR_IDS)
+
+
+STEP_LETTERS = "abcdefghij"  # a knock-out step's criteria, in the method's order, as a step reply names them
+_STEP_PART = re.compile(r"([a-z])(?:\s*[:.)]\s*|\s+)(.*)", re.IGNORECASE | re.DOTALL)
+_NO_REASON = frozenset({"none", "skip", "no", "none of these", "none of them"})
+
+
+def step_reply_accepts(letters: str) -> str:
+    """What a knock-out step answered in one reply takes (`parse_step_reply`), its questions still to answer
+    lettered `letters`."""
+    first, last = letters[0], letters[-1]
+    named = f"`{first}`" if first == last else f"`{first}` to `{last}`"
+    several = "" if first == last else f", or several at once: `{first} 1 3; {last} 2`"
+    return (
+        f"Reply with a question's letter ({named}) and the processes it holds for, by number or name, such as "
+        f"`{first} 1 3`{several}. Reply `none` when none of them holds for any process. Also `back`, `help`."
+    )
+
+
+def parse_step_reply(prompt: Prompt, letters: str, text: str) -> list[list[str]] | None:
+    """A knock-out step's questions still to answer, from the open one `prompt` on, lettered `letters`, answered
+    in one typed reply: `none`, or parts separated by `;` or line breaks, each a question's letter and the
+    processes it holds for as a pick question takes them (`a 1 3; c Newsletter`). Returns, per question in
+    order, the processes chosen (their option values). None when `text` does not start as a step reply does (a
+    command, say); ReplyError when it does but does not parse."""
+    raw = _clean(text)
+    if " ".join(raw.casefold().strip(" .!`").split()) in _NO_REASON:
+        return [[] for _ in letters]
+    parts = [part.strip() for part in re.split(r"[;\n]", raw) if part.strip()]
+    if not parts:
+        return None  # an empty reply is not taken
+    chosen: list[list[str]] = [[] for _ in letters]
+    for n, part in enumerate(parts):
+        match = _STEP_PART.fullmatch(part)
+        if match is None:
+            if n == 0:
+                return None
+            raise ReplyError(f"“{part[:60]}” names no question. " + step_reply_accepts(letters))
+        letter, rest = match.group(1).casefold(), match.group(2).strip()
+        at = letters.find(letter)
+        if at < 0:
+            raise ReplyError(
+                f"There is no question `{letter}` to answer here. " + step_reply_accepts(letters)
+            )
+        if not rest:
+            raise ReplyError(f"After `{letter}`, name the processes it holds for, such as `{letter} 1 3`.")
+        try:
+            picked = [prompt.options[i].value for i in pick_many(prompt.options, rest)]
+        except ChoiceError as exc:
+            raise ReplyError(f"{letter}: {exc}") from None
+        chosen[at] += [p for p in picked if p not in chosen[at]]
+    return chosen
 
 
 def _parse_ratings(prompt: Prompt, raw: str) -> dict[str, int]:

@@ -17,6 +17,7 @@ from flows.keys import (
     SERVICE_LEVEL,
     TITLE,
     WEIGHTS,
+    QuestionKey,
     follow_up,
     key_for,
     knockout,
@@ -194,6 +195,7 @@ def _service_level_prompt(process: str, position: tuple[int, int] | None = None)
         optional=True,
         subject=process,
         position=position,
+        for_the_rest="skip all",
     )
 
 
@@ -243,6 +245,7 @@ def _metrics_prompt(review: Review, process: str, position: tuple[int, int] | No
         ),
         collected=tuple(m["name"] for m in draft),
         position=position,
+        for_the_rest="done all",
     )
 
 
@@ -277,6 +280,15 @@ def open_question(review: Review, known: InPlay | None = None) -> tuple[str, Cal
     stage = review.state
     walk = known.walk(review, stage, lambda: PLANS[stage](review, known), steady=stage in STEADY)
     return walk.first_open(review.answers)
+
+
+def the_rest(review: Review, key: str, known: InPlay | None = None) -> list[str]:
+    """The unanswered questions of the review's stage after `key` that ask what it asks of another task (the
+    service level of each task after it, say), in the order they would be asked."""
+    asked = QuestionKey.parse(key).name
+    keys = [k for k, _ in PLANS[review.state](review, known or InPlay())]
+    later = keys[keys.index(key) + 1 :] if key in keys else []
+    return [k for k in later if k not in review.answers and QuestionKey.parse(k).name == asked]
 
 
 def current_prompt(review: Review, known: InPlay | None = None) -> Prompt | None:

@@ -8,7 +8,7 @@ from typing import Any
 from flows.interview.commands import apply_command
 from flows.interview.editing import commit, go_back
 from flows.interview.outcome import Outcome, conclude
-from flows.interview.plans import current_prompt
+from flows.interview.plans import current_prompt, the_rest
 from flows.interview.sifting import InPlay, pick_answer
 from flows.interview.wording import describe, duplicates_text, was
 from flows.keys import CANDIDATES, TITLE, QuestionKey, question_of
@@ -16,6 +16,7 @@ from flows.method import Stage
 from flows.model import Review
 from flows.people import person
 from flows.prompts import (
+    FOR_THE_REST,
     FREE_TEXT,
     GLOBAL_COMMAND,
     QUOTE_HINT,
@@ -176,6 +177,8 @@ def _apply(
         return Outcome(prompt=None, changed=True, message="Skipped.")
     if command == "done":
         return _close(review, prompt, facilitator, known)
+    if command in FOR_THE_REST:
+        return _for_the_rest(review, prompt, command, facilitator, known)
     if prompt.kind is Kind.LIST:
         listed = [*(review.drafts.get(key) or []), *value]
         items = dedupe(listed)
@@ -233,6 +236,29 @@ def _skipped(prompt: Prompt) -> Any:
     if prompt.kind is Kind.METRICS:
         return []
     return None
+
+
+def _for_the_rest(
+    review: Review, prompt: Prompt, command: str, facilitator: Callable[[], bool], known: InPlay
+) -> Outcome:
+    """`skip all` (a service level) or `done all` (metrics): this task's question answered as `skip` or `done`
+    would, and the same question of every task after it as `skip` would, each its own answer as if given one
+    by one. This task's answer is committed last, so `back` reopens the question the reply was given to."""
+    later = the_rest(review, prompt.key, known)
+    for key in later:
+        commit(review, key, _skipped(prompt), known)
+    outcome = (
+        _close(review, prompt, facilitator, known)
+        if command == "done all"
+        else _apply(review, prompt, "", "skip", None, facilitator, known)
+    )
+    tasks = [QuestionKey.parse(key).subject or "" for key in later]
+    outcome.value = {"also": tasks}
+    if tasks:
+        after = "the task after it" if len(tasks) == 1 else f"the {len(tasks)} tasks after it"
+        also = f"the service levels of {after} too" if command == "skip all" else f"no metrics for {after}"
+        outcome.message = f"{(outcome.message or '').rstrip('.')}, and {also}."
+    return outcome
 
 
 def _close(review: Review, prompt: Prompt, facilitator: Callable[[], bool], known: InPlay) -> Outcome:

@@ -26,18 +26,9 @@ TRANSCRIPT = [
     "",  # the list is complete
     "yes",  # merge "Writing blog posts" into "Blog writing"
     "all",  # step 2: every process is a candidate
-    "3",  # step 3, competitive advantage: Brand strategy
-    "none",
-    "skip",  # step 3, low benefit: skipped
-    "none",  # step 4, solid authorisation
-    "none",
-    "none",
-    "3",  # step 4, face to face: Key account calls
-    "3",  # step 5, in progress: Website relaunch
-    "none",
-    "none",
-    "none",
-    "none",
+    "a 3",  # step 3 in one reply: (a) competitive advantage holds for Brand strategy, no other reason
+    "d Key account calls",  # step 4: (d) face to face, by name
+    "a 3",  # step 5: (a) in progress, Website relaunch
     "risk 2",  # step 6 weights
     "skip",  # Blog writing: no service level
     "1 3 1 3 4",  # five ratings: explained, asked again
@@ -113,7 +104,7 @@ def test_end_of_input_saves_and_resume_finishes(cli: Cli, write: Callable[[str, 
 
 
 def test_two_raters_take_turns(cli: Cli) -> None:
-    lines = ["skip", "SEO audits", "", "all", *["none"] * 12, "ok", "skip"]
+    lines = ["skip", "SEO audits", "", "all", *["none"] * 3, "ok", "skip"]
     result = chat(cli, [*lines, "2 4 2 2 5 2", "4 4 2 2 3 2", ""], "--title", "Two", "--raters", "maria,tom")
     assert "It is maria's turn to rate." in result.out
     assert "It is tom's turn to rate." in result.out
@@ -152,4 +143,121 @@ def test_commands_typed_in_the_chat_work_at_every_question_and_a_merge_renumbers
     assert "  1. SEO audits\n  2. Blog writing\n  3. Podcast\n  4. Trade fairs\n  5. Webinars\n" in renumbered
     # Step 3 asks about the candidates picked by the new numbers.
     step_3 = renumbered[renumbered.index("Step 3 of 7") :]
-    assert "  1. Blog writing\n  2. Podcast\nReply with option numbers" in step_3
+    assert "  1. Blog writing\n  2. Podcast\na. Which of these" in step_3
+
+
+FOUR = ["SEO audits", "Newsletter", "Blog writing", "Podcast"]
+UP_TO_STEP_6 = ["skip", *FOUR, "", "all", "a 4", "none", "none", "ok"]  # Podcast kept in-house
+RATINGS = ["2 4 2 2 5 2", "3 3 3 3 3 3", "1 3 1 3 4 1"]
+WHEN = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")  # the ledger's times: when the two chats answered
+
+
+def test_skip_all_and_done_all_answer_every_task_left_as_skip_and_done_would(cli: Cli) -> None:
+    """`skip all` at a service level passes it and every later one, straight to each rating round; `done all`
+    at metrics ends them for every task left. The report is the one the same answers one by one make."""
+    at_once = [
+        *UP_TO_STEP_6,
+        "monthly, 5 working days",  # SEO audits
+        RATINGS[0],
+        "skip all",  # Newsletter and Blog writing: no service level
+        RATINGS[1],
+        RATINGS[2],
+        "open rate; 20; 30",  # the first task shortlisted
+        "done all",  # no more metrics, none for the two after it
+    ]
+    one_by_one = [
+        *UP_TO_STEP_6,
+        "monthly, 5 working days",
+        RATINGS[0],
+        "skip",
+        RATINGS[1],
+        "skip",
+        RATINGS[2],
+        "open rate; 20; 30",
+        "done",
+        "done",
+        "done",
+    ]
+    first = chat(cli, at_once, "--title", "Same", "--name", "alice")
+    out = first.out
+    assert "Also skip, skip all (no service level for this task or any after it), back, help." in out
+    assert "Skipped, and the service levels of the task after it too." in out
+    assert "Done, and no metrics for the 2 tasks after it." in out
+    assert out.count("What service level do you get for") == 2  # SEO audits, then Newsletter's `skip all`
+    assert "What service level do you get for “Blog writing”" not in out
+    assert "All seven steps are done" in out
+    second = chat(cli, one_by_one, "--title", "Same", "--name", "alice")
+    reports = [WHEN.sub("(when)", cli.ok("export", new_review_id(result)).out) for result in (first, second)]
+    assert reports[0] == reports[1]
+    assert "Service level today: monthly, 5 working days" in reports[0]
+    assert "open rate" in reports[0] and "Podcast" in reports[0]
+
+
+def test_back_after_skip_all_reopens_that_task_and_a_wrong_word_for_the_rest_is_refused(cli: Cli) -> None:
+    result = chat(
+        cli,
+        [*UP_TO_STEP_6, "done all", "skip all", "back", "weekly", *RATINGS, "done all"],
+        "--title",
+        "Back",
+        "--name",
+        "alice",
+    )
+    out = result.out
+    assert "done all doesn't work here." in out
+    assert "Going back to the service level of SEO audits." in out
+    report = json.loads(cli.ok("export", new_review_id(result), "--format", "json").out)
+    levels = {task["process"]: task["service_level"] for task in report["shortlist"]}
+    assert levels == {"SEO audits": "weekly", "Newsletter": None, "Blog writing": None}
+
+
+def test_steps_3_to_5_are_each_asked_once_with_a_letter_per_question(cli: Cli) -> None:
+    """A knock-out step is one screen: the processes numbered once, each question with its letter; one reply
+    answers them all, saved as the answers one by one would be (the same exclusions, steps and reasons)."""
+    transcript = [
+        "skip",
+        *SEVEN[:5],
+        "",
+        "x9",  # step 2: not an option; the peer figures are not shown again
+        "all",
+        "help",  # every question of the step with its help
+        "1 3",  # numbers without a question's letter: refused, nothing saved
+        "e 1",  # no question e at step 3
+        "a 9",  # no option 9
+        "a Paid search ads; c 1, Podcast",
+        "back",  # at step 4: the last answer of step 3 (its question c) is reopened, alone
+        "a 1",  # answered already
+        "c 1",
+        "b 1",  # step 4: (b) internal politics, Newsletter
+        "none",  # step 5
+        "ok",
+        "skip all",
+        *RATINGS[:2],
+        "done all",
+    ]
+    result = chat(cli, transcript, "--title", "Steps", "--name", "alice", "--raters", "alice")
+    out = result.out
+    assert out.count("Source: Constant Contact") == 1  # step 2's peer figures, once
+    step_3 = out[out.index("Step 3 of 7") : out.index("Step 4 of 7")]
+    assert step_3.count("  1. SEO audits\n") == 1
+    assert "\na. Which of these give you a competitive advantage?\nb. " in step_3
+    assert "Reply with a question's letter (a to c) and the processes it holds for" in step_3
+    assert "c. Which of these are too small to be worth outsourcing? Finding, briefing" in step_3  # help
+    assert "\n> 1 3\nReply with a question's letter (a to c)" in step_3
+    assert "There is no question e to answer here." in step_3
+    assert "a: There is no option 9" in step_3
+    assert "Saved. Leaving the review at this step: Paid search ads, SEO audits, Podcast." in step_3
+    again = out[out.index("> back") :]
+    assert "Going back to which processes: too little benefit." in again
+    assert (
+        "  5. Podcast\nc. Which of these are too small to be worth outsourcing?\nReply with a question's letter (c)"
+        in again
+    )
+    assert "There is no question a to answer here." in again
+    assert "Step 6 of 7" in out
+    report = json.loads(cli.ok("export", new_review_id(result), "--format", "json").out)
+    excluded = {e["process"]: (e["step"], e["reasons"]) for e in report["excluded"]}
+    assert excluded == {
+        "Paid search ads": (3, ["competitive_advantage"]),
+        "SEO audits": (3, ["low_benefit"]),
+        "Newsletter": (4, ["internal_politics"]),
+    }

@@ -22,6 +22,7 @@ from flows.prompts import (
     parse_metric_line,
     parse_private_rating,
     parse_reply,
+    parse_step_reply,
     rank_order_centroid,
 )
 from tests.support.reviews import rating
@@ -618,3 +619,60 @@ def test_a_private_rating_and_the_question_it_names(text: str, expected: tuple[i
 def test_anything_but_six_ratings_in_private_is_refused(text: str) -> None:
     with pytest.raises(ReplyError):
         parse_private_rating(text)
+
+
+# ---------------------------------------------------------------- for the rest, and a step in one reply
+
+
+SERVICE_LEVEL = Prompt("key", Kind.TEXT, Stage.PRIORITISE, "A level?", optional=True, for_the_rest="skip all")
+METRICS = Prompt("key", Kind.METRICS, Stage.METRICS, "Metrics?", optional=True, for_the_rest="done all")
+
+
+@pytest.mark.parametrize("text", ["skip all", "Skip  All.", "`skip all`"])
+def test_skip_all_is_a_command_where_the_question_takes_it(text: str) -> None:
+    assert parse_reply(SERVICE_LEVEL, text) == Reply(command="skip all")
+    assert "`skip all` (no service level for this task or any after it)" in SERVICE_LEVEL.accepts
+
+
+def test_for_the_rest_words_are_text_where_not_taken_or_quoted() -> None:
+    assert parse_reply(SERVICE_LEVEL, '"skip all"') == Reply(value="skip all")
+    assert value(Kind.TEXT, "skip all", optional=True) == "skip all"  # a question without it: text
+    with pytest.raises(ReplyError, match=re.escape("`done all` doesn't work here.")):
+        parse_reply(SERVICE_LEVEL, "done all")
+    assert parse_reply(METRICS, "done all") == Reply(command="done all")
+    assert "skip all" not in make(Kind.TEXT, optional=True).accepts
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("none", [[], [], []]),
+        ("skip", [[], [], []]),
+        ("a 1 3", [["p1", "p3"], [], []]),
+        ("a: 1, 3; c Process 5", [["p1", "p3"], [], ["p5"]]),
+        ("b 2\nb 4\nc all", [[], ["p2", "p4"], [o.value for o in FIVE]]),
+        ("A) 2; a 2", [["p2"], [], []]),
+    ],
+)
+def test_a_step_in_one_reply(text: str, chosen: list[list[str]]) -> None:
+    assert parse_step_reply(make(Kind.PICK), "abc", text) == chosen
+
+
+@pytest.mark.parametrize("text", ["1 3", "all", "back", "Process 2", "", " ;\n"])
+def test_a_reply_that_is_no_step_reply(text: str) -> None:
+    assert parse_step_reply(make(Kind.PICK), "abc", text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("d 1", "There is no question `d` to answer here."),
+        ("a 1; 2", "“2” names no question."),
+        ("a 9", "a: There is no option 9"),
+        ("c:", "After `c`, name the processes it holds for"),
+    ],
+)
+def test_a_step_reply_refused(text: str, words: str) -> None:
+    with pytest.raises(ReplyError) as caught:
+        parse_step_reply(make(Kind.PICK), "abc", text)
+    assert words in str(caught.value)

@@ -17,12 +17,12 @@ from bot.web.page import render_page
 from flows.advice import swap_words
 from flows.decision import decide
 from flows.interview import K_WEIGHTS, current_prompt
-from flows.method import FACTOR_IDS
+from flows.method import FACTOR_IDS, criteria_for
 from flows.model import Review, ReviewInput, utcnow
-from flows.prompts import rank_order_centroid
+from flows.prompts import STEP_LETTERS, rank_order_centroid
 from flows.render import WEIGHTS_HOW, render_csv, render_json, render_markdown, to_json_dict
 from flows.report import Report
-from flows.service import ReviewService, report_of
+from flows.service import ReviewService, knockout_questions, report_of
 from tests.support.cli import Cli
 from tests.support.memory_store import MemoryStore
 from tests.support.reviews import CONTRACT_PLAN, FACILITATOR, Pick, rating
@@ -272,6 +272,17 @@ def test_chat_weights_answer_the_weights_question() -> None:
         if prompt is None:
             return None
         asked.append(prompt.key)
+        step = knockout_questions(prompt)
+        if step:  # steps 3 to 5 are asked one screen each: each question's picks after its letter
+            values = [o.value for o in prompt.options]
+            order = [c.id for c in criteria_for(prompt.stage)]
+            parts = [
+                f"{STEP_LETTERS[order.index(c.id)]} {' '.join(str(values.index(n) + 1) for n in pick.names)}"
+                for key, c in step
+                for pick in [plan.get(key)]
+                if isinstance(pick, Pick) and pick.names
+            ]
+            return "; ".join(parts) or "none"
         if prompt.key not in queues:
             steps = plan.get(prompt.key)
             steps = steps if isinstance(steps, list) else [steps] if steps is not None else []

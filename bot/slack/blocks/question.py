@@ -203,14 +203,22 @@ _BUTTONS: dict[Kind, tuple[_ButtonSpec, ...]] = {
     ),
 }
 _SKIP = _reply_button("Skip", "skip")
+# A question asked once per task that takes a command for this task and the rest (`Prompt.for_the_rest`).
+_FOR_THE_REST: dict[str, _ButtonSpec] = {
+    "skip all": ("Skip all", f"{ids.REPLY}:skip_all", "skip all", None),
+    "done all": ("Done for all", f"{ids.REPLY}:done_all", "done all", None),
+}
 _ALWAYS = (_reply_button("Back", "back"), _reply_button("Help", "help"))
 
 
 @cache
-def _buttons(kind: Kind, optional: bool) -> tuple[tuple[dict[str, Any], str], ...]:
+def _buttons(
+    kind: Kind, optional: bool, for_the_rest: str | None = None
+) -> tuple[tuple[dict[str, Any], str], ...]:
     """The buttons of a kind of question, made and checked by slack_sdk once, each with the reply its value
     carries; a question adds the values (`_controls`). Shared by every question of the kind: never changed."""
-    specs = [*_BUTTONS.get(kind, ()), *([_SKIP] if optional else []), *_ALWAYS]
+    rest = [_FOR_THE_REST[for_the_rest]] if for_the_rest is not None else []
+    specs = [*_BUTTONS.get(kind, ()), *([_SKIP] if optional else []), *rest, *_ALWAYS]
     made = []
     for label, action_id, reply, style in specs:
         button = ButtonElement(text=label, action_id=action_id, value=reply or "-", style=style).to_dict()
@@ -246,7 +254,7 @@ def _controls(review: Review, prompt: Prompt) -> list[dict[str, Any]]:
         elements.append(one.to_dict())
     elements += [
         {**button, "value": action_value(review_id, token, reply)}
-        for button, reply in _buttons(prompt.kind, prompt.optional)
+        for button, reply in _buttons(prompt.kind, prompt.optional, prompt.for_the_rest)
     ]
     return elements[:25]
 
