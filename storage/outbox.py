@@ -170,7 +170,7 @@ class SqlOutbox:
         claimed: list[OutboxRow] = []
         with writing(self.engine) as connection:
             for sent, result in delivered:
-                connection.execute(self._finished(sent, status=DONE, result=_result_text(result)))
+                connection.execute(_ending(sent, status=DONE, result=_result_text(result)))
             if limit <= 0:
                 return []
             candidates = connection.execute(query, params).all()
@@ -219,20 +219,20 @@ class SqlOutbox:
 
     def done(self, row: OutboxRow, result: Mapping[str, Any] | None = None) -> bool:
         """Delivered: `result` (the useful bits of Slack's answer) is kept. False when the claim was lost."""
-        return self._finish(row, status=DONE, result=_result_text(result))
+        return self._finish(_ending(row, status=DONE, result=_result_text(result)))
 
     def retry(self, row: OutboxRow, error: str, delay: float) -> bool:
         """Pending again, due in `delay` seconds; the attempt counts. False when the claim was lost."""
-        return self._finish(row, status=PENDING, error=error, delay=delay)
+        return self._finish(_ending(row, status=PENDING, error=error, delay=delay))
 
     def postpone(self, row: OutboxRow, delay: float) -> bool:
         """Pending again, due in `delay` seconds, the attempt not counted (Slack refused it: a 429).
         False when the claim was lost."""
-        return self._finish(row, status=PENDING, delay=delay, uncount=True)
+        return self._finish(_ending(row, status=PENDING, delay=delay, uncount=True))
 
     def fail(self, row: OutboxRow, error: str) -> bool:
         """Failed for good: kept as a Problem of its review. False when the claim was lost."""
-        return self._finish(row, status=FAILED, error=error)
+        return self._finish(_ending(row, status=FAILED, error=error))
 
     def pause(self, pace: str, seconds: float) -> None:
         """Hold the rows paced by `pace` (or of that `team_id:method`) for `seconds` (a 429's Retry-After);
@@ -378,48 +378,39 @@ class SqlOutbox:
             return False
         return pace.next_at - now <= self.pace_interval * (self.pace_burst - 1)
 
-    def _finish(
-        self,
-        row: OutboxRow,
-        *,
-        status: str,
-        error: str | None = None,
-        result: str | None = None,
-        delay: float = 0.0,
-        uncount: bool = False,
-    ) -> bool:
-        query = self._finished(row, status=status, error=error, result=result, delay=delay, uncount=uncount)
+    def _finish(self, ending: Any) -> bool:
+        """Run an `_ending`; False when the claim was lost."""
         with writing(self.engine) as connection:
-            return connection.execute(query).rowcount == 1
+            return connection.execute(ending).rowcount == 1
 
-    def _finished(
-        self,
-        row: OutboxRow,
-        *,
-        status: str,
-        error: str | None = None,
-        result: str | None = None,
-        delay: float = 0.0,
-        uncount: bool = False,
-    ) -> Any:
-        """The UPDATE that ends a claim as `status`, while the row is still as claimed."""
-        now = utcnow()
-        values: dict[str, Any] = {"status": status, "lease_until": None}
-        if status == PENDING:
-            values["not_before"] = now + timedelta(seconds=max(delay, 0.0))
-        else:
-            values["finished_at"] = now
-        if error is not None:
-            values["error"] = error
-        if result is not None:
-            values["result"] = result
-        if uncount:
-            values["attempts"] = _OUTBOX.c.attempts - 1
-        return (
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id == row.id, _OUTBOX.c.status == SENDING, _OUTBOX.c.attempts == row.attempts)
-            .values(values)
-        )
+
+def _ending(
+    row: OutboxRow,
+    *,
+    status: str,
+    error: str | None = None,
+    result: str | None = None,
+    delay: float = 0.0,
+    uncount: bool = False,
+) -> Any:
+    """The UPDATE that ends a claim as `status`, while the row is still as claimed."""
+    now = utcnow()
+    values: dict[str, Any] = {"status": status, "lease_until": None}
+    if status == PENDING:
+        values["not_before"] = now + timedelta(seconds=max(delay, 0.0))
+    else:
+        values["finished_at"] = now
+    if error is not None:
+        values["error"] = error
+    if result is not None:
+        values["result"] = result
+    if uncount:
+        values["attempts"] = _OUTBOX.c.attempts - 1
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == row.id, _OUTBOX.c.status == SENDING, _OUTBOX.c.attempts == row.attempts)
+        .values(values)
+    )
 
 
 def _result_text(result: Mapping[str, Any] | None) -> str | None:
