@@ -140,14 +140,19 @@ def show_step(prompt: Prompt, step: list[tuple[str, Criterion]], console: Consol
 
 
 def _answer_step(
-    service: ReviewService, review: Review, me: str, prompt: Prompt, text: str, console: Console
+    service: ReviewService,
+    review: Review,
+    me: str,
+    prompt: Prompt,
+    step: list[tuple[str, Criterion]],
+    text: str,
+    console: Console,
 ) -> Turn | None:
     """A reply to a knock-out step asked at once (`show_step`): its answers saved together, as the Slack step
     form saves them. None when the reply is a command: it goes on as typed."""
-    step = knockout_questions(prompt)
     lettered = _lettered(step)
     letters = "".join(letter for letter, _ in lettered)
-    if text.casefold().strip(" .!`") == "help":
+    if _word(text) == "help":
         console.write("\n".join(f"{letter}. {c.question} {c.help}" for letter, c in lettered))
         console.write(shown(step_reply_accepts(letters)))
         return Turn(review=review, prompt=prompt)
@@ -174,8 +179,12 @@ def _answer_step(
     return turn
 
 
+def _word(text: str) -> str:
+    return text.casefold().strip(" .!`")
+
+
 def _is_command(text: str) -> bool:
-    return text.casefold().strip(" .!`") in COMMANDS
+    return _word(text) in COMMANDS
 
 
 def chat(
@@ -208,9 +217,9 @@ def chat(
         if now != headline and now.startswith("Step"):
             console.write(f"\n{now}")
             headline = now
-        step = bool(knockout_questions(prompt))  # steps 3 to 5: each asked at once
+        step = knockout_questions(prompt)  # steps 3 to 5: each asked at once
         if show and step:
-            show_step(prompt, knockout_questions(prompt), console)
+            show_step(prompt, step, console)
         elif show:
             show_prompt(prompt, console, details=prompt.key not in asked)
             asked.add(prompt.key)
@@ -226,7 +235,7 @@ def chat(
         author = me
         if prompt.kind is Kind.RATINGS and prompt.awaiting and not _is_command(text):
             author = prompt.awaiting[0]
-        answered = _answer_step(service, review, me, prompt, text, console) if step else None
+        answered = _answer_step(service, review, me, prompt, step, text, console) if step else None
         # Judged against the question as shown: options renumbered since (by a merge) refuse the reply.
         turn: Turn = answered or service.reply(
             review_id, Reply(author, text, answering=prompt.edition), permission=ADMIN
