@@ -22,8 +22,8 @@ class PeerFigure:
     def cite(self, this_year: int) -> str:
         year = str(self.year) if self.year else "year not stated"
         dated = self.year is not None and this_year - self.year > DATED_AFTER_YEARS
-        mark = " (dated)" if dated else ""
-        return f"{self.finding} Source: {self.source}, {year}, {self.sample}{mark}."
+        mark = "; dated" if dated else ""
+        return f"{self.finding} ({self.source}, {year}, {self.sample}{mark})."
 
 
 ORGANISATIONS: dict[str, str] = {
@@ -38,57 +38,54 @@ ORGANISATIONS: dict[str, str] = {
 
 PEER_FIGURES: tuple[PeerFigure, ...] = (
     PeerFigure(
-        "Constant Contact small-business survey, reported by MediaPost",
+        "Constant Contact via MediaPost",
         2013,
-        "1,305 US small businesses and nonprofits",
-        "Outsourced now: TV/radio ads 40%, SEO 35%, banner ads 23%, website 22%, print 20%, email 3%, social 3%. "
-        "Would rather outsource: TV/radio 51%, SEO 50%, banner 34%, print 32%, website 31%, social 19%, email 8%.",
+        "1,305 small US firms",
+        "Outsourced: TV/radio ads 40%, SEO 35%, banners 23%, website 22%, print 20%, email and social 3%; "
+        "most wanted outsourced: SEO 50%",
         ("small_business", "nonprofit", "ecommerce"),
     ),
     PeerFigure(
-        "SEMPO / Econsultancy State of Search",
+        "SEMPO / Econsultancy",
         2011,
-        "900 respondents",
-        "SEO done entirely in-house fell from 51% to 44%, paid search from 47% to 38%, social from 62% to 55%.",
+        "900 people",
+        "Fewer do it all in-house: SEO 51% to 44%, paid search 47% to 38%, social 62% to 55%",
         ("ecommerce", "b2c_services", "b2b_product", "b2b_services", "enterprise"),
     ),
     PeerFigure(
         "Econsultancy / NetBooster",
         None,
-        "over 500 respondents",
-        "Social media is kept in-house by 69% (agency only 7%); SEO in-house 52%; paid search in-house 42% and "
-        "fully outsourced by 28%, the most outsourced channel.",
+        "500+ people",
+        "Kept in-house: social 69%, SEO 52%, paid search 42%; paid search is the most fully outsourced, by 28%",
         ("ecommerce", "b2c_services", "b2b_product", "b2b_services", "enterprise"),
     ),
     PeerFigure(
-        "Content Marketing Institute B2B report",
+        "Content Marketing Institute",
         2022,
         "B2B marketers",
-        "About half of B2B marketers outsource some content marketing; 75% of firms with 1,000+ staff do. "
-        "The top difficulty is finding partners with topic expertise (65%).",
+        "About half outsource some content (75% at firms of 1,000+); the top difficulty is partners who know the "
+        "topic, for 65%",
         ("b2b_product", "b2b_services", "enterprise"),
     ),
     PeerFigure(
-        "Semrush State of Content Ops",
+        "Semrush",
         2021,
-        "700+ respondents",
-        "51% do not outsource writing, 37% mix, 12% fully outsource; about 1 in 10 who outsourced stopped, "
-        "unhappy with the results.",
+        "700+ people",
+        "Writing: 51% keep it in-house, 37% mix, 12% outsource it all; about 1 in 10 who outsourced stopped",
         ("small_business", "ecommerce", "b2c_services", "b2b_product", "b2b_services", "enterprise"),
     ),
     PeerFigure(
-        "The CMO Survey (Moorman)",
+        "The CMO Survey",
         None,
         "US marketing leaders",
-        "Share of firms outsourcing some marketing: B2C services 88%, B2C product 80%, B2B product 75%, "
-        "B2B services 66%.",
+        "Outsource some marketing: B2C services 88%, B2C product 80%, B2B product 75%, B2B services 66%",
         ("ecommerce", "b2c_services", "b2b_product", "b2b_services", "enterprise"),
     ),
     PeerFigure(
-        "ANA in-house agency study",
+        "ANA",
         2018,
         "ANA members",
-        "78% of members have an in-house agency (42% in 2008): creative and social work is moving back in-house.",
+        "78% have an in-house agency (42% in 2008): creative and social work is moving in-house",
         ("enterprise", "b2c_services", "ecommerce"),
     ),
 )

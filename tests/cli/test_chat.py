@@ -236,7 +236,7 @@ def test_steps_3_to_5_are_each_asked_once_with_a_letter_per_question(cli: Cli) -
     ]
     result = chat(cli, transcript, "--title", "Steps", "--name", "alice", "--raters", "alice")
     out = result.out
-    assert out.count("Source: Constant Contact") == 1  # step 2's peer figures, once
+    assert out.count("(Constant Contact via MediaPost, 2013") == 1  # step 2's peer figures, once
     step_3 = out[out.index("Step 3 of 7") : out.index("Step 4 of 7")]
     assert step_3.count("  1. SEO audits\n") == 1
     assert "\na. Which of these give you a competitive advantage?\nb. " in step_3

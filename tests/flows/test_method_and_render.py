@@ -197,3 +197,10 @@ def test_peer_figures_carry_source_and_year() -> None:
         cited = figure.cite(2026)
         assert figure.source in cited and figure.sample in cited
         assert (str(figure.year) if figure.year else "year not stated") in cited
+
+
+def test_peer_figures_are_compact_one_short_line_each() -> None:
+    cited = [figure.cite(2026) for figure in peer_figures(None)]
+    assert all("\n" not in line and len(line) <= 200 for line in cited), max(cited, key=len)
+    assert sum(map(len, cited)) <= 1100  # all seven read in a glance, not seven paragraphs
+    assert cited[0].endswith("(Constant Contact via MediaPost, 2013, 1,305 small US firms; dated).")

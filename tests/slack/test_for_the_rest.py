@@ -80,11 +80,11 @@ def test_step_2s_peer_figures_are_posted_once_not_again_after_a_reply_it_did_not
     talk.say("skip")
     talk.say("\n".join(PROCESSES))
     calls = talk.say("done")
-    assert "Source: Constant Contact" in last_question(calls).all_text()
+    assert "(Constant Contact via MediaPost, 2013" in last_question(calls).all_text()
     typo = talk.say("x9")
     assert [c for c in typo if c.method == "chat.postMessage"] == []  # told privately, nothing reposted
     (told,) = [c.text for c in typo if c.method == "chat.postEphemeral"]
-    assert "x9" in told and "Source:" not in told
+    assert "x9" in told and "Constant Contact" not in told
     talk.say("all")
     thread = talk.fake.messages(talk.channel, thread_ts=talk.thread_ts)
-    assert sum("Source: Constant Contact" in m.all_text() for m in thread) == 1
+    assert sum("Constant Contact" in m.all_text() for m in thread) == 1
