@@ -156,7 +156,9 @@ class OutboxItemRow(StorageModel, table=True):
     # sqlite_autoincrement: ids only grow on SQLite too, even after the newest rows are deleted (`forget`).
     __table_args__ = (
         Index("ix_outbox_status_not_before", "status", "not_before"),
-        Index("ix_outbox_lane_id", "lane", "id"),
+        # A lane's head: no earlier row of it still pending or sending (storage.outbox._HEAD), found without
+        # walking the lane's delivered rows.
+        Index("ix_outbox_status_lane_id", "status", "lane", "id"),
         {"sqlite_autoincrement": True},
     )
 

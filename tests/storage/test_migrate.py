@@ -51,7 +51,7 @@ def _tables(engine: Engine) -> set[str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert head_revision() == "0007"
+    assert head_revision() == "0008"
 
 
 def test_empty_database_has_no_revision(database_url: str) -> None:
