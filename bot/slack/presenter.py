@@ -68,6 +68,22 @@ class InPrivate:
     asked_ts: str | None = None  # the bot's "which one?" whose button sent it: its buttons go once used
 
 
+class TurnPlan:
+    """A turn's plan for the service (`flows.service.Plan`): the outbox rows `build` writes for it. It keeps the
+    rows of its last call (the save that succeeded), so delivery is woken only when a save wrote rows: a
+    wake-up makes every delivery thread claim, and most ratings write none (the form says thanks itself)."""
+
+    def __init__(self, build: Callable[[Mail, Turn], None]):
+        self.build = build
+        self.rows: Sequence[Outgoing] = ()
+
+    def __call__(self, turn: Turn) -> Sequence[Outgoing]:
+        mail = Mail.for_review(turn.review)
+        self.build(mail, turn)
+        self.rows = mail.rows
+        return self.rows
+
+
 class Presenter:
     def __init__(
         self,
@@ -210,6 +226,7 @@ class Presenter:
         typed: bool = False,
         typed_ts: str | None = None,
         private: InPrivate | None = None,
+        in_form: bool = False,
     ) -> Turn:
         """Apply `user`'s reply to a review `permit` let them act on; what it shows is saved with it.
 
@@ -217,10 +234,11 @@ class Presenter:
         form submitted twice is applied once and shows nothing the second time. `typed`: a reply typed in the
         review's thread, where everyone reads it (no rating is taken there); `typed_ts`: its message ts (a
         reply written before the open question was posted is late, see `ReviewService.reply`). `private`: a
-        rating sent in a direct message, answered there.
+        rating sent in a direct message, answered there. `in_form`: the reply came from a form that shows the
+        turn's word to `user` itself (`ratings_form_word`), so it is not also sent to them in the thread.
         """
         team_id = review.team_id
-        plan = self._planner(user, private)
+        plan = self._planner(user, private, in_form)
         reply = Reply(
             user,
             text,
@@ -237,7 +255,8 @@ class Presenter:
             admin = self.access.is_admin(checking(client), team_id, user)
             turn = apply(permission=Permission.ADMIN if admin else Permission.MEMBER)
         note(outcome=_outcome(turn))
-        self.wake()
+        if plan.rows:
+            self.wake()
         return turn
 
     def apply_picks(
@@ -245,30 +264,30 @@ class Presenter:
     ) -> Turn:
         """Apply a step form's answers (`ReviewService.reply_all`): saved together, and the thread shows what
         the last of them leads to. `receipt`: the submission's key (a form submitted again is applied once)."""
+        plan = self._planner(user)
         turn = self.service.reply_all(
             str(review.id),
             user,
             picks,
             delivery_key=receipt,
             team_id=review.team_id,
-            plan=self._planner(user),
+            plan=plan,
         )
         note(outcome=_outcome(turn))
-        self.wake()
+        if plan.rows:
+            self.wake()
         return turn
 
-    def _planner(self, user: str, private: InPrivate | None = None) -> Callable[[Turn], Sequence[Outgoing]]:
+    def _planner(self, user: str, private: InPrivate | None = None, in_form: bool = False) -> TurnPlan:
         """What a turn of `user`'s shows, as outbox rows (in the thread, or for a reply sent in private)."""
 
-        def plan(turn: Turn) -> Sequence[Outgoing]:
-            mail = Mail.for_review(turn.review)
+        def build(mail: Mail, turn: Turn) -> None:
             if private is not None:
                 self.plan_private(mail, turn, user, private)
             else:
-                self.plan_turn(mail, turn, user)
-            return mail.rows
+                self.plan_turn(mail, turn, user, told_in_form=in_form)
 
-        return plan
+        return TurnPlan(build)
 
     def refuse(
         self,
@@ -288,9 +307,10 @@ class Presenter:
             mail.message_to(user, escape(text))
         self.send(mail)
 
-    def plan_turn(self, mail: Mail, turn: Turn, user: str) -> None:
+    def plan_turn(self, mail: Mail, turn: Turn, user: str, told_in_form: bool = False) -> None:
         """What `turn` shows, before it is saved: `turn.review` has the reply applied, `turn.before` is the
-        review as the reply found it."""
+        review as the reply found it. `told_in_form`: `user`'s form shows them the turn's word
+        (`ratings_form_word`)."""
         review = turn.review
         if turn.duplicate:
             return  # applied before: what it showed was saved with it
@@ -299,12 +319,13 @@ class Presenter:
             self.ensure_posted(mail, review)
             return
         if turn.error:
-            self.whisper(mail, review, user, turn.error)
+            if not told_in_form:
+                self.whisper(mail, review, user, turn.error)
             if not turn.late:
                 self.ensure_posted(mail, review)
                 return
         if not turn.recorded:
-            if turn.message:  # help, or similar
+            if turn.message and not told_in_form:  # help, or similar
                 self.whisper(mail, review, user, turn.message)
             self.ensure_posted(mail, review)
             return
@@ -317,7 +338,7 @@ class Presenter:
             if not self.show_next(mail, turn, user, note=message) and message:
                 self.announce(mail, review, message)  # a command left the open question as it was posted
         else:
-            if turn.message and turn.prompt is not None:
+            if turn.message and turn.prompt is not None and not told_in_form:
                 self.whisper(mail, review, user, turn.message)
             self.show_next(mail, turn, user)
 
@@ -538,6 +559,20 @@ class Presenter:
         """A word only `user` sees, in the review's thread; `text` from flows, or mrkdwn when `escaped`."""
         if review.channel_id:
             mail.ephemeral(review.channel_id, user, text if escaped else slack_text(text))
+
+
+def ratings_form_word(turn: Turn) -> str:
+    """What the rating form shows its sender once submitted (mrkdwn): whether their ratings counted."""
+    if turn.late:
+        return (
+            "This round closed just before your ratings arrived, so they were not counted. The review's "
+            "thread shows the question open now."
+        )
+    if turn.error:
+        return slack_text(turn.error)
+    if turn.message and not turn.duplicate:
+        return slack_text(turn.message)
+    return "Thanks, your ratings are in." if turn.recorded or turn.duplicate else "Nothing was recorded."
 
 
 def rate_privately_hint(prompt: Prompt | None) -> str:

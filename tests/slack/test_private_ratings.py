@@ -288,3 +288,31 @@ def test_the_report_is_unaffected_by_a_rating_refused_in_the_thread(bot: Bot, fa
     assert task.process == "Blog writing"
     assert set(task.ratings) == {ALICE}
     assert not [r for r in talk.store.history(review.id or "") if r.author == BOB]
+
+
+def test_the_rating_form_says_in_place_whether_the_ratings_counted(bot: Bot, fake_slack: FakeSlack) -> None:
+    """Once submitted, the form itself says whether the ratings counted (Slack's answer to the submission
+    updates it), privately and at once: no ephemeral in the thread, which a slow Slack would deliver late."""
+    talk = Conversation(bot, fake_slack)
+    question = to_the_rating(talk)
+    (for_bob,) = [c for c in talk.click(question, "Rate privately", user=BOB) if c.method == "views.open"]
+    (for_alice,) = [c for c in talk.click(question, "Rate privately") if c.method == "views.open"]
+    form = {
+        f"factor:{f}": {"factor_value": p.select_value(str(v))} for f, v in values(1, 3, 1, 3, 4, 1).items()
+    }
+
+    answer, calls = talk.submit_form(for_bob, form, user=BOB, view_id="V0BOB")
+    assert answer["response_action"] == "update"
+    said = answer["view"]["blocks"][0]["text"]["text"]
+    assert said == f"Thanks <@{BOB}>, your ratings are in."
+    assert ephemerals(calls) == []
+
+    again, calls = talk.submit_form(for_bob, form, user=BOB, view_id="V0BOB")  # Slack sends it again
+    assert again["view"]["blocks"][0]["text"]["text"] == "Thanks, your ratings are in."
+    assert calls == [] and rated(talk) == {BOB: values(1, 3, 1, 3, 4, 1)}
+
+    talk.click(question, "Close the round")
+    late, calls = talk.submit_form(for_alice, form)  # opened before the round closed
+    told = late["view"]["blocks"][0]["text"]["text"]
+    assert "closed" in told and "Thanks" not in told, told
+    assert ephemerals(calls) == [] and ALICE not in rated(talk)

@@ -157,9 +157,14 @@ def test_the_thanks_for_ratings_mentions_the_rater(bot: Bot, fake_slack: FakeSla
     rate = last_question(calls)
     opened = next(c for c in talk.click(rate, "Rate privately") if c.method == "views.open")
     factors = ["risk", "consequences", "tech_complexity", "importance", "benefits", "vendor_expertise"]
-    calls = talk.submit(opened, {f"factor:{f}": {"factor_value": p.select_value("3")} for f in factors})
-    thanks = [text for text in ephemerals(calls) if "your ratings are in" in text]
-    assert thanks == [f"Thanks <@{p.USER_ID}>, your ratings are in."]
+    answer, calls = talk.submit_form(
+        opened, {f"factor:{f}": {"factor_value": p.select_value("3")} for f in factors}
+    )
+    # Said in the form itself, in place of its questions: at once, privately, without a Web API call.
+    assert answer["response_action"] == "update"
+    assert answer["view"]["blocks"][0]["text"]["text"] == f"Thanks <@{p.USER_ID}>, your ratings are in."
+    assert "close" in answer["view"] and "submit" not in answer["view"]
+    assert not [text for text in ephemerals(calls) if "ratings" in text]
 
 
 def test_buttons_and_forms(bot_either_way: Bot, fake_slack: FakeSlack) -> None:
@@ -198,8 +203,8 @@ def test_buttons_and_forms(bot_either_way: Bot, fake_slack: FakeSlack) -> None:
             strict=True,
         )
     }
-    calls = talk.submit(opened, values)
-    assert "your ratings are in" in " ".join(ephemerals(calls))
+    answer, calls = talk.submit_form(opened, values)
+    assert "your ratings are in" in answer["view"]["blocks"][0]["text"]["text"]
     calls = talk.click(rate, "Close the round")
     assert "SEO audits" in last_question(calls).all_text()
 

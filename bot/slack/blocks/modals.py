@@ -66,6 +66,12 @@ def ratings_modal(review: Review, prompt: Prompt, metadata: str) -> View:
     )
 
 
+def ratings_received_modal(text: str) -> View:
+    """What the rating form shows once submitted, in place of its questions (`text`: mrkdwn): the person
+    learns at once, privately and where they rated, whether their ratings counted."""
+    return View(type="modal", title="Rate a task", close="Close", blocks=[section(text)])
+
+
 def list_modal(prompt: Prompt, metadata: str) -> View:
     if prompt.kind is Kind.METRICS:
         title, label = "Add metrics", "One per line: name; baseline; target; warn at"

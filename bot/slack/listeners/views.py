@@ -9,12 +9,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import ids
+from bot.slack.blocks.modals import ratings_received_modal
 from bot.slack.listeners.middleware import checked_review, review_of
-from bot.slack.presenter import Presenter
+from bot.slack.presenter import Presenter, ratings_form_word
 from bot.slack.receipts import receipt_key
 from flows.method import FACTOR_IDS
 from flows.prompts import Prompt, ReplyError, parse_weights
-from flows.service import Picks, knockout_questions
+from flows.service import Picks, Turn, knockout_questions
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any] | None:
@@ -90,23 +91,31 @@ def _by_metadata(body: dict[str, Any]) -> tuple[str, str | None] | None:
 def register(app: App, presenter: Presenter) -> None:
     checked = [checked_review(presenter, _by_metadata)]
 
-    def submit(body: dict[str, Any], client: WebClient, context: BoltContext, text: str) -> None:
+    def submit(
+        body: dict[str, Any], client: WebClient, context: BoltContext, text: str, in_form: bool = False
+    ) -> Turn | None:
         data, review = _metadata(body["view"]), review_of(context)
         if data is None or review is None:
-            return
-        presenter.apply(
+            return None
+        return presenter.apply(
             client,
             review,
             user=body["user"]["id"],
             text=text,
             token=str(data["q"]),
             receipt=receipt_key(body),  # a form submitted again is applied once
+            in_form=in_form,
         )
 
     @app.view(ids.RATINGS_VIEW, middleware=checked)
     def ratings(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        submit(body, client, context, ratings_reply(body["view"]))
+        """The form says, in place of its questions, whether the ratings counted: at once and privately,
+        with no Web API call (Slack's answer to the submission carries it)."""
+        turn = submit(body, client, context, ratings_reply(body["view"]), in_form=True)
+        if turn is None:
+            ack()
+            return
+        ack(response_action="update", view=ratings_received_modal(ratings_form_word(turn)))
 
     @app.view(ids.STEP_VIEW, middleware=checked)
     def step(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
