@@ -18,8 +18,8 @@ start + i / rate, whatever happened to earlier ones (a pool of threads sends the
 robin. It measures each request from the moment it was due to its HTTP 200 (the bot answers after its
 listener has finished), and afterwards compares every acknowledged reply with the answer rows in the
 database: an acknowledged reply with no row is an answer lost. With `--api-latency`, the fake Web API answers
-each call that many seconds late once the reviews are seeded (the serve processes' delivery threads post the
-ephemerals and kickoff updates meanwhile; the HTTP answer does not wait for them).
+each call that many seconds late once the reviews are seeded (the serve processes' delivery threads send what
+the replies wrote to the outbox meanwhile; the HTTP answer does not wait for them).
 
 PostgreSQL runs in a schema of its own, dropped afterwards (server: BENCH_POSTGRES_URL, default
 postgresql://postgres@127.0.0.1:5432/test).

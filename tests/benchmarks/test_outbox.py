@@ -96,9 +96,9 @@ def test_http_answer_whatever_the_web_api_latency(benchmark: Any) -> None:
     table.notes.extend(
         (
             "As figure 3 (open loop, timed from when each request was due to its HTTP 200), the latency set on the "
-            "fake once the reviews are seeded. Each reply makes an ephemeral thank-you (and, on change, a kickoff "
-            "update): outbox rows the serve process's delivery thread sends meanwhile, at most 100 calls in "
-            "flight, so at 2 s a call it sends about 50 a second and the rest waits in the outbox.",
+            "fake once the reviews are seeded. The rating form's thanks is in the HTTP answer (since 2026-12-06; it "
+            "was an ephemeral, an outbox row); what a reply still sends (a kickoff update on a change of step, a "
+            "round's progress) goes through the outbox, sent by the serve process's delivery thread meanwhile.",
             "The people rating are the reviews' named raters (with one more who never rates, so rounds stay "
             "open), as when the facilitator names the team at the start: nobody is looked up in Slack's member "
             "list. Someone not named is looked up once a channel (in the background, kept 5 minutes); while "
