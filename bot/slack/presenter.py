@@ -349,7 +349,8 @@ class Presenter:
         review = turn.review
         posted = self.ensure_posted(mail, review, note=note)
         if not posted and turn.prompt is not None:
-            self.refresh_round(mail, review, turn.prompt)  # e.g. a rating, or raters named: who is missing
+            # e.g. a rating, or raters named: who is missing
+            self.refresh_round(mail, review, turn.prompt, before=turn.before)
         if turn.prompt is None or turn.prompt.key != turn.question:
             self.close_question(mail, turn, user)
         if turn.finished:
@@ -449,18 +450,21 @@ class Presenter:
             )
         return True
 
-    def refresh_round(self, mail: Mail, review: Review, prompt: Prompt) -> None:
-        """A rating round's question shows who has rated and who is still missing: updated in place."""
+    def refresh_round(self, mail: Mail, review: Review, prompt: Prompt, before: Review | None = None) -> None:
+        """A rating round's question shows who has rated and who is still missing: updated in place, unless
+        the question as `before` (the review the reply found) showed it is the same (someone rating again):
+        an edit costs a chat.update, whose rate limit every review in the workspace shares."""
         if (
             prompt.kind is not Kind.RATINGS
             or prompt.edition != review.posted_question
             or not review.channel_id
         ):
             return
-        swapped = {
-            ROUND_STATUS_BLOCK: round_status_block(collected_line(prompt)),
-            HOW_TO_ANSWER_BLOCK: how_to_answer_block(prompt),
-        }
+        swapped = _round_blocks(prompt)
+        if before is not None:
+            shown = self.service.prompt(before)
+            if shown is not None and shown.edition == prompt.edition and _round_blocks(shown) == swapped:
+                return
         mail.edit_question(review.channel_id, prompt.edition, replace=swapped)
 
     def close_question(self, mail: Mail, turn: Turn, user: str) -> None:
@@ -559,6 +563,14 @@ class Presenter:
         """A word only `user` sees, in the review's thread; `text` from flows, or mrkdwn when `escaped`."""
         if review.channel_id:
             mail.ephemeral(review.channel_id, user, text if escaped else slack_text(text))
+
+
+def _round_blocks(prompt: Prompt) -> dict[str, dict[str, Any]]:
+    """The blocks of a rating question that change as its round goes on, by block id."""
+    return {
+        ROUND_STATUS_BLOCK: round_status_block(collected_line(prompt)),
+        HOW_TO_ANSWER_BLOCK: how_to_answer_block(prompt),
+    }
 
 
 def ratings_form_word(turn: Turn) -> str:

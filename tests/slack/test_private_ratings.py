@@ -316,3 +316,25 @@ def test_the_rating_form_says_in_place_whether_the_ratings_counted(bot: Bot, fak
     told = late["view"]["blocks"][0]["text"]["text"]
     assert "closed" in told and "Thanks" not in told, told
     assert ephemerals(calls) == [] and ALICE not in rated(talk)
+
+
+def test_the_question_is_edited_when_who_has_rated_changes_not_when_someone_rates_again(
+    bot: Bot, fake_slack: FakeSlack
+) -> None:
+    talk = Conversation(bot, fake_slack)
+    question = to_the_rating(talk)
+
+    def rate(*numbers: int) -> list[Call]:
+        (opened,) = [c for c in talk.click(question, "Rate privately", user=BOB) if c.method == "views.open"]
+        form = {f"factor:{f}": {"factor_value": p.select_value(str(v))} for f, v in values(*numbers).items()}
+        return talk.submit(opened, form, user=BOB)
+
+    posted_ts = (question.response or {})["ts"]
+
+    def edits(calls: list[Call]) -> list[Call]:
+        return [c for c in calls if c.method == "chat.update" and c.get("ts") == posted_ts]
+
+    (edited,) = edits(rate(1, 3, 1, 3, 4, 1))
+    assert f"Rated so far: <@{BOB}>" in json.dumps(edited.blocks)
+    assert edits(rate(2, 2, 2, 2, 2, 2)) == []  # the question would show the same: not edited
+    assert rated(talk) == {BOB: values(2, 2, 2, 2, 2, 2)}
