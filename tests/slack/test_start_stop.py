@@ -25,9 +25,13 @@ pytestmark = pytest.mark.slow
 APP_TOKEN = "xapp-1-A0TEST-1-socket"
 
 
-def quiet(output: str) -> None:
-    """Nothing at WARNING or above, and no traceback."""
-    noisy = [line for line in output.splitlines() if line.startswith(("WARNING", "ERROR", "CRITICAL"))]
+def quiet(output: str, *, allowed: tuple[str, ...] = ()) -> None:
+    """Nothing at WARNING or above (but lines starting with one of `allowed`), and no traceback."""
+    noisy = [
+        line
+        for line in output.splitlines()
+        if line.startswith(("WARNING", "ERROR", "CRITICAL")) and not line.startswith(allowed)
+    ]
     assert not noisy, output
     assert "Traceback" not in output, output
 
@@ -140,7 +144,9 @@ def test_healthz_answers_with_150_idle_connections_open(fake_slack: FakeSlack, t
             assert answer.endswith(b"}\n") and b'"ok": true' in answer
         finally:
             stop_bot(bot)
-    quiet(bot.output())
+    # waitress says so when a request waited for a free thread: on a busy machine 150 connections at once may
+    # make one wait a moment. What this test is about is that /healthz was answered.
+    quiet(bot.output(), allowed=("WARNING waitress.queue: Task queue depth",))
 
 
 # ---------------------------------------------------------------- graceful stop
